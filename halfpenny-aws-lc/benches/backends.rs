@@ -1,0 +1,86 @@
+//! RSA-2048 with each backend: one signature, one verification, and a batch
+//! of 1,000 signatures spread over every core by aws-lc's `sign_many`.
+//!
+//! Benchmark ids name the operation as a path component (`sign`, `verify`,
+//! `sign_many_1000`) so that `scripts/bench-core.sh` can compare each row with
+//! `openssl speed rsa2048`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::hint::black_box;
+
+use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
+use halfpenny::crypto::SigningKey;
+use halfpenny::crypto::VerifyingKey;
+use halfpenny::crypto::rustcrypto::{RsaKey, RsaVerifier};
+use halfpenny_aws_lc::{AwsLcKey, AwsLcVerifier};
+use rsa::pkcs1::DecodeRsaPrivateKey;
+use rsa::pkcs8::EncodePrivateKey;
+
+/// The core's fixture token key (the file behind `halfpenny::testing`), read
+/// as PKCS#8 or, as the file is at present, PKCS#1.
+fn bank_token_key() -> RsaKey {
+    let der = include_bytes!("../../halfpenny/src/testing/bank_token.der");
+    RsaKey::from_pkcs8_der(der).unwrap_or_else(|_| {
+        let private =
+            rsa::PrivateKey::from_pkcs1_der(der).expect("fixture key is PKCS#1 or PKCS#8");
+        RsaKey::from_pkcs8_der(private.to_pkcs8_der().unwrap().as_bytes()).unwrap()
+    })
+}
+
+fn backends(c: &mut Criterion) {
+    let rustcrypto = bank_token_key();
+    let aws_lc = AwsLcKey::from_pkcs8_der(&rustcrypto.to_pkcs8_der().unwrap()).unwrap();
+    let public = rustcrypto.public_key().clone();
+    let rustcrypto_verifier = RsaVerifier::new(&public).unwrap();
+    let aws_lc_verifier = AwsLcVerifier::new(&public).unwrap();
+    // About the size of what is signed in practice: a labelled token body.
+    let message = [0x5Au8; 70];
+    let signature = rustcrypto.sign(&message).unwrap();
+    assert_eq!(aws_lc.sign(&message).unwrap(), signature);
+
+    let mut one = c.benchmark_group("rsa2048");
+    one.throughput(Throughput::Elements(1));
+    // A RustCrypto signature takes milliseconds: fewer samples keep the run short.
+    one.sample_size(20);
+    one.bench_function("sign/rustcrypto", |b| {
+        b.iter(|| rustcrypto.sign(black_box(&message)).unwrap())
+    });
+    one.bench_function("sign/aws-lc", |b| {
+        b.iter(|| aws_lc.sign(black_box(&message)).unwrap())
+    });
+    one.bench_function("verify/rustcrypto", |b| {
+        b.iter(|| {
+            rustcrypto_verifier
+                .verify(black_box(&message), black_box(&signature))
+                .unwrap()
+        })
+    });
+    one.bench_function("verify/aws-lc", |b| {
+        b.iter(|| {
+            aws_lc_verifier
+                .verify(black_box(&message), black_box(&signature))
+                .unwrap()
+        })
+    });
+    one.finish();
+
+    let messages: Vec<Vec<u8>> = (0..1_000u32)
+        .map(|i| {
+            let mut m = message.to_vec();
+            m.extend_from_slice(&i.to_be_bytes());
+            m
+        })
+        .collect();
+    let mut batch = c.benchmark_group("rsa2048_batch");
+    batch.throughput(Throughput::Elements(1_000));
+    // Each iteration takes about a second: flat sampling, the fewest samples.
+    batch.sampling_mode(SamplingMode::Flat);
+    batch.sample_size(10);
+    batch.bench_function("sign_many_1000/aws-lc", |b| {
+        b.iter(|| aws_lc.sign_many(black_box(&messages)).unwrap())
+    });
+    batch.finish();
+}
+
+criterion_group!(benches, backends);
+criterion_main!(benches);

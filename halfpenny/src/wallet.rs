@@ -1,0 +1,363 @@
+//! The buyer's wallet (seed instructions 100, smart card 40) as a state
+//! machine without I/O: ask for purses through a seller (Fig. 2), store them
+//! (Fig. 6), pay (Fig. 7) and take back what was not spent (Fig. 10).
+//!
+//! Nothing is lost or paid twice: a payment's halves are marked pending, and
+//! the host persists that mark *before* sending them. A receipt settles them;
+//! if the reply is lost, the host asks the till about the payment and either
+//! settles or releases them. Retrying a pending payment resends the very same
+//! halves under the same payment id, which a till accepts at most once.
+
+use std::collections::BTreeMap;
+
+use rand_core::CryptoRng;
+
+use crate::amount::{Amount, Currency};
+use crate::assertion::Assertion;
+use crate::bank::BankPublic;
+use crate::coins::{self, CoinError};
+use crate::crypto::seal::SealedBox;
+use crate::crypto::{Backend, CryptoError, PrivateIdentity, VerifyingKey};
+use crate::ids::{BankId, KeyId, Nonce, PurseId, SessionSerial};
+use crate::letter::{self, Freshness, LetterError, LetterKind};
+use crate::messages::{
+    AuthorizationOrder, Denomination, ForwardedPurseRequest, Outcome, Payment, PaymentRequest, PurseContents,
+    PurseRequest, Receipt, RefundRequest, RefundResult, Refusal,
+};
+use crate::split::{Item, Share};
+use crate::time::Timestamp;
+use crate::token::TokenKind;
+use crate::wire::Decode;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WalletError {
+    #[error("the purse is not for the seller who is asking")]
+    WrongSeller,
+    #[error("the purse is not from this bank or not for this buyer")]
+    NotOurPurse,
+    #[error("the price is in {price} but the purse is in {purse}")]
+    CurrencyMismatch { price: Currency, purse: Currency },
+    #[error("the payment request expired; ask the seller for a new one")]
+    RequestExpired,
+    #[error("the purse's tokens have expired; ask the bank for a refund")]
+    PurseExpired,
+    #[error(transparent)]
+    NotEnough(#[from] CoinError),
+    #[error("the seller asks for proof of `{0}`, and this purse holds none")]
+    MissingAuthorization(Assertion),
+    #[error("{0} payments are still pending; settle them first")]
+    PaymentsPending(usize),
+    #[error("there is nothing left to refund in this purse")]
+    NothingToRefund,
+    #[error("the receipt does not match the pending payment")]
+    ReceiptMismatch,
+    #[error("no payment {0} is pending")]
+    NoSuchPayment(Nonce),
+    #[error(transparent)]
+    Letter(#[from] LetterError),
+    #[error(transparent)]
+    Crypto(#[from] CryptoError),
+}
+
+impl WalletError {
+    /// A stable code for the wire.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::WrongSeller => "wrong_seller",
+            Self::NotOurPurse => "not_our_purse",
+            Self::CurrencyMismatch { .. } => "currency_mismatch",
+            Self::RequestExpired => "request_expired",
+            Self::PurseExpired => "purse_expired",
+            Self::NotEnough(e) => e.code(),
+            Self::MissingAuthorization(_) => "authorization_missing",
+            Self::PaymentsPending(_) => "payments_pending",
+            Self::NothingToRefund => "nothing_to_refund",
+            Self::ReceiptMismatch => "receipt_mismatch",
+            Self::NoSuchPayment(_) => "no_such_payment",
+            Self::Letter(e) => e.code(),
+            Self::Crypto(e) => e.code(),
+        }
+    }
+}
+
+/// Where one of the buyer's halves stands.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum HalfState {
+    Available,
+    /// Sent (or about to be) in this payment; not yet confirmed.
+    Pending(Nonce),
+    /// Accepted by the seller in this payment.
+    Spent(Nonce),
+    /// Handed to the bank for a refund.
+    Refunding,
+    Refunded,
+    /// The bank refused to refund it.
+    Refused(Refusal),
+}
+
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BuyerHalf {
+    pub kind: TokenKind,
+    pub share: Share,
+    pub state: HalfState,
+}
+
+/// The buyer's side of one purse.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct BuyerPurse {
+    pub id: PurseId,
+    pub bank: BankId,
+    pub seller: KeyId,
+    pub currency: Currency,
+    pub expires_at: Timestamp,
+    pub halves: BTreeMap<SessionSerial, BuyerHalf>,
+}
+
+impl BuyerPurse {
+    fn money_in(&self, pick: impl Fn(&HalfState) -> bool) -> Amount {
+        let minor = self
+            .halves
+            .values()
+            .filter(|h| pick(&h.state))
+            .filter_map(|h| h.kind.value())
+            .fold(0u64, |a, v| a.saturating_add(v.minor()));
+        Amount::new(minor, self.currency)
+    }
+
+    /// Money she can still spend with this seller.
+    pub fn available(&self) -> Amount {
+        self.money_in(|s| *s == HalfState::Available)
+    }
+
+    /// Money in payments not yet confirmed.
+    pub fn pending(&self) -> Amount {
+        self.money_in(|s| matches!(s, HalfState::Pending(_)))
+    }
+
+    /// Payments sent but not confirmed, each with its halves.
+    pub fn pending_payments(&self) -> BTreeMap<Nonce, Vec<SessionSerial>> {
+        let mut out: BTreeMap<Nonce, Vec<SessionSerial>> = BTreeMap::new();
+        for (s, h) in &self.halves {
+            if let HalfState::Pending(p) = h.state {
+                out.entry(p).or_default().push(*s);
+            }
+        }
+        out
+    }
+
+    /// Authorization halves she can still present for `assertion`.
+    pub fn authorizations(&self, assertion: &Assertion) -> usize {
+        self.halves
+            .values()
+            .filter(|h| h.state == HalfState::Available && h.kind == TokenKind::Authorization(assertion.clone()))
+            .count()
+    }
+
+    fn set(&mut self, sessions: &[SessionSerial], from: impl Fn(&HalfState) -> bool, to: HalfState) -> bool {
+        if !sessions.iter().all(|s| self.halves.get(s).is_some_and(|h| from(&h.state))) {
+            return false;
+        }
+        for s in sessions {
+            if let Some(h) = self.halves.get_mut(s) {
+                h.state = to;
+            }
+        }
+        true
+    }
+
+    /// Marks a prepared payment's halves pending. The host persists this
+    /// before it sends the payment. False, and nothing changed, if any half
+    /// is no longer available.
+    pub fn mark_pending(&mut self, payment: &Payment) -> bool {
+        let sessions: Vec<SessionSerial> = payment.items.iter().map(|i| i.session).collect();
+        let id = payment.payment;
+        self.set(&sessions, |s| *s == HalfState::Available || *s == HalfState::Pending(id), HalfState::Pending(id))
+    }
+
+    /// The seller's receipt: the pending halves of that payment are spent.
+    pub fn settle(&mut self, receipt: &Receipt) -> Result<(), WalletError> {
+        let pending = self.pending_payments().remove(&receipt.payment).ok_or(WalletError::NoSuchPayment(receipt.payment))?;
+        let mut got = receipt.sessions.clone();
+        got.sort();
+        if receipt.purse != self.id || got != pending {
+            return Err(WalletError::ReceiptMismatch);
+        }
+        self.set(&pending, |_| true, HalfState::Spent(receipt.payment));
+        Ok(())
+    }
+
+    /// The till says it never accepted this payment: its halves are free again.
+    pub fn release(&mut self, payment: Nonce) -> Result<(), WalletError> {
+        let pending = self.pending_payments().remove(&payment).ok_or(WalletError::NoSuchPayment(payment))?;
+        self.set(&pending, |_| true, HalfState::Available);
+        Ok(())
+    }
+
+    /// Records the bank's answer to her refund.
+    pub fn finish_refund(&mut self, result: &RefundResult) {
+        for line in result.lines.iter().filter(|l| l.purse == self.id) {
+            if let Some(h) = self.halves.get_mut(&line.session) {
+                if h.state == HalfState::Refunding {
+                    h.state = match line.outcome {
+                        Outcome::Credited(_) => HalfState::Refunded,
+                        Outcome::Refused(r) => HalfState::Refused(r),
+                    };
+                }
+            }
+        }
+    }
+}
+
+/// A payment ready to send, and what it costs her.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PreparedPayment {
+    pub payment: Payment,
+    pub paying: Amount,
+    /// More than the price when it could not be paid exactly (no change is given).
+    pub overpay: Amount,
+    /// True when this resends a pending payment's halves.
+    pub retry: bool,
+}
+
+/// The wallet: which bank it trusts.
+#[derive(Debug)]
+pub struct Wallet {
+    bank: BankPublic,
+    bank_letters: Box<dyn VerifyingKey>,
+    pub freshness: Freshness,
+}
+
+impl Wallet {
+    pub fn new(bank: BankPublic, backend: &dyn Backend) -> Result<Self, WalletError> {
+        Ok(Self {
+            bank_letters: backend.verifying_key(&bank.identity.signing)?,
+            bank,
+            freshness: Freshness { max_age_secs: 7 * 86_400, max_skew_secs: 300 },
+        })
+    }
+
+    /// Fig. 2: a signed purse request sealed for the bank, wrapped for the
+    /// seller to forward. The nonce is returned so the host can match the answer.
+    #[allow(clippy::too_many_arguments)]
+    pub fn request_purse<R: CryptoRng + ?Sized>(
+        &self,
+        identity: &PrivateIdentity,
+        seller: KeyId,
+        currency: Currency,
+        money: Vec<Denomination>,
+        authorizations: Vec<AuthorizationOrder>,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<(ForwardedPurseRequest, Nonce), WalletError> {
+        let body = PurseRequest { seller, currency, money, authorizations };
+        let (sealed, nonce) =
+            letter::send(LetterKind::PurseRequest, &body, identity.signing.as_ref(), &self.bank.identity, now, rng)?;
+        Ok((ForwardedPurseRequest { bank: self.bank.id.clone(), sealed }, nonce))
+    }
+
+    fn open<B: Decode>(&self, identity: &PrivateIdentity, sealed: &SealedBox, kind: LetterKind, now: Timestamp) -> Result<B, WalletError> {
+        let signed = letter::open(sealed, identity.id(), identity.sealing.as_ref(), kind, now, self.freshness)?;
+        Ok(signed.verify(self.bank_letters.as_ref())?)
+    }
+
+    /// Fig. 6: unseals her purse.
+    pub fn receive_purse(&self, identity: &PrivateIdentity, sealed: &SealedBox, now: Timestamp) -> Result<BuyerPurse, WalletError> {
+        let c: PurseContents = self.open(identity, sealed, LetterKind::BuyerPurse, now)?;
+        if c.bank != self.bank.id {
+            return Err(WalletError::NotOurPurse);
+        }
+        let mut halves = BTreeMap::new();
+        for e in c.entries {
+            let half = BuyerHalf { kind: e.kind, share: e.share, state: HalfState::Available };
+            if halves.insert(e.session, half).is_some() {
+                return Err(WalletError::NotOurPurse);
+            }
+        }
+        Ok(BuyerPurse { id: c.purse, bank: c.bank, seller: c.seller, currency: c.currency, expires_at: c.expires_at, halves })
+    }
+
+    /// Fig. 7: picks halves for a payment request. Changes nothing: the host
+    /// calls [`BuyerPurse::mark_pending`] and persists before sending.
+    pub fn prepare_payment(&self, purse: &BuyerPurse, request: &PaymentRequest, now: Timestamp) -> Result<PreparedPayment, WalletError> {
+        if request.seller != purse.seller {
+            return Err(WalletError::WrongSeller);
+        }
+        if request.price.currency() != purse.currency {
+            return Err(WalletError::CurrencyMismatch { price: request.price.currency(), purse: purse.currency });
+        }
+        let share_of = |s: &SessionSerial| purse.halves.get(s).map(|h| Item { session: *s, share: h.share.clone() });
+        if let Some(sessions) = purse.pending_payments().remove(&request.payment) {
+            let paying = sessions.iter().filter_map(|s| purse.halves.get(s)?.kind.value()).fold(0u64, |a, v| a + v.minor());
+            return Ok(PreparedPayment {
+                payment: Payment { payment: request.payment, purse: purse.id, items: sessions.iter().filter_map(share_of).collect() },
+                paying: Amount::new(paying, purse.currency),
+                overpay: Amount::new(paying.saturating_sub(request.price.minor()), purse.currency),
+                retry: true,
+            });
+        }
+        if now > request.expires_at {
+            return Err(WalletError::RequestExpired);
+        }
+        if now > purse.expires_at {
+            return Err(WalletError::PurseExpired);
+        }
+        let money: Vec<(SessionSerial, u64)> = purse
+            .halves
+            .iter()
+            .filter(|(_, h)| h.state == HalfState::Available)
+            .filter_map(|(s, h)| Some((*s, h.kind.value()?.minor())))
+            .collect();
+        let chosen = coins::select(&money, request.price.minor())?;
+        let mut sessions = chosen.sessions;
+        if let Some(needed) = &request.requires {
+            let want = TokenKind::Authorization(needed.clone());
+            let auth = purse
+                .halves
+                .iter()
+                .find(|(_, h)| h.state == HalfState::Available && h.kind == want)
+                .map(|(s, _)| *s)
+                .ok_or_else(|| WalletError::MissingAuthorization(needed.clone()))?;
+            sessions.push(auth);
+        }
+        Ok(PreparedPayment {
+            payment: Payment { payment: request.payment, purse: purse.id, items: sessions.iter().filter_map(share_of).collect() },
+            paying: Amount::new(chosen.total, purse.currency),
+            overpay: Amount::new(chosen.overpay, purse.currency),
+            retry: false,
+        })
+    }
+
+    /// Fig. 10 from her side: every available half back to the bank, signed
+    /// and sealed. Marks them refunding; the host persists before sending.
+    pub fn request_refund<R: CryptoRng + ?Sized>(
+        &self,
+        identity: &PrivateIdentity,
+        purse: &mut BuyerPurse,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<SealedBox, WalletError> {
+        let pending = purse.pending_payments().len();
+        if pending > 0 {
+            return Err(WalletError::PaymentsPending(pending));
+        }
+        let items: Vec<Item> = purse
+            .halves
+            .iter()
+            .filter(|(_, h)| h.state == HalfState::Available)
+            .map(|(s, h)| Item { session: *s, share: h.share.clone() })
+            .collect();
+        if items.is_empty() {
+            return Err(WalletError::NothingToRefund);
+        }
+        let sessions: Vec<SessionSerial> = items.iter().map(|i| i.session).collect();
+        let body = RefundRequest { purse: purse.id, items };
+        let (sealed, _) = letter::send(LetterKind::Refund, &body, identity.signing.as_ref(), &self.bank.identity, now, rng)?;
+        purse.set(&sessions, |_| true, HalfState::Refunding);
+        Ok(sealed)
+    }
+
+    /// Opens the bank's letter telling her how her refund was settled.
+    pub fn open_refund_result(&self, identity: &PrivateIdentity, sealed: &SealedBox, now: Timestamp) -> Result<RefundResult, WalletError> {
+        self.open(identity, sealed, LetterKind::RefundResult, now)
+    }
+}

@@ -1,0 +1,83 @@
+//! A bank, a till and a wallet wired together in memory, for the core's tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+use halfpenny::bank::{AccountRecord, Authenticated, Bank, BankConfig, Role};
+use halfpenny::crypto::rustcrypto::RustCrypto;
+use halfpenny::crypto::PrivateIdentity;
+use halfpenny::messages::{AuthorizationOrder, Denomination, PaymentRequest, PurseRequest};
+use halfpenny::till::{SellerPurse, Till, VerifyPolicy};
+use halfpenny::wallet::{BuyerPurse, Wallet};
+use halfpenny::{testing, Amount, Assertion, BankId, Currency, Nonce, Timestamp};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+pub const NOW: Timestamp = Timestamp(1_795_478_400);
+
+pub struct Fixture {
+    pub rng: ChaCha20Rng,
+    pub bank: Bank,
+    pub buyer: PrivateIdentity,
+    pub seller: PrivateIdentity,
+    pub buyer_account: AccountRecord,
+    pub seller_account: AccountRecord,
+    pub till: Till,
+    pub wallet: Wallet,
+}
+
+pub fn account(id: &PrivateIdentity, role: Role) -> AccountRecord {
+    AccountRecord { identity: id.public(), role, address: None, attributes: vec![] }
+}
+
+impl Fixture {
+    pub fn new(verify: VerifyPolicy) -> Self {
+        Self::with_token_key(verify, Box::new(testing::bank_token_key()))
+    }
+
+    /// A bank that signs tokens with `token_key` while the till and wallet
+    /// trust the published fixture token key.
+    pub fn with_token_key(verify: VerifyPolicy, token_key: Box<dyn halfpenny::crypto::SigningKey>) -> Self {
+        let bank = Bank::new(BankConfig::new(BankId::new("demo-bank").unwrap()), testing::bank_identity(), token_key, Box::new(RustCrypto));
+        let mut public = bank.public();
+        public.token_key = testing::bank_token_public();
+        let buyer = testing::buyer_identity();
+        let seller = testing::seller_identity();
+        let till = Till::new(seller.id(), public.clone(), &RustCrypto, verify).unwrap();
+        let wallet = Wallet::new(public, &RustCrypto).unwrap();
+        Self {
+            rng: ChaCha20Rng::seed_from_u64(42),
+            buyer_account: account(&buyer, Role::Buyer),
+            seller_account: account(&seller, Role::Seller),
+            bank,
+            buyer,
+            seller,
+            till,
+            wallet,
+        }
+    }
+
+    /// Mints a purse straight from a request body (no letter), and unseals both sides.
+    pub fn purse(&mut self, money: &[(u64, u32)], auth: &[(&str, u32)]) -> (SellerPurse, BuyerPurse) {
+        let body = PurseRequest {
+            seller: self.seller.id(),
+            currency: Currency::USD,
+            money: money.iter().map(|(v, c)| Denomination { value_minor: *v, count: *c }).collect(),
+            authorizations: auth.iter().map(|(a, c)| AuthorizationOrder { assertion: Assertion::parse(a).unwrap(), count: *c }).collect(),
+        };
+        let req = Authenticated { nonce: Nonce::random(&mut self.rng), sender: self.buyer.id(), body };
+        let minted = self.bank.mint(&req, &self.buyer_account, Amount::new(1_000_000, Currency::USD), &self.seller_account, NOW, &mut self.rng).unwrap();
+        let sp = self.till.receive_purse(&self.seller, &minted.response.seller_purse, NOW).unwrap();
+        let bp = self.wallet.receive_purse(&self.buyer, &minted.response.buyer_purse, NOW).unwrap();
+        (sp, bp)
+    }
+
+    pub fn request(&mut self, price: u64, requires: Option<&str>) -> PaymentRequest {
+        PaymentRequest {
+            seller: self.seller.id(),
+            payment: Nonce::random(&mut self.rng),
+            item: "article".into(),
+            price: Amount::new(price, Currency::USD),
+            requires: requires.map(|r| Assertion::parse(r).unwrap()),
+            expires_at: NOW.plus(600),
+        }
+    }
+}

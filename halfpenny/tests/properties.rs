@@ -1,0 +1,171 @@
+//! Property tests: encodings round-trip and are canonical, decoders refuse
+//! damage without panicking, and splitting hides the token.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+
+mod common;
+
+use halfpenny::crypto::SigningKey as _;
+use halfpenny::crypto::rustcrypto::RsaVerifier;
+use halfpenny::ids::{BankId, PurseId, SessionSerial, TokenSerial};
+use halfpenny::messages::{Payment, PaymentRequest, PurseContents, Receipt, RedemptionRequest, RefundRequest};
+use halfpenny::split::{Half, Item, Share, join, split};
+use halfpenny::wire::{Decode, Encode, TextForm};
+use halfpenny::{Amount, Assertion, Currency, Timestamp, Token, TokenKind, testing};
+use proptest::prelude::*;
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+
+fn token_strategy() -> impl Strategy<Value = Token> {
+    let kind = prop_oneof![
+        ("[A-Z]{3}", 1u64..).prop_map(|(c, v)| TokenKind::Money(Amount::new(v, Currency::new(&c).unwrap()))),
+        (1u8..=150).prop_map(|n| TokenKind::Authorization(Assertion::AgeAtLeast(n))),
+        "[a-z0-9_-]{1,32}".prop_map(|s| TokenKind::Authorization(Assertion::parse(&s).unwrap())),
+    ];
+    ("[a-z0-9.-]{1,32}", kind, any::<[u8; 16]>(), any::<u64>()).prop_map(|(bank, kind, serial, exp)| Token {
+        suite: halfpenny::Suite::Rsa2048Sha256,
+        bank: BankId::new(&bank).unwrap(),
+        kind,
+        serial: TokenSerial(serial),
+        expires_at: Timestamp(exp),
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    #[test]
+    fn signed_tokens_round_trip_in_binary_and_text(token in token_strategy()) {
+        let key = testing::bank_token_key();
+        let verifier = RsaVerifier::new(key.public_key()).unwrap();
+        let signed = token.clone().sign(&key).unwrap();
+        let bytes = signed.to_bytes();
+        let back = halfpenny::SignedToken::from_bytes(&bytes).unwrap();
+        prop_assert_eq!(&back, &signed);
+        prop_assert_eq!(&back.token, &token);
+        prop_assert!(back.verify(&verifier).is_ok());
+        prop_assert_eq!(halfpenny::SignedToken::from_text(&signed.to_text()).unwrap(), signed);
+        prop_assert!(bytes.len() <= halfpenny::token::MAX_SIGNED_TOKEN_BYTES);
+    }
+
+    #[test]
+    fn any_damage_to_a_signed_token_is_caught(token in token_strategy(), at in any::<prop::sample::Index>(), flip in 1u8..) {
+        let key = testing::bank_token_key();
+        let verifier = RsaVerifier::new(key.public_key()).unwrap();
+        let mut bytes = token.sign(&key).unwrap().to_bytes();
+        let i = at.index(bytes.len());
+        bytes[i] ^= flip;
+        // Either it no longer decodes, or the signature no longer holds.
+        if let Ok(t) = halfpenny::SignedToken::from_bytes(&bytes) { prop_assert!(t.verify(&verifier).is_err()) }
+        // Truncation and trailing bytes never decode.
+        let good = bytes.clone();
+        prop_assert!(halfpenny::SignedToken::from_bytes(&good[..i]).is_err());
+        let mut longer = good;
+        longer.push(0);
+        prop_assert!(halfpenny::SignedToken::from_bytes(&longer).is_err());
+    }
+
+    #[test]
+    fn split_then_join_gives_the_token_back(secret in prop::collection::vec(any::<u8>(), 1..600), n in 2usize..=8, seed in any::<u64>()) {
+        let mut rng = ChaCha20Rng::seed_from_u64(seed);
+        let shares = split(&secret, n, &mut rng).unwrap();
+        prop_assert_eq!(shares.len(), n);
+        let all: Vec<&Share> = shares.iter().collect();
+        prop_assert_eq!(join(&all).unwrap(), secret.clone());
+        let reversed: Vec<&Share> = shares.iter().rev().collect();
+        prop_assert_eq!(join(&reversed).unwrap(), secret);
+    }
+
+    /// Any n-1 items are consistent with *every* token of that length, and the
+    /// pads do not depend on the token at all: n-1 items reveal nothing.
+    #[test]
+    fn any_n_minus_one_items_reveal_nothing(
+        a in prop::collection::vec(any::<u8>(), 1..400),
+        b_seed in any::<u64>(),
+        n in 2usize..=8,
+        missing in any::<prop::sample::Index>(),
+        seed in any::<u64>(),
+    ) {
+        let b: Vec<u8> = {
+            let mut r = ChaCha20Rng::seed_from_u64(b_seed);
+            let mut v = vec![0u8; a.len()];
+            rand_core::Rng::fill_bytes(&mut r, &mut v);
+            v
+        };
+        let sa = split(&a, n, &mut ChaCha20Rng::seed_from_u64(seed)).unwrap();
+        let sb = split(&b, n, &mut ChaCha20Rng::seed_from_u64(seed)).unwrap();
+        prop_assert_eq!(&sa[..n - 1], &sb[..n - 1], "the pads are independent of the token");
+        let k = missing.index(n);
+        let others: Vec<&Share> = sa.iter().enumerate().filter(|(i, _)| *i != k).map(|(_, s)| s).collect();
+        // The item that would complete the others into `b` instead of `a`:
+        let mut completing = b.clone();
+        for s in &others {
+            for (c, x) in completing.iter_mut().zip(s.as_bytes()) { *c ^= x; }
+        }
+        let completing = Share::from_bytes(completing);
+        let mut set = others.clone();
+        set.push(&completing);
+        prop_assert_eq!(join(&set).unwrap(), b);
+    }
+
+    #[test]
+    fn decoders_never_panic_and_accept_only_canonical_bytes(bytes in prop::collection::vec(any::<u8>(), 0..700)) {
+        fn canonical<T: Encode + Decode>(bytes: &[u8]) -> Result<(), TestCaseError> {
+            if let Ok(v) = T::from_bytes(bytes) { prop_assert_eq!(v.to_bytes(), bytes.to_vec()) }
+            Ok(())
+        }
+        canonical::<halfpenny::SignedToken>(&bytes)?;
+        canonical::<Half>(&bytes)?;
+        canonical::<Payment>(&bytes)?;
+        canonical::<PaymentRequest>(&bytes)?;
+        canonical::<Receipt>(&bytes)?;
+        canonical::<PurseContents>(&bytes)?;
+        canonical::<RedemptionRequest>(&bytes)?;
+        canonical::<RefundRequest>(&bytes)?;
+        canonical::<halfpenny::crypto::seal::SealedBox>(&bytes)?;
+        canonical::<halfpenny::letter::Letter>(&bytes)?;
+        canonical::<halfpenny::letter::SignedLetter>(&bytes)?;
+        canonical::<halfpenny::messages::ForwardedPurseRequest>(&bytes)?;
+        canonical::<halfpenny::messages::ReturnResponse>(&bytes)?;
+        canonical::<halfpenny::messages::RefundResult>(&bytes)?;
+        canonical::<halfpenny::messages::RedemptionResult>(&bytes)?;
+    }
+
+    #[test]
+    fn halves_and_payments_round_trip(purse in any::<[u8; 16]>(), items in prop::collection::vec((any::<u32>(), prop::collection::vec(any::<u8>(), 1..=halfpenny::token::MAX_SIGNED_TOKEN_BYTES)), 1..8)) {
+        let items: Vec<Item> = items.into_iter().map(|(s, b)| Item { session: SessionSerial(s), share: Share::from_bytes(b) }).collect();
+        let half = Half { purse: PurseId(purse), item: items[0].clone() };
+        prop_assert_eq!(Half::from_text(&half.to_text()).unwrap(), half);
+        let p = Payment { payment: halfpenny::Nonce([7; 16]), purse: PurseId(purse), items };
+        prop_assert_eq!(Payment::from_bytes(&p.to_bytes()).unwrap(), p.clone());
+        prop_assert_eq!(Payment::from_text(&p.to_text()).unwrap(), p);
+    }
+}
+
+#[test]
+fn three_party_split_needs_all_three_items() {
+    let mut rng = ChaCha20Rng::seed_from_u64(3);
+    let signed = Token::mint(BankId::new("demo-bank").unwrap(), TokenKind::Money(Amount::new(25, Currency::USD)), Timestamp(10), &mut rng)
+        .sign(&testing::bank_token_key())
+        .unwrap();
+    let shares = split(&signed.to_bytes(), 3, &mut rng).unwrap();
+    let joined = join(&[&shares[0], &shares[1], &shares[2]]).unwrap();
+    assert_eq!(halfpenny::SignedToken::from_bytes(&joined).unwrap(), signed);
+    for (i, j) in [(0, 1), (0, 2), (1, 2)] {
+        let two = join(&[&shares[i], &shares[j]]).unwrap();
+        assert_ne!(two, signed.to_bytes());
+        assert!(halfpenny::SignedToken::from_bytes(&two).is_err(), "two of three items make no token");
+    }
+}
+
+#[test]
+fn sizes_are_what_the_docs_say() {
+    let mut rng = ChaCha20Rng::seed_from_u64(1);
+    let signed = Token::mint(BankId::new("demo-bank").unwrap(), TokenKind::Money(Amount::new(1, Currency::USD)), Timestamp(10), &mut rng)
+        .sign(&testing::bank_token_key())
+        .unwrap();
+    assert_eq!(signed.to_bytes().len(), 304);
+    let shares = split(&signed.to_bytes(), 2, &mut rng).unwrap();
+    let half = Half { purse: PurseId([1; 16]), item: Item { session: SessionSerial(1), share: shares[0].clone() } };
+    assert_eq!(half.to_bytes().len(), 327);
+    assert_eq!(half.to_text().len(), 441);
+}
