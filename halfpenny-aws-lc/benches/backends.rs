@@ -2,7 +2,7 @@
 //! of 1,000 signatures spread over every core by aws-lc's `sign_many`.
 //!
 //! Benchmark ids name the operation as a path component (`sign`, `verify`,
-//! `sign_many_1000`) so that `scripts/bench-core.sh` can compare each row with
+//! `sign_many_1000`) so that `scripts/bench.sh` can compare each row with
 //! `openssl speed rsa2048`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -11,25 +11,13 @@ use std::hint::black_box;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use halfpenny::crypto::SigningKey;
 use halfpenny::crypto::VerifyingKey;
-use halfpenny::crypto::rustcrypto::{RsaKey, RsaVerifier};
+use halfpenny::crypto::rustcrypto::RsaVerifier;
+use halfpenny::testing;
 use halfpenny_aws_lc::{AwsLcKey, AwsLcVerifier};
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs8::EncodePrivateKey;
-
-/// The core's fixture token key (the file behind `halfpenny::testing`), read
-/// as PKCS#8 or, as the file is at present, PKCS#1.
-fn bank_token_key() -> RsaKey {
-    let der = include_bytes!("../../halfpenny/src/testing/bank_token.der");
-    RsaKey::from_pkcs8_der(der).unwrap_or_else(|_| {
-        let private =
-            rsa::PrivateKey::from_pkcs1_der(der).expect("fixture key is PKCS#1 or PKCS#8");
-        RsaKey::from_pkcs8_der(private.to_pkcs8_der().unwrap().as_bytes()).unwrap()
-    })
-}
 
 fn backends(c: &mut Criterion) {
-    let rustcrypto = bank_token_key();
-    let aws_lc = AwsLcKey::from_pkcs8_der(&rustcrypto.to_pkcs8_der().unwrap()).unwrap();
+    let rustcrypto = testing::bank_token_key();
+    let aws_lc = AwsLcKey::from_pkcs8_der(testing::BANK_TOKEN).unwrap();
     let public = rustcrypto.public_key().clone();
     let rustcrypto_verifier = RsaVerifier::new(&public).unwrap();
     let aws_lc_verifier = AwsLcVerifier::new(&public).unwrap();

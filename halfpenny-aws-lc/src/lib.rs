@@ -150,12 +150,14 @@ impl SigningKey for AwsLcKey {
                 })
                 .collect();
             let mut out = Vec::with_capacity(messages.len());
-            // Keep going after an error so every thread is joined before returning.
+            // Keep going after an error so every thread is joined; report the first.
             let mut failed = None;
             let mut take = |signed: Result<Vec<Vec<u8>>, CryptoError>| match signed {
                 Ok(s) if failed.is_none() => out.extend(s),
                 Ok(_) => {}
-                Err(e) => failed = Some(e),
+                Err(e) => {
+                    failed.get_or_insert(e);
+                }
             };
             take(self.sign_all_here(first));
             for part in parts {
@@ -263,31 +265,11 @@ mod tests {
     use halfpenny::crypto::seal::{open, seal};
     use rand_chacha::ChaCha20Rng;
     use rand_core::SeedableRng;
-    use rsa::pkcs1::DecodeRsaPrivateKey;
     use rsa::pkcs8::{EncodePrivateKey, EncodePublicKey};
 
     use super::*;
 
-    /// One of the core's fixture keys (the files behind `halfpenny::testing`).
-    /// `halfpenny::testing` reads them as PKCS#8, but the files are PKCS#1
-    /// `RSAPrivateKey` documents at present, which makes it panic; so they are
-    /// read here in either form.
-    fn fixture(der: &[u8]) -> RsaKey {
-        RsaKey::from_pkcs8_der(der).unwrap_or_else(|_| {
-            let private = rsa::PrivateKey::from_pkcs1_der(der).unwrap();
-            RsaKey::from_pkcs8_der(private.to_pkcs8_der().unwrap().as_bytes()).unwrap()
-        })
-    }
-
-    fn bank_token_key() -> RsaKey {
-        fixture(include_bytes!("../../halfpenny/src/testing/bank_token.der"))
-    }
-
-    fn other_token_key() -> RsaKey {
-        fixture(include_bytes!(
-            "../../halfpenny/src/testing/other_signing.der"
-        ))
-    }
+    use halfpenny::testing::{bank_token_key, other_token_key};
 
     fn aws(key: &RsaKey) -> AwsLcKey {
         AwsLcKey::from_pkcs8_der(&key.to_pkcs8_der().unwrap()).unwrap()

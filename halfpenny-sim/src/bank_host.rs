@@ -2,14 +2,22 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use halfpenny::bank::{AccountRecord, Bank, BankConfig, PurseRecord, RefundCase, Role, Settlement, TokenChange, TokenStatus};
+use halfpenny::bank::{
+    AccountRecord, Bank, BankConfig, PurseRecord, RefundCase, Role, Settlement, TokenChange,
+    TokenStatus,
+};
+use halfpenny::crypto::PublicIdentity;
 use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::crypto::seal::SealedBox;
-use halfpenny::crypto::PublicIdentity;
 use halfpenny::ledger::{Ledger, LedgerAccount, Posting, PostingKind};
 use halfpenny::letter::{LetterKind, SignedLetter};
-use halfpenny::messages::{ForwardedPurseRequest, MintResponse, PurseRequest, RedemptionRequest, RedemptionResult, RefundRequest, RefundResult, ReturnResponse};
-use halfpenny::{testing, Amount, Attribute, BankId, CaseId, Currency, KeyId, Nonce, PurseId, Timestamp};
+use halfpenny::messages::{
+    ForwardedPurseRequest, MintResponse, PurseRequest, RedemptionRequest, RedemptionResult,
+    RefundRequest, RefundResult, ReturnResponse,
+};
+use halfpenny::{
+    Amount, Attribute, BankId, CaseId, Currency, KeyId, Nonce, PurseId, Timestamp, testing,
+};
 use rand_core::CryptoRng;
 
 use crate::SimError;
@@ -29,7 +37,12 @@ pub struct BankHost {
 impl BankHost {
     /// A bank with the fixed test keys.
     pub fn new(config: BankConfig) -> Self {
-        let bank = Bank::new(config, testing::bank_identity(), Box::new(testing::bank_token_key()), Box::new(RustCrypto));
+        let bank = Bank::new(
+            config,
+            testing::bank_identity(),
+            Box::new(testing::bank_token_key()),
+            Box::new(RustCrypto),
+        );
         Self::with_bank(bank)
     }
 
@@ -51,14 +64,31 @@ impl BankHost {
         Ok(Self::new(BankConfig::new(id)))
     }
 
-    pub fn register(&mut self, identity: PublicIdentity, role: Role, address: Option<String>) -> KeyId {
+    pub fn register(
+        &mut self,
+        identity: PublicIdentity,
+        role: Role,
+        address: Option<String>,
+    ) -> KeyId {
         let id = identity.id();
-        self.accounts.insert(id, AccountRecord { identity, role, address, attributes: Vec::new() });
+        self.accounts.insert(
+            id,
+            AccountRecord {
+                identity,
+                role,
+                address,
+                attributes: Vec::new(),
+            },
+        );
         id
     }
 
     pub fn record_attribute(&mut self, who: KeyId, attribute: Attribute) -> Result<(), SimError> {
-        self.accounts.get_mut(&who).ok_or(SimError::Unknown("account"))?.attributes.push(attribute);
+        self.accounts
+            .get_mut(&who)
+            .ok_or(SimError::Unknown("account"))?
+            .attributes
+            .push(attribute);
         Ok(())
     }
 
@@ -67,7 +97,12 @@ impl BankHost {
         if !self.accounts.contains_key(&who) {
             return Err(SimError::Unknown("account"));
         }
-        let p = Posting { kind: PostingKind::Funding, debit: LedgerAccount::Settlement, credit: LedgerAccount::Customer(who), amount };
+        let p = Posting {
+            kind: PostingKind::Funding,
+            debit: LedgerAccount::Settlement,
+            credit: LedgerAccount::Customer(who),
+            amount,
+        };
         self.ledger.post(&p).map_err(|e| SimError::Bank(e.into()))
     }
 
@@ -76,11 +111,18 @@ impl BankHost {
     }
 
     fn account(&self, id: &KeyId) -> Result<&AccountRecord, SimError> {
-        self.accounts.get(id).ok_or(SimError::Bank(halfpenny::bank::BankError::UnknownAccount))
+        self.accounts
+            .get(id)
+            .ok_or(SimError::Bank(halfpenny::bank::BankError::UnknownAccount))
     }
 
     /// Opens a letter and refuses a nonce seen before.
-    fn open(&self, sealed: &SealedBox, kind: LetterKind, now: Timestamp) -> Result<SignedLetter, SimError> {
+    fn open(
+        &self,
+        sealed: &SealedBox,
+        kind: LetterKind,
+        now: Timestamp,
+    ) -> Result<SignedLetter, SimError> {
         let letter = self.bank.open(sealed, kind, now)?;
         if self.nonces.contains(&letter.letter.nonce) {
             return Err(SimError::Replay);
@@ -90,7 +132,10 @@ impl BankHost {
 
     fn apply_changes(&mut self, changes: &[TokenChange]) -> Result<(), SimError> {
         for c in changes {
-            let purse = self.purses.get_mut(&c.purse).ok_or(SimError::Conflict("purse"))?;
+            let purse = self
+                .purses
+                .get_mut(&c.purse)
+                .ok_or(SimError::Conflict("purse"))?;
             if !purse.apply(c) {
                 return Err(SimError::Conflict("token status"));
             }
@@ -106,7 +151,13 @@ impl BankHost {
     }
 
     /// A purse request forwarded by the seller `forwarded_by`.
-    pub fn mint<R: CryptoRng>(&mut self, fwd: &ForwardedPurseRequest, forwarded_by: KeyId, now: Timestamp, rng: &mut R) -> Result<MintResponse, SimError> {
+    pub fn mint<R: CryptoRng>(
+        &mut self,
+        fwd: &ForwardedPurseRequest,
+        forwarded_by: KeyId,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<MintResponse, SimError> {
         if fwd.bank != self.bank.config.id {
             return Err(SimError::Unknown("bank"));
         }
@@ -128,10 +179,16 @@ impl BankHost {
         Ok(minted.response)
     }
 
-    pub fn redeem(&mut self, sealed: &SealedBox, now: Timestamp) -> Result<RedemptionResult, SimError> {
+    pub fn redeem(
+        &mut self,
+        sealed: &SealedBox,
+        now: Timestamp,
+    ) -> Result<RedemptionResult, SimError> {
         let letter = self.open(sealed, LetterKind::Redemption, now)?;
         let seller = self.account(&letter.letter.sender)?.clone();
-        let req = self.bank.authenticate::<RedemptionRequest>(&letter, &seller)?;
+        let req = self
+            .bank
+            .authenticate::<RedemptionRequest>(&letter, &seller)?;
         let decided = self.bank.redeem(&req, &seller, &self.purses, now)?;
         self.nonces.insert(decided.nonce);
         self.apply_changes(&decided.changes)?;
@@ -141,13 +198,23 @@ impl BankHost {
 
     /// A buyer's refund request: opens a case and queues the return request
     /// for the seller (and, in a real bank, calls his address).
-    pub fn refund<R: CryptoRng>(&mut self, sealed: &SealedBox, now: Timestamp, rng: &mut R) -> Result<CaseId, SimError> {
+    pub fn refund<R: CryptoRng>(
+        &mut self,
+        sealed: &SealedBox,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<CaseId, SimError> {
         let letter = self.open(sealed, LetterKind::Refund, now)?;
         let buyer = self.account(&letter.letter.sender)?.clone();
         let req = self.bank.authenticate::<RefundRequest>(&letter, &buyer)?;
-        let purse = self.purses.get(&req.body.purse).ok_or(SimError::Bank(halfpenny::bank::BankError::UnknownPurse))?;
+        let purse = self
+            .purses
+            .get(&req.body.purse)
+            .ok_or(SimError::Bank(halfpenny::bank::BankError::UnknownPurse))?;
         let seller = self.account(&purse.seller)?.clone();
-        let opened = self.bank.open_refund(&req, &buyer, purse, &seller, now, rng)?;
+        let opened = self
+            .bank
+            .open_refund(&req, &buyer, purse, &seller, now, rng)?;
         self.nonces.insert(opened.nonce);
         if let Some(p) = self.purses.get_mut(&opened.case.purse) {
             p.state = opened.purse_state;
@@ -159,26 +226,56 @@ impl BankHost {
     }
 
     /// The seller's answer to a return request.
-    pub fn take_return<R: CryptoRng>(&mut self, sealed: &SealedBox, now: Timestamp, rng: &mut R) -> Result<RefundResult, SimError> {
+    pub fn take_return<R: CryptoRng>(
+        &mut self,
+        sealed: &SealedBox,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<RefundResult, SimError> {
         let letter = self.open(sealed, LetterKind::ReturnResponse, now)?;
         let seller = self.account(&letter.letter.sender)?.clone();
         let answer = self.bank.authenticate::<ReturnResponse>(&letter, &seller)?;
-        let case = self.cases.get(&answer.body.case).ok_or(SimError::Unknown("case"))?.clone();
-        let purse = self.purses.get(&case.purse).ok_or(SimError::Unknown("purse"))?.clone();
+        let case = self
+            .cases
+            .get(&answer.body.case)
+            .ok_or(SimError::Unknown("case"))?
+            .clone();
+        let purse = self
+            .purses
+            .get(&case.purse)
+            .ok_or(SimError::Unknown("purse"))?
+            .clone();
         let buyer = self.account(&case.buyer)?.clone();
-        let s = self.bank.settle_with_return(&answer, &case, &purse, &buyer, &seller, now, rng)?;
+        let s = self
+            .bank
+            .settle_with_return(&answer, &case, &purse, &buyer, &seller, now, rng)?;
         self.apply_settlement(s)
     }
 
     /// The deadline rule: settles every case whose seller did not answer in time.
-    pub fn sweep_deadlines<R: CryptoRng>(&mut self, now: Timestamp, rng: &mut R) -> Result<Vec<RefundResult>, SimError> {
-        let due: Vec<RefundCase> = self.cases.values().filter(|c| c.settled.is_none() && c.deadline <= now).cloned().collect();
+    pub fn sweep_deadlines<R: CryptoRng>(
+        &mut self,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<Vec<RefundResult>, SimError> {
+        let due: Vec<RefundCase> = self
+            .cases
+            .values()
+            .filter(|c| c.settled.is_none() && c.deadline <= now)
+            .cloned()
+            .collect();
         let mut out = Vec::new();
         for case in due {
-            let purse = self.purses.get(&case.purse).ok_or(SimError::Unknown("purse"))?.clone();
+            let purse = self
+                .purses
+                .get(&case.purse)
+                .ok_or(SimError::Unknown("purse"))?
+                .clone();
             let buyer = self.account(&case.buyer)?.clone();
             let seller = self.account(&case.seller)?.clone();
-            let s = self.bank.settle_after_deadline(&case, &purse, &buyer, &seller, now, rng)?;
+            let s = self
+                .bank
+                .settle_after_deadline(&case, &purse, &buyer, &seller, now, rng)?;
             out.push(self.apply_settlement(s)?);
         }
         Ok(out)
@@ -201,7 +298,9 @@ impl BankHost {
 
     /// Letters waiting for `who`, removed from the queue.
     pub fn collect(&mut self, who: KeyId) -> Vec<SealedBox> {
-        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.outbox).into_iter().partition(|(to, _)| *to == who);
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.outbox)
+            .into_iter()
+            .partition(|(to, _)| *to == who);
         self.outbox = rest;
         mine.into_iter().map(|(_, s)| s).collect()
     }
@@ -221,7 +320,9 @@ impl BankHost {
             .sum();
         let booked = self.ledger.balance(LedgerAccount::Outstanding, currency);
         if open != booked {
-            return Err(format!("open tokens are worth {open} but the outstanding account says {booked}"));
+            return Err(format!(
+                "open tokens are worth {open} but the outstanding account says {booked}"
+            ));
         }
         let customers: i128 = self
             .accounts
@@ -229,7 +330,10 @@ impl BankHost {
             .map(|k| self.ledger.balance(LedgerAccount::Customer(*k), currency))
             .sum();
         if customers + booked != self.ledger.funded(currency) {
-            return Err(format!("customers {customers} + outstanding {booked} != funded {}", self.ledger.funded(currency)));
+            return Err(format!(
+                "customers {customers} + outstanding {booked} != funded {}",
+                self.ledger.funded(currency)
+            ));
         }
         Ok(booked)
     }

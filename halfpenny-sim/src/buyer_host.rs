@@ -3,10 +3,13 @@
 use std::collections::BTreeMap;
 
 use halfpenny::bank::BankPublic;
+use halfpenny::crypto::PrivateIdentity;
 use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::crypto::seal::SealedBox;
-use halfpenny::crypto::PrivateIdentity;
-use halfpenny::messages::{AuthorizationOrder, Denomination, ForwardedPurseRequest, Payment, PaymentRequest, Receipt, RefundResult};
+use halfpenny::messages::{
+    AuthorizationOrder, Denomination, ForwardedPurseRequest, Payment, PaymentRequest, Receipt,
+    RefundResult,
+};
 use halfpenny::wallet::{BuyerPurse, PreparedPayment, Wallet};
 use halfpenny::{Currency, KeyId, PurseId, Timestamp};
 use rand_core::CryptoRng;
@@ -22,7 +25,11 @@ pub struct BuyerHost {
 
 impl BuyerHost {
     pub fn new(identity: PrivateIdentity, bank: BankPublic) -> Result<Self, SimError> {
-        Ok(Self { identity, wallet: Wallet::new(bank, &RustCrypto)?, purses: BTreeMap::new() })
+        Ok(Self {
+            identity,
+            wallet: Wallet::new(bank, &RustCrypto)?,
+            purses: BTreeMap::new(),
+        })
     }
 
     pub fn id(&self) -> KeyId {
@@ -38,8 +45,25 @@ impl BuyerHost {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<ForwardedPurseRequest, SimError> {
-        let money = money.iter().map(|(v, c)| Denomination { value_minor: *v, count: *c }).collect();
-        Ok(self.wallet.request_purse(&self.identity, seller, currency, money, authorizations, now, rng)?.0)
+        let money = money
+            .iter()
+            .map(|(v, c)| Denomination {
+                value_minor: *v,
+                count: *c,
+            })
+            .collect();
+        Ok(self
+            .wallet
+            .request_purse(
+                &self.identity,
+                seller,
+                currency,
+                money,
+                authorizations,
+                now,
+                rng,
+            )?
+            .0)
     }
 
     pub fn store(&mut self, sealed: &SealedBox, now: Timestamp) -> Result<PurseId, SimError> {
@@ -56,7 +80,11 @@ impl BuyerHost {
 
     /// Picks halves and marks them pending (persisted) before they are sent.
     /// Uses the first of her purses for this seller that can pay.
-    pub fn pay(&mut self, request: &PaymentRequest, now: Timestamp) -> Result<PreparedPayment, SimError> {
+    pub fn pay(
+        &mut self,
+        request: &PaymentRequest,
+        now: Timestamp,
+    ) -> Result<PreparedPayment, SimError> {
         let mut last = SimError::Unknown("purse for this seller");
         let mut chosen = None;
         for purse in self.purses.values().filter(|p| p.seller == request.seller) {
@@ -69,7 +97,10 @@ impl BuyerHost {
             }
         }
         let prepared = chosen.ok_or(last)?;
-        let purse = self.purses.get_mut(&prepared.payment.purse).ok_or(SimError::Unknown("purse"))?;
+        let purse = self
+            .purses
+            .get_mut(&prepared.payment.purse)
+            .ok_or(SimError::Unknown("purse"))?;
         if !purse.mark_pending(&prepared.payment) {
             return Err(SimError::NotAvailable);
         }
@@ -77,32 +108,57 @@ impl BuyerHost {
     }
 
     pub fn settle(&mut self, receipt: &Receipt) -> Result<(), SimError> {
-        let purse = self.purses.get_mut(&receipt.purse).ok_or(SimError::Unknown("purse"))?;
+        let purse = self
+            .purses
+            .get_mut(&receipt.purse)
+            .ok_or(SimError::Unknown("purse"))?;
         Ok(purse.settle(receipt)?)
     }
 
     /// After a lost reply: settle on the till's receipt, or free the halves
     /// if the till never took the payment.
-    pub fn recover(&mut self, payment: &Payment, till_says: Option<Receipt>) -> Result<(), SimError> {
-        let purse = self.purses.get_mut(&payment.purse).ok_or(SimError::Unknown("purse"))?;
+    pub fn recover(
+        &mut self,
+        payment: &Payment,
+        till_says: Option<Receipt>,
+    ) -> Result<(), SimError> {
+        let purse = self
+            .purses
+            .get_mut(&payment.purse)
+            .ok_or(SimError::Unknown("purse"))?;
         match till_says {
             Some(r) => Ok(purse.settle(&r)?),
             None => Ok(purse.release(payment.payment)?),
         }
     }
 
-    pub fn refund<R: CryptoRng>(&mut self, purse: PurseId, bank: &mut BankHost, now: Timestamp, rng: &mut R) -> Result<(), SimError> {
-        let p = self.purses.get_mut(&purse).ok_or(SimError::Unknown("purse"))?;
+    pub fn refund<R: CryptoRng>(
+        &mut self,
+        purse: PurseId,
+        bank: &mut BankHost,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<(), SimError> {
+        let p = self
+            .purses
+            .get_mut(&purse)
+            .ok_or(SimError::Unknown("purse"))?;
         let sealed = self.wallet.request_refund(&self.identity, p, now, rng)?;
         bank.refund(&sealed, now, rng)?;
         Ok(())
     }
 
     /// Reads the refund results waiting for her at the bank.
-    pub fn collect_results(&mut self, bank: &mut BankHost, now: Timestamp) -> Result<Vec<RefundResult>, SimError> {
+    pub fn collect_results(
+        &mut self,
+        bank: &mut BankHost,
+        now: Timestamp,
+    ) -> Result<Vec<RefundResult>, SimError> {
         let mut out = Vec::new();
         for sealed in bank.collect(self.id()) {
-            let r = self.wallet.open_refund_result(&self.identity, &sealed, now)?;
+            let r = self
+                .wallet
+                .open_refund_result(&self.identity, &sealed, now)?;
             if let Some(p) = self.purses.get_mut(&r.purse) {
                 p.finish_refund(&r);
             }

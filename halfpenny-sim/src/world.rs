@@ -2,7 +2,7 @@
 
 use halfpenny::bank::Role;
 use halfpenny::till::VerifyPolicy;
-use halfpenny::{testing, Timestamp};
+use halfpenny::{Timestamp, testing};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -25,11 +25,25 @@ impl World {
     pub fn new(seed: u64) -> Result<Self, SimError> {
         let mut bank = BankHost::demo()?;
         let public = bank.bank.public();
-        let seller = SellerHost::new(testing::seller_identity(), public.clone(), VerifyPolicy::All)?;
+        let seller = SellerHost::new(
+            testing::seller_identity(),
+            public.clone(),
+            VerifyPolicy::All,
+        )?;
         let buyer = BuyerHost::new(testing::buyer_identity(), public)?;
-        bank.register(seller.identity.public(), Role::Seller, Some("http://127.0.0.1:0/seller".into()));
+        bank.register(
+            seller.identity.public(),
+            Role::Seller,
+            Some("http://127.0.0.1:0/seller".into()),
+        );
         bank.register(buyer.identity.public(), Role::Buyer, None);
-        Ok(Self { now: START, rng: ChaCha20Rng::seed_from_u64(seed), bank, seller, buyer })
+        Ok(Self {
+            now: START,
+            rng: ChaCha20Rng::seed_from_u64(seed),
+            bank,
+            seller,
+            buyer,
+        })
     }
 
     pub fn advance(&mut self, seconds: u64) {

@@ -2,11 +2,18 @@
 //! purse request through the seller, purchases, replays, forgeries,
 //! redemption, refund with the seller's return, the deadline rule with a
 //! chargeback, authorization tokens and lost replies.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use halfpenny::bank::BankError;
 use halfpenny::letter::{self, LetterKind};
-use halfpenny::messages::{AuthorizationOrder, Outcome, Payment, RefundRequest, Refusal, SettledBy};
+use halfpenny::messages::{
+    AuthorizationOrder, Outcome, Payment, RefundRequest, Refusal, SettledBy,
+};
 use halfpenny::split::{Item, Share};
 use halfpenny::till::TillError;
 use halfpenny::wallet::{HalfState, WalletError};
@@ -23,12 +30,26 @@ fn usd(m: u64) -> Amount {
 /// balance and that only funding ever changed their total.
 fn books(w: &World) -> (i128, i128, i128) {
     let outstanding = w.bank.check_books(USD).expect("books balance");
-    assert_eq!(w.bank.ledger.funded(USD), 1_000, "only the operator's funding moves the total");
-    (w.bank.balance(w.buyer.id(), USD), w.bank.balance(w.seller.id(), USD), outstanding)
+    assert_eq!(
+        w.bank.ledger.funded(USD),
+        1_000,
+        "only the operator's funding moves the total"
+    );
+    (
+        w.bank.balance(w.buyer.id(), USD),
+        w.bank.balance(w.seller.id(), USD),
+        outstanding,
+    )
 }
 
-fn buy_purse(w: &mut World, money: &[(u64, u32)], auth: Vec<AuthorizationOrder>) -> Result<PurseId, SimError> {
-    let fwd = w.buyer.ask_purse(w.seller.id(), USD, money, auth, w.now, &mut w.rng)?;
+fn buy_purse(
+    w: &mut World,
+    money: &[(u64, u32)],
+    auth: Vec<AuthorizationOrder>,
+) -> Result<PurseId, SimError> {
+    let fwd = w
+        .buyer
+        .ask_purse(w.seller.id(), USD, money, auth, w.now, &mut w.rng)?;
     let response = w.bank.mint(&fwd, w.seller.id(), w.now, &mut w.rng)?;
     let hers = w.seller.receive(&response, w.now)?;
     w.buyer.store(&hers, w.now)
@@ -37,7 +58,9 @@ fn buy_purse(w: &mut World, money: &[(u64, u32)], auth: Vec<AuthorizationOrder>)
 fn buy(w: &mut World, item: &str, price: u64) -> Result<halfpenny::messages::Receipt, SimError> {
     let request = w.seller.offer(item, usd(price), None, w.now, &mut w.rng);
     let prepared = w.buyer.pay(&request, w.now)?;
-    let receipt = w.seller.take_payment(&prepared.payment, w.now, &mut w.rng)?;
+    let receipt = w
+        .seller
+        .take_payment(&prepared.payment, w.now, &mut w.rng)?;
     w.buyer.settle(&receipt)?;
     Ok(receipt)
 }
@@ -53,11 +76,30 @@ fn the_whole_seed_with_exact_balances() {
     assert_eq!(books(&w), (1_000, 0, 0));
 
     // Fig. 2-6: a purse through the seller: 20 x 1c, 10 x 5c, 4 x 25c = 170c.
-    let fwd = w.buyer.ask_purse(w.seller.id(), USD, &[(1, 20), (5, 10), (25, 4)], vec![], w.now, &mut w.rng).unwrap();
+    let fwd = w
+        .buyer
+        .ask_purse(
+            w.seller.id(),
+            USD,
+            &[(1, 20), (5, 10), (25, 4)],
+            vec![],
+            w.now,
+            &mut w.rng,
+        )
+        .unwrap();
     let wrong_forwarder = w.bank.mint(&fwd, w.buyer.id(), w.now, &mut w.rng);
-    assert_eq!(wrong_forwarder.unwrap_err(), SimError::Bank(BankError::SellerMismatch));
+    assert_eq!(
+        wrong_forwarder.unwrap_err(),
+        SimError::Bank(BankError::SellerMismatch)
+    );
     let response = w.bank.mint(&fwd, w.seller.id(), w.now, &mut w.rng).unwrap();
-    assert_eq!(w.bank.mint(&fwd, w.seller.id(), w.now, &mut w.rng).unwrap_err(), SimError::Replay, "a replayed request mints nothing");
+    assert_eq!(
+        w.bank
+            .mint(&fwd, w.seller.id(), w.now, &mut w.rng)
+            .unwrap_err(),
+        SimError::Replay,
+        "a replayed request mints nothing"
+    );
     let hers = w.seller.receive(&response, w.now).unwrap();
     let p1 = w.buyer.store(&hers, w.now).unwrap();
     assert_eq!(books(&w), (830, 0, 170));
@@ -75,7 +117,11 @@ fn the_whole_seed_with_exact_balances() {
     let r2 = buy(&mut w, "article-2", 3).unwrap();
     let r3 = buy(&mut w, "article-3", 7).unwrap();
     assert_eq!((r1.paid, r2.paid, r3.paid), (usd(1), usd(3), usd(7)));
-    assert_eq!((r2.sessions.len(), r3.sessions.len()), (3, 3), "exact, fewest tokens");
+    assert_eq!(
+        (r2.sessions.len(), r3.sessions.len()),
+        (3, 3),
+        "exact, fewest tokens"
+    );
     assert_eq!(w.buyer.purses[&p1].available(), usd(159));
     assert_eq!(w.seller.takings(), 11);
     assert_eq!(seller_halves(&w, p1), 34 - 7);
@@ -86,136 +132,415 @@ fn the_whole_seed_with_exact_balances() {
     let replay = Payment {
         payment: again.payment,
         purse: p1,
-        items: r3.sessions.iter().map(|s| Item { session: *s, share: share_of(&w, p1, *s) }).collect(),
+        items: r3
+            .sessions
+            .iter()
+            .map(|s| Item {
+                session: *s,
+                share: share_of(&w, p1, *s),
+            })
+            .collect(),
     };
-    let err = w.seller.take_payment(&replay, w.now, &mut w.rng).unwrap_err();
-    assert!(matches!(err, SimError::Till(TillError::AlreadySpent(_))), "{err:?}");
+    let err = w
+        .seller
+        .take_payment(&replay, w.now, &mut w.rng)
+        .unwrap_err();
+    assert!(
+        matches!(err, SimError::Till(TillError::AlreadySpent(_))),
+        "{err:?}"
+    );
     // The same payment sent twice: the first receipt, nothing consumed again.
-    let resend = Payment { payment: r3.payment, purse: p1, items: replay.items.clone() };
-    assert_eq!(w.seller.take_payment(&resend, w.now, &mut w.rng).unwrap(), r3);
+    let resend = Payment {
+        payment: r3.payment,
+        purse: p1,
+        items: replay.items.clone(),
+    };
+    assert_eq!(
+        w.seller.take_payment(&resend, w.now, &mut w.rng).unwrap(),
+        r3
+    );
     assert_eq!(seller_halves(&w, p1), 27);
 
     // Forged and partly forged payments consume nothing.
-    let good = *w.buyer.purses[&p1].halves.iter().find(|(_, h)| h.state == HalfState::Available && h.kind.value() == Some(usd(5))).unwrap().0;
-    let other = *w.buyer.purses[&p1].halves.iter().find(|(s, h)| **s != good && h.state == HalfState::Available && h.kind.value() == Some(usd(5))).unwrap().0;
-    let forged = Item { session: other, share: Share::from_bytes(vec![0x5a; share_of(&w, p1, other).len()]) };
-    let req = w.seller.offer("article-5", usd(10), None, w.now, &mut w.rng);
-    let mixed = Payment { payment: req.payment, purse: p1, items: vec![Item { session: good, share: share_of(&w, p1, good) }, forged] };
-    let err = w.seller.take_payment(&mixed, w.now, &mut w.rng).unwrap_err();
+    let good = *w.buyer.purses[&p1]
+        .halves
+        .iter()
+        .find(|(_, h)| h.state == HalfState::Available && h.kind.value() == Some(usd(5)))
+        .unwrap()
+        .0;
+    let other = *w.buyer.purses[&p1]
+        .halves
+        .iter()
+        .find(|(s, h)| {
+            **s != good && h.state == HalfState::Available && h.kind.value() == Some(usd(5))
+        })
+        .unwrap()
+        .0;
+    let forged = Item {
+        session: other,
+        share: Share::from_bytes(vec![0x5a; share_of(&w, p1, other).len()]),
+    };
+    let req = w
+        .seller
+        .offer("article-5", usd(10), None, w.now, &mut w.rng);
+    let mixed = Payment {
+        payment: req.payment,
+        purse: p1,
+        items: vec![
+            Item {
+                session: good,
+                share: share_of(&w, p1, good),
+            },
+            forged,
+        ],
+    };
+    let err = w
+        .seller
+        .take_payment(&mixed, w.now, &mut w.rng)
+        .unwrap_err();
     assert_eq!(err, SimError::Till(TillError::BadHalf(other)));
-    let short = Payment { items: vec![Item { session: good, share: share_of(&w, p1, good) }], ..mixed.clone() };
-    assert_eq!(w.seller.take_payment(&short, w.now, &mut w.rng).unwrap_err().code(), "not_enough");
-    assert_eq!(seller_halves(&w, p1), 27, "refused payments consume nothing");
+    let short = Payment {
+        items: vec![Item {
+            session: good,
+            share: share_of(&w, p1, good),
+        }],
+        ..mixed.clone()
+    };
+    assert_eq!(
+        w.seller
+            .take_payment(&short, w.now, &mut w.rng)
+            .unwrap_err()
+            .code(),
+        "not_enough"
+    );
+    assert_eq!(
+        seller_halves(&w, p1),
+        27,
+        "refused payments consume nothing"
+    );
     assert_eq!(w.seller.refused.len(), 3);
 
     // Fig. 9: the seller redeems 11c; a second time nothing.
     let res = w.seller.redeem(&mut w.bank, w.now, &mut w.rng).unwrap();
     assert_eq!(res.credited, vec![usd(11)]);
     assert_eq!(books(&w), (830, 11, 159));
-    let twice = w.seller.till.redemption(&w.seller.identity, replay_tokens(&w, &res), w.now, &mut w.rng).unwrap();
+    let twice = w
+        .seller
+        .till
+        .redemption(
+            &w.seller.identity,
+            replay_tokens(&w, &res),
+            w.now,
+            &mut w.rng,
+        )
+        .unwrap();
     let res2 = w.bank.redeem(&twice, w.now).unwrap();
     assert!(res2.credited.is_empty());
-    assert!(res2.lines.iter().all(|l| l.outcome == Outcome::Refused(Refusal::AlreadyRedeemed)));
+    assert!(
+        res2.lines
+            .iter()
+            .all(|l| l.outcome == Outcome::Refused(Refusal::AlreadyRedeemed))
+    );
     assert_eq!(w.bank.redeem(&twice, w.now).unwrap_err(), SimError::Replay);
     assert_eq!(books(&w), (830, 11, 159));
 
     // A lost reply: the till took the payment, the buyer never heard.
-    let req = w.seller.offer("article-6", usd(25), None, w.now, &mut w.rng);
+    let req = w
+        .seller
+        .offer("article-6", usd(25), None, w.now, &mut w.rng);
     let prepared = w.buyer.pay(&req, w.now).unwrap();
-    let _lost = w.seller.take_payment(&prepared.payment, w.now, &mut w.rng).unwrap();
+    let _lost = w
+        .seller
+        .take_payment(&prepared.payment, w.now, &mut w.rng)
+        .unwrap();
     assert_eq!(w.buyer.purses[&p1].pending(), usd(25));
-    let retry = w.buyer.wallet.prepare_payment(&w.buyer.purses[&p1], &req, w.now).unwrap();
-    assert!(retry.retry && retry.payment == prepared.payment, "a retry resends the same halves");
-    w.buyer.recover(&prepared.payment, w.seller.status(req.payment)).unwrap();
-    assert_eq!((w.buyer.purses[&p1].pending(), w.buyer.purses[&p1].available()), (usd(0), usd(134)));
+    let retry = w
+        .buyer
+        .wallet
+        .prepare_payment(&w.buyer.purses[&p1], &req, w.now)
+        .unwrap();
+    assert!(
+        retry.retry && retry.payment == prepared.payment,
+        "a retry resends the same halves"
+    );
+    w.buyer
+        .recover(&prepared.payment, w.seller.status(req.payment))
+        .unwrap();
+    assert_eq!(
+        (
+            w.buyer.purses[&p1].pending(),
+            w.buyer.purses[&p1].available()
+        ),
+        (usd(0), usd(134))
+    );
     // And a payment that never arrived: the halves come back.
     let req = w.seller.offer("article-7", usd(5), None, w.now, &mut w.rng);
     let prepared = w.buyer.pay(&req, w.now).unwrap();
     assert_eq!(w.buyer.purses[&p1].available(), usd(129));
-    w.buyer.recover(&prepared.payment, w.seller.status(req.payment)).unwrap();
+    w.buyer
+        .recover(&prepared.payment, w.seller.status(req.payment))
+        .unwrap();
     assert_eq!(w.buyer.purses[&p1].available(), usd(134));
 
     // Fig. 10: she refunds while the seller still holds an unredeemed 25c token.
     w.advance(3_600);
     w.buyer.refund(p1, &mut w.bank, w.now, &mut w.rng).unwrap();
-    assert_eq!(books(&w), (830, 11, 159), "nothing moves until the seller answers");
-    let results = w.seller.answer_returns(&mut w.bank, w.now, &mut w.rng).unwrap();
+    assert_eq!(
+        books(&w),
+        (830, 11, 159),
+        "nothing moves until the seller answers"
+    );
+    let results = w
+        .seller
+        .answer_returns(&mut w.bank, w.now, &mut w.rng)
+        .unwrap();
     assert_eq!(results.len(), 1);
-    assert_eq!((results[0].settled_by, results[0].seller_credited, results[0].buyer_refunded), (SettledBy::SellerReturn, usd(25), usd(134)));
+    assert_eq!(
+        (
+            results[0].settled_by,
+            results[0].seller_credited,
+            results[0].buyer_refunded
+        ),
+        (SettledBy::SellerReturn, usd(25), usd(134))
+    );
     assert_eq!(books(&w), (964, 36, 0));
     let hers = w.buyer.collect_results(&mut w.bank, w.now).unwrap();
     assert_eq!(hers, results);
-    assert!(w.buyer.purses[&p1].halves.values().all(|h| matches!(h.state, HalfState::Refunded | HalfState::Spent(_))));
-    assert_eq!(w.buyer.refund(p1, &mut w.bank, w.now, &mut w.rng).unwrap_err(), SimError::Wallet(WalletError::NothingToRefund));
-    assert_eq!(w.bank.purses[&p1].state, halfpenny::bank::PurseState::Closed);
+    assert!(
+        w.buyer.purses[&p1]
+            .halves
+            .values()
+            .all(|h| matches!(h.state, HalfState::Refunded | HalfState::Spent(_)))
+    );
+    assert_eq!(
+        w.buyer
+            .refund(p1, &mut w.bank, w.now, &mut w.rng)
+            .unwrap_err(),
+        SimError::Wallet(WalletError::NothingToRefund)
+    );
+    assert_eq!(
+        w.bank.purses[&p1].state,
+        halfpenny::bank::PurseState::Closed
+    );
 
     // The deadline rule, with a cheating buyer and a seller who is away.
     let p2 = buy_purse(&mut w, &[(10, 5)], vec![]).unwrap();
     assert_eq!(books(&w), (914, 36, 50));
     let spent = buy(&mut w, "article-8", 10).unwrap();
     // She asks for all five back, the spent one included.
-    let all: Vec<Item> = w.buyer.purses[&p2].halves.iter().map(|(s, h)| Item { session: *s, share: h.share.clone() }).collect();
-    let body = RefundRequest { purse: p2, items: all };
+    let all: Vec<Item> = w.buyer.purses[&p2]
+        .halves
+        .iter()
+        .map(|(s, h)| Item {
+            session: *s,
+            share: h.share.clone(),
+        })
+        .collect();
+    let body = RefundRequest {
+        purse: p2,
+        items: all,
+    };
     let bank_public = w.bank.bank.public();
-    let (sealed, _) = letter::send(LetterKind::Refund, &body, w.buyer.identity.signing.as_ref(), &bank_public.identity, w.now, &mut w.rng).unwrap();
+    let (sealed, _) = letter::send(
+        LetterKind::Refund,
+        &body,
+        w.buyer.identity.signing.as_ref(),
+        &bank_public.identity,
+        w.now,
+        &mut w.rng,
+    )
+    .unwrap();
     let case = w.bank.refund(&sealed, w.now, &mut w.rng).unwrap();
-    assert!(w.bank.sweep_deadlines(w.now.plus(71 * 3_600), &mut w.rng).unwrap().is_empty(), "not before the deadline");
+    assert!(
+        w.bank
+            .sweep_deadlines(w.now.plus(71 * 3_600), &mut w.rng)
+            .unwrap()
+            .is_empty(),
+        "not before the deadline"
+    );
     w.advance(72 * 3_600);
     let settled = w.bank.sweep_deadlines(w.now, &mut w.rng).unwrap();
-    assert_eq!((settled.len(), settled[0].case, settled[0].settled_by, settled[0].buyer_refunded), (1, case, SettledBy::Deadline, usd(50)));
-    assert_eq!(books(&w), (964, 36, 0), "her money is not frozen past the window");
+    assert_eq!(
+        (
+            settled.len(),
+            settled[0].case,
+            settled[0].settled_by,
+            settled[0].buyer_refunded
+        ),
+        (1, case, SettledBy::Deadline, usd(50))
+    );
+    assert_eq!(
+        books(&w),
+        (964, 36, 0),
+        "her money is not frozen past the window"
+    );
     // The seller comes back and redeems the token she spent: she pays him back.
     let res = w.seller.redeem(&mut w.bank, w.now, &mut w.rng).unwrap();
     assert_eq!(res.credited, vec![usd(10)]);
     assert_eq!(res.lines.len(), spent.sessions.len());
-    assert_eq!(books(&w), (954, 46, 0), "a buyer cannot take back what she spent");
-    let res = w.bank.redeem(&w.seller.till.redemption(&w.seller.identity, replay_tokens(&w, &res), w.now, &mut w.rng).unwrap(), w.now).unwrap();
-    assert!(res.credited.is_empty(), "and the token is still paid only once");
+    assert_eq!(
+        books(&w),
+        (954, 46, 0),
+        "a buyer cannot take back what she spent"
+    );
+    let res = w
+        .bank
+        .redeem(
+            &w.seller
+                .till
+                .redemption(
+                    &w.seller.identity,
+                    replay_tokens(&w, &res),
+                    w.now,
+                    &mut w.rng,
+                )
+                .unwrap(),
+            w.now,
+        )
+        .unwrap();
+    assert!(
+        res.credited.is_empty(),
+        "and the token is still paid only once"
+    );
     assert_eq!(books(&w), (954, 46, 0));
 
     // Claim 9: authorization tokens.
     let over18 = Assertion::parse("age>=18").unwrap();
-    let order = || vec![AuthorizationOrder { assertion: Assertion::parse("age>=18").unwrap(), count: 2 }];
+    let order = || {
+        vec![AuthorizationOrder {
+            assertion: Assertion::parse("age>=18").unwrap(),
+            count: 2,
+        }]
+    };
     let err = buy_purse(&mut w, &[(1, 10)], order()).unwrap_err();
-    assert_eq!(err, SimError::Bank(BankError::AssertionNotProven(over18.clone())));
-    w.bank.record_attribute(w.buyer.id(), Attribute::DateOfBirth(Date::new(2000, 1, 1).unwrap())).unwrap();
+    assert_eq!(
+        err,
+        SimError::Bank(BankError::AssertionNotProven(over18.clone()))
+    );
+    w.bank
+        .record_attribute(
+            w.buyer.id(),
+            Attribute::DateOfBirth(Date::new(2000, 1, 1).unwrap()),
+        )
+        .unwrap();
     let p3 = buy_purse(&mut w, &[(1, 10)], order()).unwrap();
     assert_eq!(books(&w), (944, 46, 10), "authorizations cost nothing");
     assert_eq!(w.buyer.purses[&p3].authorizations(&over18), 2);
-    let req = w.seller.offer("wine-review", usd(2), Some(over18.clone()), w.now, &mut w.rng);
+    let req = w.seller.offer(
+        "wine-review",
+        usd(2),
+        Some(over18.clone()),
+        w.now,
+        &mut w.rng,
+    );
     let without = {
-        let prepared = w.buyer.wallet.prepare_payment(&w.buyer.purses[&p3], &req, w.now).unwrap();
-        Payment { items: prepared.payment.items[..2].to_vec(), ..prepared.payment }
+        let prepared = w
+            .buyer
+            .wallet
+            .prepare_payment(&w.buyer.purses[&p3], &req, w.now)
+            .unwrap();
+        Payment {
+            items: prepared.payment.items[..2].to_vec(),
+            ..prepared.payment
+        }
     };
-    assert_eq!(w.seller.take_payment(&without, w.now, &mut w.rng).unwrap_err(), SimError::Till(TillError::MissingAuthorization(over18.clone())));
+    assert_eq!(
+        w.seller
+            .take_payment(&without, w.now, &mut w.rng)
+            .unwrap_err(),
+        SimError::Till(TillError::MissingAuthorization(over18.clone()))
+    );
     let prepared = w.buyer.pay(&req, w.now).unwrap();
-    let receipt = w.seller.take_payment(&prepared.payment, w.now, &mut w.rng).unwrap();
-    assert_eq!((receipt.authorized.as_ref(), receipt.paid), (Some(&over18), usd(2)));
+    let receipt = w
+        .seller
+        .take_payment(&prepared.payment, w.now, &mut w.rng)
+        .unwrap();
+    assert_eq!(
+        (receipt.authorized.as_ref(), receipt.paid),
+        (Some(&over18), usd(2))
+    );
     w.buyer.settle(&receipt).unwrap();
-    let reuse = w.seller.offer("wine-review-2", usd(2), Some(over18.clone()), w.now, &mut w.rng);
-    let reused = Payment { payment: reuse.payment, ..prepared.payment.clone() };
-    assert!(matches!(w.seller.take_payment(&reused, w.now, &mut w.rng), Err(SimError::Till(TillError::AlreadySpent(_)))));
-    let over21 = w.seller.offer("spirits", usd(1), Some(Assertion::parse("age>=21").unwrap()), w.now, &mut w.rng);
-    assert_eq!(w.buyer.pay(&over21, w.now).unwrap_err().code(), "authorization_missing");
+    let reuse = w.seller.offer(
+        "wine-review-2",
+        usd(2),
+        Some(over18.clone()),
+        w.now,
+        &mut w.rng,
+    );
+    let reused = Payment {
+        payment: reuse.payment,
+        ..prepared.payment.clone()
+    };
+    assert!(matches!(
+        w.seller.take_payment(&reused, w.now, &mut w.rng),
+        Err(SimError::Till(TillError::AlreadySpent(_)))
+    ));
+    let over21 = w.seller.offer(
+        "spirits",
+        usd(1),
+        Some(Assertion::parse("age>=21").unwrap()),
+        w.now,
+        &mut w.rng,
+    );
+    assert_eq!(
+        w.buyer.pay(&over21, w.now).unwrap_err().code(),
+        "authorization_missing"
+    );
     let plain = w.seller.offer("article-9", usd(1), None, w.now, &mut w.rng);
-    let auth_left = *w.buyer.purses[&p3].halves.iter().find(|(_, h)| h.state == HalfState::Available && h.kind.value().is_none()).unwrap().0;
-    let money = *w.buyer.purses[&p3].halves.iter().find(|(_, h)| h.state == HalfState::Available && h.kind.value().is_some()).unwrap().0;
+    let auth_left = *w.buyer.purses[&p3]
+        .halves
+        .iter()
+        .find(|(_, h)| h.state == HalfState::Available && h.kind.value().is_none())
+        .unwrap()
+        .0;
+    let money = *w.buyer.purses[&p3]
+        .halves
+        .iter()
+        .find(|(_, h)| h.state == HalfState::Available && h.kind.value().is_some())
+        .unwrap()
+        .0;
     let sneaky = Payment {
         payment: plain.payment,
         purse: p3,
-        items: [money, auth_left].iter().map(|s| Item { session: *s, share: share_of(&w, p3, *s) }).collect(),
+        items: [money, auth_left]
+            .iter()
+            .map(|s| Item {
+                session: *s,
+                share: share_of(&w, p3, *s),
+            })
+            .collect(),
     };
-    assert_eq!(w.seller.take_payment(&sneaky, w.now, &mut w.rng).unwrap_err(), SimError::Till(TillError::UnexpectedAuthorization));
+    assert_eq!(
+        w.seller
+            .take_payment(&sneaky, w.now, &mut w.rng)
+            .unwrap_err(),
+        SimError::Till(TillError::UnexpectedAuthorization)
+    );
 
     // A half of another purse is no good here.
-    let cross = Payment { payment: plain.payment, purse: p1, items: vec![Item { session: money, share: share_of(&w, p3, money) }] };
+    let cross = Payment {
+        payment: plain.payment,
+        purse: p1,
+        items: vec![Item {
+            session: money,
+            share: share_of(&w, p3, money),
+        }],
+    };
     assert!(w.seller.take_payment(&cross, w.now, &mut w.rng).is_err());
 
     // The seller redeems the 2c; the authorization token is consumed, not paid.
     let res = w.seller.redeem(&mut w.bank, w.now, &mut w.rng).unwrap();
     assert_eq!(res.credited, vec![usd(2)]);
     assert_eq!(books(&w), (944, 48, 8));
-    assert_eq!(w.bank.ledger.postings().iter().filter(|p| p.kind.code() == "chargeback").count(), 1);
+    assert_eq!(
+        w.bank
+            .ledger
+            .postings()
+            .iter()
+            .filter(|p| p.kind.code() == "chargeback")
+            .count(),
+        1
+    );
 }
 
 /// The buyer's share of one session, as a cheat would keep a copy.
@@ -224,9 +549,18 @@ fn share_of(w: &World, purse: PurseId, s: SessionSerial) -> Share {
 }
 
 /// The joined tokens the seller was just paid for, to hand in again.
-fn replay_tokens(w: &World, res: &halfpenny::messages::RedemptionResult) -> Vec<halfpenny::messages::SpentToken> {
+fn replay_tokens(
+    w: &World,
+    res: &halfpenny::messages::RedemptionResult,
+) -> Vec<halfpenny::messages::SpentToken> {
     res.lines
         .iter()
-        .filter_map(|l| w.seller.handed_in.iter().find(|t| t.purse == l.purse && t.session == l.session).cloned())
+        .filter_map(|l| {
+            w.seller
+                .handed_in
+                .iter()
+                .find(|t| t.purse == l.purse && t.session == l.session)
+                .cloned()
+        })
         .collect()
 }

@@ -4,7 +4,7 @@
 //! `Bank::mint`.
 //!
 //! Benchmark ids name the operation as a path component (`sign`, `verify`)
-//! so that `scripts/bench-core.sh` can compare those rows with
+//! so that `scripts/bench.sh` can compare those rows with
 //! `openssl speed rsa2048`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -12,10 +12,11 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use halfpenny::bank::{AccountRecord, Authenticated, Bank, BankConfig, Role};
-use halfpenny::crypto::rustcrypto::{RsaKey, RsaVerifier, RustCrypto};
-use halfpenny::crypto::{PrivateIdentity, SigningKey};
+use halfpenny::crypto::SigningKey;
+use halfpenny::crypto::rustcrypto::{RsaVerifier, RustCrypto};
 use halfpenny::messages::{Denomination, PaymentRequest, PurseRequest};
 use halfpenny::split::{Half, Item, join, split};
+use halfpenny::testing;
 use halfpenny::till::{Till, VerifyPolicy};
 use halfpenny::wallet::Wallet;
 use halfpenny::wire::{Decode, Encode, TextForm};
@@ -24,33 +25,6 @@ use halfpenny::{
 };
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
-use rsa::pkcs1::DecodeRsaPrivateKey;
-use rsa::pkcs8::EncodePrivateKey;
-
-/// Reads one of the fixture keys behind `halfpenny::testing`, which a bench
-/// cannot use (it is compiled only for the crate's own tests or with the
-/// `testing` feature). The files are read as PKCS#8 or, as they are at
-/// present, PKCS#1.
-fn fixture(der: &[u8]) -> RsaKey {
-    RsaKey::from_pkcs8_der(der).unwrap_or_else(|_| {
-        let private =
-            rsa::PrivateKey::from_pkcs1_der(der).expect("fixture key is PKCS#1 or PKCS#8");
-        RsaKey::from_pkcs8_der(private.to_pkcs8_der().unwrap().as_bytes()).unwrap()
-    })
-}
-
-macro_rules! key {
-    ($name:literal) => {
-        fixture(include_bytes!(concat!("../src/testing/", $name, ".der")))
-    };
-}
-
-fn identity(signing: RsaKey, sealing: RsaKey) -> PrivateIdentity {
-    PrivateIdentity {
-        signing: Box::new(signing),
-        sealing: Box::new(sealing),
-    }
-}
 
 const NOW: Timestamp = Timestamp(1_800_000_000);
 
@@ -63,7 +37,7 @@ fn signed_token(rng: &mut ChaCha20Rng) -> (Token, SignedToken) {
         NOW.plus(86_400),
         rng,
     );
-    let signed = token.clone().sign(&key!("bank_token")).unwrap();
+    let signed = token.clone().sign(&testing::bank_token_key()).unwrap();
     assert_eq!(signed.to_bytes().len(), 304);
     (token, signed)
 }
@@ -137,7 +111,7 @@ fn encodings(c: &mut Criterion) {
 fn token_crypto(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(3);
     let (token, signed) = signed_token(&mut rng);
-    let key = key!("bank_token");
+    let key = testing::bank_token_key();
     let verifier = RsaVerifier::new(key.public_key()).unwrap();
     signed.verify(&verifier).unwrap();
 
@@ -159,13 +133,13 @@ fn till_accept(c: &mut Criterion) {
     let bank_id = BankId::new("demo-bank").unwrap();
     let bank = Bank::new(
         BankConfig::new(bank_id),
-        identity(key!("bank_signing"), key!("bank_sealing")),
-        Box::new(key!("bank_token")),
+        testing::bank_identity(),
+        Box::new(testing::bank_token_key()),
         Box::new(RustCrypto),
     );
     let public = bank.public();
-    let buyer = identity(key!("buyer_signing"), key!("buyer_sealing"));
-    let seller = identity(key!("seller_signing"), key!("seller_sealing"));
+    let buyer = testing::buyer_identity();
+    let seller = testing::seller_identity();
     let buyer_account = AccountRecord {
         identity: buyer.public(),
         role: Role::Buyer,

@@ -118,18 +118,27 @@ impl Amount {
 
     pub fn checked_add(self, other: Amount) -> Result<Amount, AmountError> {
         self.same_currency(&other)?;
-        let minor = self.minor.checked_add(other.minor).ok_or(AmountError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_add(other.minor)
+            .ok_or(AmountError::Overflow)?;
         Ok(Amount::new(minor, self.currency))
     }
 
     pub fn checked_sub(self, other: Amount) -> Result<Amount, AmountError> {
         self.same_currency(&other)?;
-        let minor = self.minor.checked_sub(other.minor).ok_or(AmountError::Underflow)?;
+        let minor = self
+            .minor
+            .checked_sub(other.minor)
+            .ok_or(AmountError::Underflow)?;
         Ok(Amount::new(minor, self.currency))
     }
 
     pub fn checked_mul(self, factor: u64) -> Result<Amount, AmountError> {
-        let minor = self.minor.checked_mul(factor).ok_or(AmountError::Overflow)?;
+        let minor = self
+            .minor
+            .checked_mul(factor)
+            .ok_or(AmountError::Overflow)?;
         Ok(Amount::new(minor, self.currency))
     }
 
@@ -197,22 +206,38 @@ mod tests {
     #[test]
     fn displays_minor_units_without_floats() {
         assert_eq!(Amount::new(5, Currency::USD).to_string(), "USD 0.05");
-        assert_eq!(Amount::new(123_456, Currency::USD).to_string(), "USD 1234.56");
-        assert_eq!(Amount::new(7, Currency::new("JPY").unwrap()).to_string(), "JPY 7");
-        assert_eq!(Amount::new(1_001, Currency::new("KWD").unwrap()).to_string(), "KWD 1.001");
+        assert_eq!(
+            Amount::new(123_456, Currency::USD).to_string(),
+            "USD 1234.56"
+        );
+        assert_eq!(
+            Amount::new(7, Currency::new("JPY").unwrap()).to_string(),
+            "JPY 7"
+        );
+        assert_eq!(
+            Amount::new(1_001, Currency::new("KWD").unwrap()).to_string(),
+            "KWD 1.001"
+        );
     }
 
     #[test]
     fn rejects_bad_currency_codes() {
         for bad in ["usd", "US", "USDX", "U$D", ""] {
-            assert_eq!(Currency::new(bad), Err(AmountError::InvalidCurrency), "{bad}");
+            assert_eq!(
+                Currency::new(bad),
+                Err(AmountError::InvalidCurrency),
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn refuses_to_mix_currencies() {
         let err = Amount::new(1, Currency::USD).checked_add(Amount::new(1, Currency::EUR));
-        assert_eq!(err, Err(AmountError::CurrencyMismatch(Currency::USD, Currency::EUR)));
+        assert_eq!(
+            err,
+            Err(AmountError::CurrencyMismatch(Currency::USD, Currency::EUR))
+        );
     }
 
     proptest! {

@@ -42,8 +42,13 @@ impl Assertion {
             };
         }
         let ok = (1..=Self::MAX_LEN).contains(&s.len())
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
-        if ok { Ok(Assertion::Flag(s.to_owned())) } else { Err(AssertionError::Malformed) }
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+        if ok {
+            Ok(Assertion::Flag(s.to_owned()))
+        } else {
+            Err(AssertionError::Malformed)
+        }
     }
 
     /// Whether the attributes a bank holds for a party prove this assertion at `now`.
@@ -99,9 +104,24 @@ mod tests {
     #[test]
     fn parses_and_prints_canonically() {
         assert_eq!(Assertion::parse("age>=21"), Ok(Assertion::AgeAtLeast(21)));
-        assert_eq!(Assertion::parse("cleared-for-archive").unwrap().to_string(), "cleared-for-archive");
-        for bad in ["age>=", "age>=1000", "age>=-1", "Age>=21", "", "has space", &"x".repeat(33)] {
-            assert_eq!(Assertion::parse(bad), Err(AssertionError::Malformed), "{bad:?}");
+        assert_eq!(
+            Assertion::parse("cleared-for-archive").unwrap().to_string(),
+            "cleared-for-archive"
+        );
+        for bad in [
+            "age>=",
+            "age>=1000",
+            "age>=-1",
+            "Age>=21",
+            "",
+            "has space",
+            &"x".repeat(33),
+        ] {
+            assert_eq!(
+                Assertion::parse(bad),
+                Err(AssertionError::Malformed),
+                "{bad:?}"
+            );
         }
         let mut w = Writer::new();
         w.str8("age>=018");

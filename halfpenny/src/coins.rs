@@ -35,7 +35,9 @@ pub fn select(available: &[(SessionSerial, u64)], price: u64) -> Result<Selectio
     for (s, v) in available.iter().filter(|(_, v)| *v > 0) {
         by_value.entry(*v).or_default().push(*s);
     }
-    let have = by_value.iter().fold(0u64, |acc, (v, s)| acc.saturating_add(v.saturating_mul(s.len() as u64)));
+    let have = by_value.iter().fold(0u64, |acc, (v, s)| {
+        acc.saturating_add(v.saturating_mul(s.len() as u64))
+    });
     if have < price {
         return Err(CoinError::NotEnough { have, need: price });
     }
@@ -53,7 +55,11 @@ pub fn select(available: &[(SessionSerial, u64)], price: u64) -> Result<Selectio
         total = total.saturating_add(value.saturating_mul(*n));
     }
     sessions.sort();
-    Ok(Selection { sessions, total, overpay: total.saturating_sub(price) })
+    Ok(Selection {
+        sessions,
+        total,
+        overpay: total.saturating_sub(price),
+    })
 }
 
 /// Bounded knapsack over sums up to `bound`: for each reachable sum the fewest
@@ -88,7 +94,8 @@ fn exact(counts: &[(u64, u64)], price: u64, bound: u64) -> Option<Vec<u64>> {
             }
         }
     }
-    let target = (usize::try_from(price).ok()?..size).find(|s| best.get(*s).is_some_and(|b| *b != NONE))?;
+    let target =
+        (usize::try_from(price).ok()?..size).find(|s| best.get(*s).is_some_and(|b| *b != NONE))?;
     let mut take = vec![0u64; counts.len()];
     let mut s = target;
     for ci in (0..chunks.len()).rev() {
@@ -114,7 +121,10 @@ fn greedy(counts: &[(u64, u64)], price: u64) -> Vec<u64> {
         left -= k * v;
     }
     if left > 0 {
-        let spare = counts.iter().enumerate().find(|(i, (v, n))| *v >= left && take.get(*i).is_some_and(|t| t < n));
+        let spare = counts
+            .iter()
+            .enumerate()
+            .find(|(i, (v, n))| *v >= left && take.get(*i).is_some_and(|t| t < n));
         match spare {
             Some((i, _)) => {
                 if let Some(t) = take.get_mut(i) {
@@ -143,7 +153,11 @@ mod tests {
     use proptest::prelude::*;
 
     fn halves(values: &[u64]) -> Vec<(SessionSerial, u64)> {
-        values.iter().enumerate().map(|(i, v)| (SessionSerial(i as u32), *v)).collect()
+        values
+            .iter()
+            .enumerate()
+            .map(|(i, v)| (SessionSerial(i as u32), *v))
+            .collect()
     }
 
     #[test]
@@ -167,7 +181,10 @@ mod tests {
 
     #[test]
     fn says_when_the_purse_is_short() {
-        assert_eq!(select(&halves(&[1, 2]), 4), Err(CoinError::NotEnough { have: 3, need: 4 }));
+        assert_eq!(
+            select(&halves(&[1, 2]), 4),
+            Err(CoinError::NotEnough { have: 3, need: 4 })
+        );
     }
 
     #[test]
@@ -182,7 +199,12 @@ mod tests {
     fn brute(values: &[u64], price: u64) -> Option<(u64, usize)> {
         let mut best: Option<(u64, usize)> = None;
         for mask in 0u32..(1 << values.len()) {
-            let total: u64 = values.iter().enumerate().filter(|(i, _)| mask & (1 << i) != 0).map(|(_, v)| v).sum();
+            let total: u64 = values
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| mask & (1 << i) != 0)
+                .map(|(_, v)| v)
+                .sum();
             if total >= price {
                 let cand = (total - price, mask.count_ones() as usize);
                 if best.is_none_or(|b| cand < b) {

@@ -123,8 +123,14 @@ impl BankId {
 
     pub fn new(name: &str) -> Result<Self, WireError> {
         let ok = (1..=Self::MAX_LEN).contains(&name.len())
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
-        if ok { Ok(Self(name.to_owned())) } else { Err(WireError::Invalid("bank id")) }
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-');
+        if ok {
+            Ok(Self(name.to_owned()))
+        } else {
+            Err(WireError::Invalid("bank id"))
+        }
     }
 
     pub fn as_str(&self) -> &str {

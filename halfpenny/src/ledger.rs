@@ -108,7 +108,10 @@ impl Ledger {
 
     /// Credits minus debits: what the bank owes the account holder.
     pub fn balance(&self, account: LedgerAccount, currency: Currency) -> i128 {
-        self.balances.get(&(account, currency)).copied().unwrap_or(0)
+        self.balances
+            .get(&(account, currency))
+            .copied()
+            .unwrap_or(0)
     }
 
     /// A customer's balance as an amount (zero if overdrawn by a chargeback).
@@ -130,7 +133,10 @@ impl Ledger {
         if let LedgerAccount::Customer(_) = p.debit {
             let available = self.balance(p.debit, cur);
             if available < amount && !matches!(p.kind, PostingKind::Chargeback(_)) {
-                return Err(LedgerError::InsufficientFunds { needed: p.amount, available });
+                return Err(LedgerError::InsufficientFunds {
+                    needed: p.amount,
+                    available,
+                });
             }
         }
         *self.balances.entry((p.debit, cur)).or_insert(0) -= amount;
@@ -178,17 +184,45 @@ mod tests {
     fn postings_keep_the_books_balanced_and_customers_solvent() {
         let alice = LedgerAccount::Customer(KeyId([1; 32]));
         let mut l = Ledger::new();
-        l.post(&Posting { kind: PostingKind::Funding, debit: LedgerAccount::Settlement, credit: alice, amount: usd(500) }).unwrap();
+        l.post(&Posting {
+            kind: PostingKind::Funding,
+            debit: LedgerAccount::Settlement,
+            credit: alice,
+            amount: usd(500),
+        })
+        .unwrap();
         let p = PurseId([9; 16]);
-        l.post(&Posting { kind: PostingKind::Mint(p), debit: alice, credit: LedgerAccount::Outstanding, amount: usd(300) }).unwrap();
-        let too_much = Posting { kind: PostingKind::Mint(p), debit: alice, credit: LedgerAccount::Outstanding, amount: usd(201) };
-        assert_eq!(l.post(&too_much), Err(LedgerError::InsufficientFunds { needed: usd(201), available: 200 }));
+        l.post(&Posting {
+            kind: PostingKind::Mint(p),
+            debit: alice,
+            credit: LedgerAccount::Outstanding,
+            amount: usd(300),
+        })
+        .unwrap();
+        let too_much = Posting {
+            kind: PostingKind::Mint(p),
+            debit: alice,
+            credit: LedgerAccount::Outstanding,
+            amount: usd(201),
+        };
+        assert_eq!(
+            l.post(&too_much),
+            Err(LedgerError::InsufficientFunds {
+                needed: usd(201),
+                available: 200
+            })
+        );
         assert_eq!(l.balance(alice, Currency::USD), 200);
         assert_eq!(l.balance(LedgerAccount::Outstanding, Currency::USD), 300);
         assert_eq!(l.funded(Currency::USD), 500);
         l.check().unwrap();
         assert_eq!(
-            l.post(&Posting { kind: PostingKind::Funding, debit: alice, credit: alice, amount: usd(1) }),
+            l.post(&Posting {
+                kind: PostingKind::Funding,
+                debit: alice,
+                credit: alice,
+                amount: usd(1)
+            }),
             Err(LedgerError::Degenerate)
         );
     }

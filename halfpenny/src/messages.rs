@@ -53,7 +53,10 @@ impl Encode for Denomination {
 
 impl Decode for Denomination {
     fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(Denomination { value_minor: r.u64()?, count: r.u32()? })
+        Ok(Denomination {
+            value_minor: r.u64()?,
+            count: r.u32()?,
+        })
     }
 }
 
@@ -73,7 +76,10 @@ impl Encode for AuthorizationOrder {
 
 impl Decode for AuthorizationOrder {
     fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(AuthorizationOrder { assertion: Assertion::decode(r)?, count: r.u32()? })
+        Ok(AuthorizationOrder {
+            assertion: Assertion::decode(r)?,
+            count: r.u32()?,
+        })
     }
 }
 
@@ -87,19 +93,24 @@ pub struct PurseRequest {
     pub authorizations: Vec<AuthorizationOrder>,
 }
 
-versioned!(PurseRequest, 1, |self, w| {
-    self.seller.encode(w);
-    self.currency.encode(w);
-    w.list(&self.money);
-    w.list(&self.authorizations);
-}, |r| {
-    Ok(PurseRequest {
-        seller: KeyId::decode(r)?,
-        currency: Currency::decode(r)?,
-        money: r.list("denominations", 64)?,
-        authorizations: r.list("authorizations", 16)?,
-    })
-});
+versioned!(
+    PurseRequest,
+    1,
+    |self, w| {
+        self.seller.encode(w);
+        self.currency.encode(w);
+        w.list(&self.money);
+        w.list(&self.authorizations);
+    },
+    |r| {
+        Ok(PurseRequest {
+            seller: KeyId::decode(r)?,
+            currency: Currency::decode(r)?,
+            money: r.list("denominations", 64)?,
+            authorizations: r.list("authorizations", 16)?,
+        })
+    }
+);
 
 /// What the buyer hands the seller to forward (seed Fig. 3): the bank to send
 /// it to and the sealed request. Nothing in it names the buyer.
@@ -109,12 +120,20 @@ pub struct ForwardedPurseRequest {
     pub sealed: SealedBox,
 }
 
-versioned!(ForwardedPurseRequest, 1, |self, w| {
-    self.bank.encode(w);
-    self.sealed.encode(w);
-}, |r| {
-    Ok(ForwardedPurseRequest { bank: BankId::decode(r)?, sealed: SealedBox::decode(r)? })
-});
+versioned!(
+    ForwardedPurseRequest,
+    1,
+    |self, w| {
+        self.bank.encode(w);
+        self.sealed.encode(w);
+    },
+    |r| {
+        Ok(ForwardedPurseRequest {
+            bank: BankId::decode(r)?,
+            sealed: SealedBox::decode(r)?,
+        })
+    }
+);
 
 impl TextForm for ForwardedPurseRequest {
     const PREFIX: &'static str = "hpq1.";
@@ -140,7 +159,11 @@ impl Encode for PurseEntry {
 
 impl Decode for PurseEntry {
     fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(PurseEntry { session: SessionSerial::decode(r)?, kind: TokenKind::decode(r)?, share: Share::decode(r)? })
+        Ok(PurseEntry {
+            session: SessionSerial::decode(r)?,
+            kind: TokenKind::decode(r)?,
+            share: Share::decode(r)?,
+        })
     }
 }
 
@@ -157,23 +180,28 @@ pub struct PurseContents {
     pub entries: Vec<PurseEntry>,
 }
 
-versioned!(PurseContents, 1, |self, w| {
-    self.purse.encode(w);
-    self.bank.encode(w);
-    self.seller.encode(w);
-    self.currency.encode(w);
-    self.expires_at.encode(w);
-    w.list(&self.entries);
-}, |r| {
-    Ok(PurseContents {
-        purse: PurseId::decode(r)?,
-        bank: BankId::decode(r)?,
-        seller: KeyId::decode(r)?,
-        currency: Currency::decode(r)?,
-        expires_at: Timestamp::decode(r)?,
-        entries: r.list("purse entries", MAX_TOKENS_PER_PURSE)?,
-    })
-});
+versioned!(
+    PurseContents,
+    1,
+    |self, w| {
+        self.purse.encode(w);
+        self.bank.encode(w);
+        self.seller.encode(w);
+        self.currency.encode(w);
+        self.expires_at.encode(w);
+        w.list(&self.entries);
+    },
+    |r| {
+        Ok(PurseContents {
+            purse: PurseId::decode(r)?,
+            bank: BankId::decode(r)?,
+            seller: KeyId::decode(r)?,
+            currency: Currency::decode(r)?,
+            expires_at: Timestamp::decode(r)?,
+            entries: r.list("purse entries", MAX_TOKENS_PER_PURSE)?,
+        })
+    }
+);
 
 /// The bank's answer to a purse request, sent to the seller (step 1030): his
 /// purse sealed for him, hers sealed for her, to pass on.
@@ -183,12 +211,20 @@ pub struct MintResponse {
     pub buyer_purse: SealedBox,
 }
 
-versioned!(MintResponse, 1, |self, w| {
-    self.seller_purse.encode(w);
-    self.buyer_purse.encode(w);
-}, |r| {
-    Ok(MintResponse { seller_purse: SealedBox::decode(r)?, buyer_purse: SealedBox::decode(r)? })
-});
+versioned!(
+    MintResponse,
+    1,
+    |self, w| {
+        self.seller_purse.encode(w);
+        self.buyer_purse.encode(w);
+    },
+    |r| {
+        Ok(MintResponse {
+            seller_purse: SealedBox::decode(r)?,
+            buyer_purse: SealedBox::decode(r)?,
+        })
+    }
+);
 
 /// What a seller asks for: an item at a price, perhaps needing an assertion.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -202,23 +238,28 @@ pub struct PaymentRequest {
     pub expires_at: Timestamp,
 }
 
-versioned!(PaymentRequest, 1, |self, w| {
-    self.seller.encode(w);
-    self.payment.encode(w);
-    w.str8(&self.item);
-    self.price.encode(w);
-    put_option(w, &self.requires);
-    self.expires_at.encode(w);
-}, |r| {
-    Ok(PaymentRequest {
-        seller: KeyId::decode(r)?,
-        payment: Nonce::decode(r)?,
-        item: r.str8("item", MAX_ITEM_NAME)?.to_owned(),
-        price: Amount::decode(r)?,
-        requires: get_option(r, "requirement")?,
-        expires_at: Timestamp::decode(r)?,
-    })
-});
+versioned!(
+    PaymentRequest,
+    1,
+    |self, w| {
+        self.seller.encode(w);
+        self.payment.encode(w);
+        w.str8(&self.item);
+        self.price.encode(w);
+        put_option(w, &self.requires);
+        self.expires_at.encode(w);
+    },
+    |r| {
+        Ok(PaymentRequest {
+            seller: KeyId::decode(r)?,
+            payment: Nonce::decode(r)?,
+            item: r.str8("item", MAX_ITEM_NAME)?.to_owned(),
+            price: Amount::decode(r)?,
+            requires: get_option(r, "requirement")?,
+            expires_at: Timestamp::decode(r)?,
+        })
+    }
+);
 
 impl TextForm for PaymentRequest {
     const PREFIX: &'static str = "hpr1.";
@@ -234,13 +275,22 @@ pub struct Payment {
     pub items: Vec<Item>,
 }
 
-versioned!(Payment, 1, |self, w| {
-    self.payment.encode(w);
-    self.purse.encode(w);
-    w.list(&self.items);
-}, |r| {
-    Ok(Payment { payment: Nonce::decode(r)?, purse: PurseId::decode(r)?, items: r.list("payment items", MAX_ITEMS_PER_MESSAGE)? })
-});
+versioned!(
+    Payment,
+    1,
+    |self, w| {
+        self.payment.encode(w);
+        self.purse.encode(w);
+        w.list(&self.items);
+    },
+    |r| {
+        Ok(Payment {
+            payment: Nonce::decode(r)?,
+            purse: PurseId::decode(r)?,
+            items: r.list("payment items", MAX_ITEMS_PER_MESSAGE)?,
+        })
+    }
+);
 
 impl TextForm for Payment {
     const PREFIX: &'static str = "hpp1.";
@@ -262,27 +312,32 @@ pub struct Receipt {
     pub accepted_at: Timestamp,
 }
 
-versioned!(Receipt, 1, |self, w| {
-    self.payment.encode(w);
-    self.purse.encode(w);
-    w.str8(&self.item);
-    self.price.encode(w);
-    self.paid.encode(w);
-    w.list(&self.sessions);
-    put_option(w, &self.authorized);
-    self.accepted_at.encode(w);
-}, |r| {
-    Ok(Receipt {
-        payment: Nonce::decode(r)?,
-        purse: PurseId::decode(r)?,
-        item: r.str8("item", MAX_ITEM_NAME)?.to_owned(),
-        price: Amount::decode(r)?,
-        paid: Amount::decode(r)?,
-        sessions: r.list("sessions", MAX_ITEMS_PER_MESSAGE)?,
-        authorized: get_option(r, "authorization")?,
-        accepted_at: Timestamp::decode(r)?,
-    })
-});
+versioned!(
+    Receipt,
+    1,
+    |self, w| {
+        self.payment.encode(w);
+        self.purse.encode(w);
+        w.str8(&self.item);
+        self.price.encode(w);
+        self.paid.encode(w);
+        w.list(&self.sessions);
+        put_option(w, &self.authorized);
+        self.accepted_at.encode(w);
+    },
+    |r| {
+        Ok(Receipt {
+            payment: Nonce::decode(r)?,
+            purse: PurseId::decode(r)?,
+            item: r.str8("item", MAX_ITEM_NAME)?.to_owned(),
+            price: Amount::decode(r)?,
+            paid: Amount::decode(r)?,
+            sessions: r.list("sessions", MAX_ITEMS_PER_MESSAGE)?,
+            authorized: get_option(r, "authorization")?,
+            accepted_at: Timestamp::decode(r)?,
+        })
+    }
+);
 
 impl TextForm for Receipt {
     const PREFIX: &'static str = "hpc1.";
@@ -307,7 +362,11 @@ impl Encode for SpentToken {
 
 impl Decode for SpentToken {
     fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(SpentToken { purse: PurseId::decode(r)?, session: SessionSerial::decode(r)?, token: SignedToken::decode(r)? })
+        Ok(SpentToken {
+            purse: PurseId::decode(r)?,
+            session: SessionSerial::decode(r)?,
+            token: SignedToken::decode(r)?,
+        })
     }
 }
 
@@ -317,9 +376,18 @@ pub struct RedemptionRequest {
     pub tokens: Vec<SpentToken>,
 }
 
-versioned!(RedemptionRequest, 1, |self, w| { w.list(&self.tokens); }, |r| {
-    Ok(RedemptionRequest { tokens: r.list("tokens", MAX_ITEMS_PER_MESSAGE)? })
-});
+versioned!(
+    RedemptionRequest,
+    1,
+    |self, w| {
+        w.list(&self.tokens);
+    },
+    |r| {
+        Ok(RedemptionRequest {
+            tokens: r.list("tokens", MAX_ITEMS_PER_MESSAGE)?,
+        })
+    }
+);
 
 /// Why the bank did not pay for a token or a half. Stable on the wire.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
@@ -362,7 +430,9 @@ impl Refusal {
             Refusal::AlreadyRedeemed => "This token was already paid out.",
             Refusal::AlreadyRefunded => "This token was already refunded.",
             Refusal::BadSignature => "The token's bank signature is not valid.",
-            Refusal::NotThisToken => "The token is not the one the bank minted for that place in the purse.",
+            Refusal::NotThisToken => {
+                "The token is not the one the bank minted for that place in the purse."
+            }
             Refusal::NotYourPurse => "The purse belongs to someone else.",
             Refusal::WrongShare => "The half does not match the one the bank issued.",
             Refusal::RedemptionPeriodOver => "The token expired too long ago to be redeemed.",
@@ -373,9 +443,21 @@ impl Refusal {
 
     fn from_u8(v: u8) -> Option<Self> {
         use Refusal::*;
-        [UnknownPurse, UnknownSession, AlreadyRedeemed, AlreadyRefunded, BadSignature, NotThisToken, NotYourPurse, WrongShare, RedemptionPeriodOver, NotMoney, Duplicate]
-            .into_iter()
-            .find(|r| *r as u8 == v)
+        [
+            UnknownPurse,
+            UnknownSession,
+            AlreadyRedeemed,
+            AlreadyRefunded,
+            BadSignature,
+            NotThisToken,
+            NotYourPurse,
+            WrongShare,
+            RedemptionPeriodOver,
+            NotMoney,
+            Duplicate,
+        ]
+        .into_iter()
+        .find(|r| *r as u8 == v)
     }
 }
 
@@ -419,11 +501,23 @@ impl Decode for Line {
             0 => Outcome::Credited(Amount::decode(r)?),
             1 => {
                 let tag = r.u8()?;
-                Outcome::Refused(Refusal::from_u8(tag).ok_or(WireError::UnknownTag { field: "refusal", tag })?)
+                Outcome::Refused(Refusal::from_u8(tag).ok_or(WireError::UnknownTag {
+                    field: "refusal",
+                    tag,
+                })?)
             }
-            tag => return Err(WireError::UnknownTag { field: "outcome", tag }),
+            tag => {
+                return Err(WireError::UnknownTag {
+                    field: "outcome",
+                    tag,
+                });
+            }
         };
-        Ok(Line { purse, session, outcome })
+        Ok(Line {
+            purse,
+            session,
+            outcome,
+        })
     }
 }
 
@@ -435,12 +529,20 @@ pub struct RedemptionResult {
     pub lines: Vec<Line>,
 }
 
-versioned!(RedemptionResult, 1, |self, w| {
-    w.list(&self.credited);
-    w.list(&self.lines);
-}, |r| {
-    Ok(RedemptionResult { credited: r.list("totals", 16)?, lines: r.list("lines", MAX_ITEMS_PER_MESSAGE)? })
-});
+versioned!(
+    RedemptionResult,
+    1,
+    |self, w| {
+        w.list(&self.credited);
+        w.list(&self.lines);
+    },
+    |r| {
+        Ok(RedemptionResult {
+            credited: r.list("totals", 16)?,
+            lines: r.list("lines", MAX_ITEMS_PER_MESSAGE)?,
+        })
+    }
+);
 
 /// The buyer's request for her unspent halves back (seed Fig. 10).
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -449,12 +551,44 @@ pub struct RefundRequest {
     pub items: Vec<Item>,
 }
 
-versioned!(RefundRequest, 1, |self, w| {
-    self.purse.encode(w);
-    w.list(&self.items);
-}, |r| {
-    Ok(RefundRequest { purse: PurseId::decode(r)?, items: r.list("items", MAX_ITEMS_PER_MESSAGE)? })
-});
+versioned!(
+    RefundRequest,
+    1,
+    |self, w| {
+        self.purse.encode(w);
+        w.list(&self.items);
+    },
+    |r| {
+        Ok(RefundRequest {
+            purse: PurseId::decode(r)?,
+            items: r.list("items", MAX_ITEMS_PER_MESSAGE)?,
+        })
+    }
+);
+
+/// An account holder asks for his statement (entries and balance).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct StatementRequest {
+    pub currency: Currency,
+}
+
+versioned!(
+    StatementRequest,
+    1,
+    |self, w| {
+        self.currency.encode(w);
+    },
+    |r| {
+        Ok(StatementRequest {
+            currency: Currency::decode(r)?,
+        })
+    }
+);
+
+impl TextForm for MintResponse {
+    const PREFIX: &'static str = "hpm1.";
+    const NAME: &'static str = "mint response";
+}
 
 /// The bank asks the seller to hand in everything he holds of a purse (step 1084).
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -465,13 +599,22 @@ pub struct ReturnRequest {
     pub deadline: Timestamp,
 }
 
-versioned!(ReturnRequest, 1, |self, w| {
-    self.case.encode(w);
-    self.purse.encode(w);
-    self.deadline.encode(w);
-}, |r| {
-    Ok(ReturnRequest { case: CaseId::decode(r)?, purse: PurseId::decode(r)?, deadline: Timestamp::decode(r)? })
-});
+versioned!(
+    ReturnRequest,
+    1,
+    |self, w| {
+        self.case.encode(w);
+        self.purse.encode(w);
+        self.deadline.encode(w);
+    },
+    |r| {
+        Ok(ReturnRequest {
+            case: CaseId::decode(r)?,
+            purse: PurseId::decode(r)?,
+            deadline: Timestamp::decode(r)?,
+        })
+    }
+);
 
 /// The seller's answer: his spent tokens of the purse and his unspent halves.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -482,19 +625,24 @@ pub struct ReturnResponse {
     pub unspent: Vec<Item>,
 }
 
-versioned!(ReturnResponse, 1, |self, w| {
-    self.case.encode(w);
-    self.purse.encode(w);
-    w.list(&self.spent);
-    w.list(&self.unspent);
-}, |r| {
-    Ok(ReturnResponse {
-        case: CaseId::decode(r)?,
-        purse: PurseId::decode(r)?,
-        spent: r.list("spent tokens", MAX_TOKENS_PER_PURSE)?,
-        unspent: r.list("unspent halves", MAX_TOKENS_PER_PURSE)?,
-    })
-});
+versioned!(
+    ReturnResponse,
+    1,
+    |self, w| {
+        self.case.encode(w);
+        self.purse.encode(w);
+        w.list(&self.spent);
+        w.list(&self.unspent);
+    },
+    |r| {
+        Ok(ReturnResponse {
+            case: CaseId::decode(r)?,
+            purse: PurseId::decode(r)?,
+            spent: r.list("spent tokens", MAX_TOKENS_PER_PURSE)?,
+            unspent: r.list("unspent halves", MAX_TOKENS_PER_PURSE)?,
+        })
+    }
+);
 
 /// How a refund case ended.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -515,24 +663,34 @@ pub struct RefundResult {
     pub lines: Vec<Line>,
 }
 
-versioned!(RefundResult, 1, |self, w| {
-    self.case.encode(w);
-    self.purse.encode(w);
-    w.u8(self.settled_by as u8);
-    self.seller_credited.encode(w);
-    self.buyer_refunded.encode(w);
-    w.list(&self.lines);
-}, |r| {
-    Ok(RefundResult {
-        case: CaseId::decode(r)?,
-        purse: PurseId::decode(r)?,
-        settled_by: match r.u8()? {
-            1 => SettledBy::SellerReturn,
-            2 => SettledBy::Deadline,
-            tag => return Err(WireError::UnknownTag { field: "settled by", tag }),
-        },
-        seller_credited: Amount::decode(r)?,
-        buyer_refunded: Amount::decode(r)?,
-        lines: r.list("lines", 2 * MAX_TOKENS_PER_PURSE)?,
-    })
-});
+versioned!(
+    RefundResult,
+    1,
+    |self, w| {
+        self.case.encode(w);
+        self.purse.encode(w);
+        w.u8(self.settled_by as u8);
+        self.seller_credited.encode(w);
+        self.buyer_refunded.encode(w);
+        w.list(&self.lines);
+    },
+    |r| {
+        Ok(RefundResult {
+            case: CaseId::decode(r)?,
+            purse: PurseId::decode(r)?,
+            settled_by: match r.u8()? {
+                1 => SettledBy::SellerReturn,
+                2 => SettledBy::Deadline,
+                tag => {
+                    return Err(WireError::UnknownTag {
+                        field: "settled by",
+                        tag,
+                    });
+                }
+            },
+            seller_credited: Amount::decode(r)?,
+            buyer_refunded: Amount::decode(r)?,
+            lines: r.list("lines", 2 * MAX_TOKENS_PER_PURSE)?,
+        })
+    }
+);

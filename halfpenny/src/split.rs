@@ -87,7 +87,11 @@ impl Decode for Share {
 
 /// Splits `secret` into `parties` shares. The first `parties - 1` are fresh
 /// random pads drawn from `rng`; the last is `secret` XOR every pad.
-pub fn split<R: CryptoRng + ?Sized>(secret: &[u8], parties: usize, rng: &mut R) -> Result<Vec<Share>, SplitError> {
+pub fn split<R: CryptoRng + ?Sized>(
+    secret: &[u8],
+    parties: usize,
+    rng: &mut R,
+) -> Result<Vec<Share>, SplitError> {
     if !(2..=MAX_PARTIES).contains(&parties) {
         return Err(SplitError::PartyCount(parties));
     }
@@ -145,7 +149,10 @@ impl Encode for Item {
 
 impl Decode for Item {
     fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(Item { session: SessionSerial::decode(r)?, share: Share::decode(r)? })
+        Ok(Item {
+            session: SessionSerial::decode(r)?,
+            share: Share::decode(r)?,
+        })
     }
 }
 
@@ -170,7 +177,10 @@ impl Encode for Half {
 impl Decode for Half {
     fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
         match r.u8()? {
-            HALF_VERSION => Ok(Half { purse: PurseId::decode(r)?, item: Item::decode(r)? }),
+            HALF_VERSION => Ok(Half {
+                purse: PurseId::decode(r)?,
+                item: Item::decode(r)?,
+            }),
             v => Err(WireError::UnknownVersion(v)),
         }
     }

@@ -20,7 +20,8 @@ use crate::crypto::{Backend, CryptoError, PrivateIdentity, VerifyingKey};
 use crate::ids::{BankId, KeyId, PurseId, SessionSerial};
 use crate::letter::{self, Freshness, LetterError, LetterKind};
 use crate::messages::{
-    Payment, PaymentRequest, PurseContents, Receipt, RedemptionRequest, ReturnRequest, ReturnResponse, SpentToken,
+    Payment, PaymentRequest, PurseContents, Receipt, RedemptionRequest, ReturnRequest,
+    ReturnResponse, SpentToken,
 };
 use crate::split::{Item, Share, join};
 use crate::time::Timestamp;
@@ -110,7 +111,9 @@ impl TillError {
 pub enum VerifyPolicy {
     All,
     /// About one token in `one_in`, chosen with the caller's randomness.
-    Sample { one_in: u32 },
+    Sample {
+        one_in: u32,
+    },
 }
 
 /// One of the seller's halves, with what the bank said its token is.
@@ -135,14 +138,24 @@ pub struct SellerPurse {
 impl SellerPurse {
     /// What the unspent halves are worth.
     pub fn unspent_value(&self) -> Amount {
-        let minor = self.halves.values().filter_map(|h| h.kind.value()).map(|a| a.minor()).fold(0u64, u64::saturating_add);
+        let minor = self
+            .halves
+            .values()
+            .filter_map(|h| h.kind.value())
+            .map(|a| a.minor())
+            .fold(0u64, u64::saturating_add);
         Amount::new(minor, self.currency)
     }
 
     /// Consumes the halves of an accepted payment (step 559). False, and
     /// nothing changed, if any of them is already gone.
     pub fn apply(&mut self, accepted: &Acceptance) -> bool {
-        if accepted.receipt.purse != self.id || !accepted.consumed.iter().all(|s| self.halves.contains_key(s)) {
+        if accepted.receipt.purse != self.id
+            || !accepted
+                .consumed
+                .iter()
+                .all(|s| self.halves.contains_key(s))
+        {
             return false;
         }
         for s in &accepted.consumed {
@@ -154,7 +167,13 @@ impl SellerPurse {
 
     /// The unspent halves, as handed back to the bank on a return request.
     pub fn unspent_items(&self) -> Vec<Item> {
-        self.halves.iter().map(|(s, h)| Item { session: *s, share: h.share.clone() }).collect()
+        self.halves
+            .iter()
+            .map(|(s, h)| Item {
+                session: *s,
+                share: h.share.clone(),
+            })
+            .collect()
     }
 }
 
@@ -179,14 +198,22 @@ pub struct Till {
 }
 
 impl Till {
-    pub fn new(me: KeyId, bank: BankPublic, backend: &dyn Backend, verify: VerifyPolicy) -> Result<Self, TillError> {
+    pub fn new(
+        me: KeyId,
+        bank: BankPublic,
+        backend: &dyn Backend,
+        verify: VerifyPolicy,
+    ) -> Result<Self, TillError> {
         Ok(Self {
             me,
             token_key: backend.verifying_key(&bank.token_key)?,
             bank_letters: backend.verifying_key(&bank.identity.signing)?,
             bank,
             verify,
-            freshness: Freshness { max_age_secs: 7 * 86_400, max_skew_secs: 300 },
+            freshness: Freshness {
+                max_age_secs: 7 * 86_400,
+                max_skew_secs: 300,
+            },
         })
     }
 
@@ -202,23 +229,52 @@ impl Till {
         kind: LetterKind,
         now: Timestamp,
     ) -> Result<B, TillError> {
-        let signed = letter::open(sealed, self.me, identity.sealing.as_ref(), kind, now, self.freshness)?;
+        let signed = letter::open(
+            sealed,
+            self.me,
+            identity.sealing.as_ref(),
+            kind,
+            now,
+            self.freshness,
+        )?;
         Ok(signed.verify(self.bank_letters.as_ref())?)
     }
 
     /// Fig. 5: unseals the seller's purse and checks it is his and the bank's.
-    pub fn receive_purse(&self, identity: &PrivateIdentity, sealed: &SealedBox, now: Timestamp) -> Result<SellerPurse, TillError> {
-        let c: PurseContents = self.open_from_bank(identity, sealed, LetterKind::SellerPurse, now)?;
+    pub fn receive_purse(
+        &self,
+        identity: &PrivateIdentity,
+        sealed: &SealedBox,
+        now: Timestamp,
+    ) -> Result<SellerPurse, TillError> {
+        let c: PurseContents =
+            self.open_from_bank(identity, sealed, LetterKind::SellerPurse, now)?;
         if c.seller != self.me || c.bank != self.bank.id {
             return Err(TillError::NotOurPurse);
         }
         let mut halves = BTreeMap::new();
         for e in c.entries {
-            if halves.insert(e.session, SellerHalf { kind: e.kind, share: e.share }).is_some() {
+            if halves
+                .insert(
+                    e.session,
+                    SellerHalf {
+                        kind: e.kind,
+                        share: e.share,
+                    },
+                )
+                .is_some()
+            {
                 return Err(TillError::NotOurPurse);
             }
         }
-        Ok(SellerPurse { id: c.purse, bank: c.bank, currency: c.currency, expires_at: c.expires_at, halves, spent: BTreeSet::new() })
+        Ok(SellerPurse {
+            id: c.purse,
+            bank: c.bank,
+            currency: c.currency,
+            expires_at: c.expires_at,
+            halves,
+            spent: BTreeSet::new(),
+        })
     }
 
     /// Fig. 8: judges a payment against the purse it names. Changes nothing;
@@ -245,7 +301,10 @@ impl Till {
             return Err(TillError::WrongPurse);
         }
         if request.price.currency() != purse.currency {
-            return Err(TillError::CurrencyMismatch { price: request.price.currency(), purse: purse.currency });
+            return Err(TillError::CurrencyMismatch {
+                price: request.price.currency(),
+                purse: purse.currency,
+            });
         }
         if payment.items.is_empty() {
             return Err(TillError::EmptyPayment);
@@ -262,12 +321,18 @@ impl Till {
             let token = self.join_one(purse, item, now, rng)?;
             match &token.token.kind {
                 TokenKind::Money(v) => values.push(v.minor()),
-                TokenKind::Authorization(a) if request.requires.as_ref() == Some(a) && authorized.is_none() => {
+                TokenKind::Authorization(a)
+                    if request.requires.as_ref() == Some(a) && authorized.is_none() =>
+                {
                     authorized = Some(a.clone());
                 }
                 TokenKind::Authorization(_) => return Err(TillError::UnexpectedAuthorization),
             }
-            tokens.push(SpentToken { purse: purse.id, session: s, token });
+            tokens.push(SpentToken {
+                purse: purse.id,
+                session: s,
+                token,
+            });
         }
         if let Some(needed) = &request.requires {
             if authorized.is_none() {
@@ -316,7 +381,11 @@ impl Till {
     ) -> Result<SignedToken, TillError> {
         let s = item.session;
         let Some(mine) = purse.halves.get(&s) else {
-            return Err(if purse.spent.contains(&s) { TillError::AlreadySpent(s) } else { TillError::UnknownHalf(s) });
+            return Err(if purse.spent.contains(&s) {
+                TillError::AlreadySpent(s)
+            } else {
+                TillError::UnknownHalf(s)
+            });
         };
         let joined = join(&[&mine.share, &item.share]).map_err(|_| TillError::BadHalf(s))?;
         let token = SignedToken::from_bytes(&joined).map_err(|_| TillError::BadHalf(s))?;
@@ -334,7 +403,9 @@ impl Till {
             VerifyPolicy::Sample { one_in } => one_in <= 1 || rng.next_u32().is_multiple_of(one_in),
         };
         if check {
-            token.verify(self.token_key.as_ref()).map_err(|_| TillError::BadSignature(s))?;
+            token
+                .verify(self.token_key.as_ref())
+                .map_err(|_| TillError::BadSignature(s))?;
         }
         Ok(token)
     }
@@ -348,7 +419,14 @@ impl Till {
         rng: &mut R,
     ) -> Result<SealedBox, TillError> {
         let body = RedemptionRequest { tokens };
-        let (sealed, _) = letter::send(LetterKind::Redemption, &body, identity.signing.as_ref(), &self.bank.identity, now, rng)?;
+        let (sealed, _) = letter::send(
+            LetterKind::Redemption,
+            &body,
+            identity.signing.as_ref(),
+            &self.bank.identity,
+            now,
+            rng,
+        )?;
         Ok(sealed)
     }
 
@@ -369,11 +447,20 @@ impl Till {
         let body = ReturnResponse {
             case: ask.case,
             purse: purse.id,
-            spent: unredeemed.into_iter().filter(|t| t.purse == purse.id).collect(),
+            spent: unredeemed
+                .into_iter()
+                .filter(|t| t.purse == purse.id)
+                .collect(),
             unspent: purse.unspent_items(),
         };
-        let (sealed, _) =
-            letter::send(LetterKind::ReturnResponse, &body, identity.signing.as_ref(), &self.bank.identity, now, rng)?;
+        let (sealed, _) = letter::send(
+            LetterKind::ReturnResponse,
+            &body,
+            identity.signing.as_ref(),
+            &self.bank.identity,
+            now,
+            rng,
+        )?;
         Ok(sealed)
     }
 }

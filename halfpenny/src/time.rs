@@ -62,7 +62,11 @@ impl Date {
             2 => 28,
             _ => return None,
         };
-        ((1..=days_in_month).contains(&day) && (1..=9999).contains(&year)).then_some(Date { year, month, day })
+        ((1..=days_in_month).contains(&day) && (1..=9999).contains(&year)).then_some(Date {
+            year,
+            month,
+            day,
+        })
     }
 
     /// Parses `YYYY-MM-DD`.
@@ -113,7 +117,10 @@ mod tests {
     #[test]
     fn converts_unix_time_to_dates() {
         assert_eq!(Timestamp(0).to_string(), "1970-01-01T00:00:00Z");
-        assert_eq!(Timestamp(951_782_400).date(), Date::new(2000, 2, 29).unwrap());
+        assert_eq!(
+            Timestamp(951_782_400).date(),
+            Date::new(2000, 2, 29).unwrap()
+        );
         assert_eq!(Timestamp(1_795_478_400).to_string(), "2026-11-24T00:00:00Z");
     }
 

@@ -49,7 +49,10 @@ impl Decode for Suite {
     fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
         match r.u8()? {
             1 => Ok(Suite::Rsa2048Sha256),
-            tag => Err(WireError::UnknownTag { field: "signature suite", tag }),
+            tag => Err(WireError::UnknownTag {
+                field: "signature suite",
+                tag,
+            }),
         }
     }
 }
@@ -96,7 +99,10 @@ impl Decode for TokenKind {
                 Ok(TokenKind::Money(a))
             }
             1 => Ok(TokenKind::Authorization(Assertion::decode(r)?)),
-            tag => Err(WireError::UnknownTag { field: "token kind", tag }),
+            tag => Err(WireError::UnknownTag {
+                field: "token kind",
+                tag,
+            }),
         }
     }
 }
@@ -140,20 +146,36 @@ impl Decode for Token {
 
 impl Token {
     /// A new token with a fresh random serial.
-    pub fn mint<R: CryptoRng + ?Sized>(bank: BankId, kind: TokenKind, expires_at: Timestamp, rng: &mut R) -> Token {
-        Token { suite: Suite::Rsa2048Sha256, bank, kind, serial: TokenSerial::random(rng), expires_at }
+    pub fn mint<R: CryptoRng + ?Sized>(
+        bank: BankId,
+        kind: TokenKind,
+        expires_at: Timestamp,
+        rng: &mut R,
+    ) -> Token {
+        Token {
+            suite: Suite::Rsa2048Sha256,
+            bank,
+            kind,
+            serial: TokenSerial::random(rng),
+            expires_at,
+        }
     }
 
     /// Signs the token's canonical encoding with the bank's token key (S_BP(T)).
     pub fn sign(self, key: &dyn SigningKey) -> Result<SignedToken, CryptoError> {
-        sign_all(vec![self], key)?.pop().ok_or(CryptoError::SigningFailed)
+        sign_all(vec![self], key)?
+            .pop()
+            .ok_or(CryptoError::SigningFailed)
     }
 }
 
 /// Signs many tokens in one call to the key, so a backend can use every core.
 pub fn sign_all(tokens: Vec<Token>, key: &dyn SigningKey) -> Result<Vec<SignedToken>, CryptoError> {
     let bodies: Vec<Vec<u8>> = tokens.iter().map(Encode::to_bytes).collect();
-    let messages: Vec<Vec<u8>> = bodies.iter().map(|b| labelled(SIGNATURE_LABEL, b)).collect();
+    let messages: Vec<Vec<u8>> = bodies
+        .iter()
+        .map(|b| labelled(SIGNATURE_LABEL, b))
+        .collect();
     let signatures = key.sign_many(&messages)?;
     if signatures.len() != tokens.len() {
         return Err(CryptoError::SigningFailed);
@@ -164,7 +186,11 @@ pub fn sign_all(tokens: Vec<Token>, key: &dyn SigningKey) -> Result<Vec<SignedTo
         .zip(signatures)
         .map(|((token, body), signature)| {
             if signature.len() == token.suite.signature_len() {
-                Ok(SignedToken { token, body, signature })
+                Ok(SignedToken {
+                    token,
+                    body,
+                    signature,
+                })
             } else {
                 Err(CryptoError::SigningFailed)
             }
@@ -206,7 +232,11 @@ impl Decode for SignedToken {
         let body = token.to_bytes();
         debug_assert_eq!(r.position() - start, body.len());
         let signature = r.take(token.suite.signature_len())?.to_vec();
-        Ok(SignedToken { token, body, signature })
+        Ok(SignedToken {
+            token,
+            body,
+            signature,
+        })
     }
 }
 
@@ -216,4 +246,5 @@ impl TextForm for SignedToken {
 }
 
 /// The largest signed token (longest bank id and assertion).
-pub const MAX_SIGNED_TOKEN_BYTES: usize = 1 + 1 + 1 + BankId::MAX_LEN + 1 + 1 + Assertion::MAX_LEN + 16 + 8 + RSA_2048_BYTES;
+pub const MAX_SIGNED_TOKEN_BYTES: usize =
+    1 + 1 + 1 + BankId::MAX_LEN + 1 + 1 + Assertion::MAX_LEN + 16 + 8 + RSA_2048_BYTES;

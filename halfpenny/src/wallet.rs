@@ -21,8 +21,8 @@ use crate::crypto::{Backend, CryptoError, PrivateIdentity, VerifyingKey};
 use crate::ids::{BankId, KeyId, Nonce, PurseId, SessionSerial};
 use crate::letter::{self, Freshness, LetterError, LetterKind};
 use crate::messages::{
-    AuthorizationOrder, Denomination, ForwardedPurseRequest, Outcome, Payment, PaymentRequest, PurseContents,
-    PurseRequest, Receipt, RefundRequest, RefundResult, Refusal,
+    AuthorizationOrder, Denomination, ForwardedPurseRequest, Outcome, Payment, PaymentRequest,
+    PurseContents, PurseRequest, Receipt, RefundRequest, RefundResult, Refusal,
 };
 use crate::split::{Item, Share};
 use crate::time::Timestamp;
@@ -149,12 +149,23 @@ impl BuyerPurse {
     pub fn authorizations(&self, assertion: &Assertion) -> usize {
         self.halves
             .values()
-            .filter(|h| h.state == HalfState::Available && h.kind == TokenKind::Authorization(assertion.clone()))
+            .filter(|h| {
+                h.state == HalfState::Available
+                    && h.kind == TokenKind::Authorization(assertion.clone())
+            })
             .count()
     }
 
-    fn set(&mut self, sessions: &[SessionSerial], from: impl Fn(&HalfState) -> bool, to: HalfState) -> bool {
-        if !sessions.iter().all(|s| self.halves.get(s).is_some_and(|h| from(&h.state))) {
+    fn set(
+        &mut self,
+        sessions: &[SessionSerial],
+        from: impl Fn(&HalfState) -> bool,
+        to: HalfState,
+    ) -> bool {
+        if !sessions
+            .iter()
+            .all(|s| self.halves.get(s).is_some_and(|h| from(&h.state)))
+        {
             return false;
         }
         for s in sessions {
@@ -171,12 +182,19 @@ impl BuyerPurse {
     pub fn mark_pending(&mut self, payment: &Payment) -> bool {
         let sessions: Vec<SessionSerial> = payment.items.iter().map(|i| i.session).collect();
         let id = payment.payment;
-        self.set(&sessions, |s| *s == HalfState::Available || *s == HalfState::Pending(id), HalfState::Pending(id))
+        self.set(
+            &sessions,
+            |s| *s == HalfState::Available || *s == HalfState::Pending(id),
+            HalfState::Pending(id),
+        )
     }
 
     /// The seller's receipt: the pending halves of that payment are spent.
     pub fn settle(&mut self, receipt: &Receipt) -> Result<(), WalletError> {
-        let pending = self.pending_payments().remove(&receipt.payment).ok_or(WalletError::NoSuchPayment(receipt.payment))?;
+        let pending = self
+            .pending_payments()
+            .remove(&receipt.payment)
+            .ok_or(WalletError::NoSuchPayment(receipt.payment))?;
         let mut got = receipt.sessions.clone();
         got.sort();
         if receipt.purse != self.id || got != pending {
@@ -188,7 +206,10 @@ impl BuyerPurse {
 
     /// The till says it never accepted this payment: its halves are free again.
     pub fn release(&mut self, payment: Nonce) -> Result<(), WalletError> {
-        let pending = self.pending_payments().remove(&payment).ok_or(WalletError::NoSuchPayment(payment))?;
+        let pending = self
+            .pending_payments()
+            .remove(&payment)
+            .ok_or(WalletError::NoSuchPayment(payment))?;
         self.set(&pending, |_| true, HalfState::Available);
         Ok(())
     }
@@ -232,7 +253,10 @@ impl Wallet {
         Ok(Self {
             bank_letters: backend.verifying_key(&bank.identity.signing)?,
             bank,
-            freshness: Freshness { max_age_secs: 7 * 86_400, max_skew_secs: 300 },
+            freshness: Freshness {
+                max_age_secs: 7 * 86_400,
+                max_skew_secs: 300,
+            },
         })
     }
 
@@ -249,47 +273,113 @@ impl Wallet {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<(ForwardedPurseRequest, Nonce), WalletError> {
-        let body = PurseRequest { seller, currency, money, authorizations };
-        let (sealed, nonce) =
-            letter::send(LetterKind::PurseRequest, &body, identity.signing.as_ref(), &self.bank.identity, now, rng)?;
-        Ok((ForwardedPurseRequest { bank: self.bank.id.clone(), sealed }, nonce))
+        let body = PurseRequest {
+            seller,
+            currency,
+            money,
+            authorizations,
+        };
+        let (sealed, nonce) = letter::send(
+            LetterKind::PurseRequest,
+            &body,
+            identity.signing.as_ref(),
+            &self.bank.identity,
+            now,
+            rng,
+        )?;
+        Ok((
+            ForwardedPurseRequest {
+                bank: self.bank.id.clone(),
+                sealed,
+            },
+            nonce,
+        ))
     }
 
-    fn open<B: Decode>(&self, identity: &PrivateIdentity, sealed: &SealedBox, kind: LetterKind, now: Timestamp) -> Result<B, WalletError> {
-        let signed = letter::open(sealed, identity.id(), identity.sealing.as_ref(), kind, now, self.freshness)?;
+    fn open<B: Decode>(
+        &self,
+        identity: &PrivateIdentity,
+        sealed: &SealedBox,
+        kind: LetterKind,
+        now: Timestamp,
+    ) -> Result<B, WalletError> {
+        let signed = letter::open(
+            sealed,
+            identity.id(),
+            identity.sealing.as_ref(),
+            kind,
+            now,
+            self.freshness,
+        )?;
         Ok(signed.verify(self.bank_letters.as_ref())?)
     }
 
     /// Fig. 6: unseals her purse.
-    pub fn receive_purse(&self, identity: &PrivateIdentity, sealed: &SealedBox, now: Timestamp) -> Result<BuyerPurse, WalletError> {
+    pub fn receive_purse(
+        &self,
+        identity: &PrivateIdentity,
+        sealed: &SealedBox,
+        now: Timestamp,
+    ) -> Result<BuyerPurse, WalletError> {
         let c: PurseContents = self.open(identity, sealed, LetterKind::BuyerPurse, now)?;
         if c.bank != self.bank.id {
             return Err(WalletError::NotOurPurse);
         }
         let mut halves = BTreeMap::new();
         for e in c.entries {
-            let half = BuyerHalf { kind: e.kind, share: e.share, state: HalfState::Available };
+            let half = BuyerHalf {
+                kind: e.kind,
+                share: e.share,
+                state: HalfState::Available,
+            };
             if halves.insert(e.session, half).is_some() {
                 return Err(WalletError::NotOurPurse);
             }
         }
-        Ok(BuyerPurse { id: c.purse, bank: c.bank, seller: c.seller, currency: c.currency, expires_at: c.expires_at, halves })
+        Ok(BuyerPurse {
+            id: c.purse,
+            bank: c.bank,
+            seller: c.seller,
+            currency: c.currency,
+            expires_at: c.expires_at,
+            halves,
+        })
     }
 
     /// Fig. 7: picks halves for a payment request. Changes nothing: the host
     /// calls [`BuyerPurse::mark_pending`] and persists before sending.
-    pub fn prepare_payment(&self, purse: &BuyerPurse, request: &PaymentRequest, now: Timestamp) -> Result<PreparedPayment, WalletError> {
+    pub fn prepare_payment(
+        &self,
+        purse: &BuyerPurse,
+        request: &PaymentRequest,
+        now: Timestamp,
+    ) -> Result<PreparedPayment, WalletError> {
         if request.seller != purse.seller {
             return Err(WalletError::WrongSeller);
         }
         if request.price.currency() != purse.currency {
-            return Err(WalletError::CurrencyMismatch { price: request.price.currency(), purse: purse.currency });
+            return Err(WalletError::CurrencyMismatch {
+                price: request.price.currency(),
+                purse: purse.currency,
+            });
         }
-        let share_of = |s: &SessionSerial| purse.halves.get(s).map(|h| Item { session: *s, share: h.share.clone() });
+        let share_of = |s: &SessionSerial| {
+            purse.halves.get(s).map(|h| Item {
+                session: *s,
+                share: h.share.clone(),
+            })
+        };
         if let Some(sessions) = purse.pending_payments().remove(&request.payment) {
-            let paying = sessions.iter().filter_map(|s| purse.halves.get(s)?.kind.value()).fold(0u64, |a, v| a + v.minor());
+            let paying = sessions
+                .iter()
+                .filter_map(|s| purse.halves.get(s)?.kind.value())
+                .fold(0u64, |a, v| a + v.minor());
             return Ok(PreparedPayment {
-                payment: Payment { payment: request.payment, purse: purse.id, items: sessions.iter().filter_map(share_of).collect() },
+                payment: Payment {
+                    payment: request.payment,
+                    purse: purse.id,
+                    items: sessions.iter().filter_map(share_of).collect(),
+                },
                 paying: Amount::new(paying, purse.currency),
                 overpay: Amount::new(paying.saturating_sub(request.price.minor()), purse.currency),
                 retry: true,
@@ -320,7 +410,11 @@ impl Wallet {
             sessions.push(auth);
         }
         Ok(PreparedPayment {
-            payment: Payment { payment: request.payment, purse: purse.id, items: sessions.iter().filter_map(share_of).collect() },
+            payment: Payment {
+                payment: request.payment,
+                purse: purse.id,
+                items: sessions.iter().filter_map(share_of).collect(),
+            },
             paying: Amount::new(chosen.total, purse.currency),
             overpay: Amount::new(chosen.overpay, purse.currency),
             retry: false,
@@ -344,20 +438,38 @@ impl Wallet {
             .halves
             .iter()
             .filter(|(_, h)| h.state == HalfState::Available)
-            .map(|(s, h)| Item { session: *s, share: h.share.clone() })
+            .map(|(s, h)| Item {
+                session: *s,
+                share: h.share.clone(),
+            })
             .collect();
         if items.is_empty() {
             return Err(WalletError::NothingToRefund);
         }
         let sessions: Vec<SessionSerial> = items.iter().map(|i| i.session).collect();
-        let body = RefundRequest { purse: purse.id, items };
-        let (sealed, _) = letter::send(LetterKind::Refund, &body, identity.signing.as_ref(), &self.bank.identity, now, rng)?;
+        let body = RefundRequest {
+            purse: purse.id,
+            items,
+        };
+        let (sealed, _) = letter::send(
+            LetterKind::Refund,
+            &body,
+            identity.signing.as_ref(),
+            &self.bank.identity,
+            now,
+            rng,
+        )?;
         purse.set(&sessions, |_| true, HalfState::Refunding);
         Ok(sealed)
     }
 
     /// Opens the bank's letter telling her how her refund was settled.
-    pub fn open_refund_result(&self, identity: &PrivateIdentity, sealed: &SealedBox, now: Timestamp) -> Result<RefundResult, WalletError> {
+    pub fn open_refund_result(
+        &self,
+        identity: &PrivateIdentity,
+        sealed: &SealedBox,
+        now: Timestamp,
+    ) -> Result<RefundResult, WalletError> {
         self.open(identity, sealed, LetterKind::RefundResult, now)
     }
 }

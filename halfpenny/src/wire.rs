@@ -19,7 +19,11 @@ pub enum WireError {
     #[error("the message has {0} unexpected bytes at its end")]
     TrailingBytes(usize),
     #[error("the {field} is too long ({len}, at most {max})")]
-    TooLong { field: &'static str, len: usize, max: usize },
+    TooLong {
+        field: &'static str,
+        len: usize,
+        max: usize,
+    },
     #[error("the message is too large ({0} bytes, at most {MAX_MESSAGE_BYTES})")]
     TooLarge(usize),
     #[error("version {0} of this message is not supported")]
@@ -148,7 +152,10 @@ impl<'a> Reader<'a> {
                 self.pos += n;
                 Ok(s)
             }
-            None => Err(WireError::Truncated { needed: n - self.remaining().min(n), at: self.pos }),
+            None => Err(WireError::Truncated {
+                needed: n - self.remaining().min(n),
+                at: self.pos,
+            }),
         }
     }
 
@@ -200,10 +207,18 @@ impl<'a> Reader<'a> {
     }
 
     /// A list of at most `max` items. Memory is reserved only as items arrive.
-    pub fn list<T: Decode>(&mut self, field: &'static str, max: usize) -> Result<Vec<T>, WireError> {
+    pub fn list<T: Decode>(
+        &mut self,
+        field: &'static str,
+        max: usize,
+    ) -> Result<Vec<T>, WireError> {
         let count = self.u32()? as usize;
         if count > max {
-            return Err(WireError::TooLong { field, len: count, max });
+            return Err(WireError::TooLong {
+                field,
+                len: count,
+                max,
+            });
         }
         let mut out = Vec::with_capacity(count.min(1024));
         for _ in 0..count {
@@ -263,12 +278,17 @@ pub trait TextForm: Encode + Decode {
     }
 
     fn from_text(text: &str) -> Result<Self, WireError> {
-        let body = text.trim().strip_prefix(Self::PREFIX).ok_or(WireError::WrongPrefix(Self::NAME))?;
+        let body = text
+            .trim()
+            .strip_prefix(Self::PREFIX)
+            .ok_or(WireError::WrongPrefix(Self::NAME))?;
         // base64 grows by 4/3; refuse before decoding anything too large.
         if body.len() / 4 * 3 > MAX_MESSAGE_BYTES {
             return Err(WireError::TooLarge(body.len() / 4 * 3));
         }
-        let bytes = URL_SAFE_NO_PAD.decode(body).map_err(|_| WireError::BadBase64)?;
+        let bytes = URL_SAFE_NO_PAD
+            .decode(body)
+            .map_err(|_| WireError::BadBase64)?;
         Self::from_bytes(&bytes)
     }
 }
@@ -296,7 +316,10 @@ pub fn put_option<T: Encode>(w: &mut Writer, v: &Option<T>) {
     }
 }
 
-pub fn get_option<T: Decode>(r: &mut Reader<'_>, field: &'static str) -> Result<Option<T>, WireError> {
+pub fn get_option<T: Decode>(
+    r: &mut Reader<'_>,
+    field: &'static str,
+) -> Result<Option<T>, WireError> {
     match r.u8()? {
         0 => Ok(None),
         1 => Ok(Some(T::decode(r)?)),
@@ -322,7 +345,14 @@ mod tests {
         w.array(&[0; 9]);
         let bytes = w.into_bytes();
         let mut r = Reader::new(&bytes);
-        assert_eq!(r.bytes16("share", 8), Err(WireError::TooLong { field: "share", len: 9, max: 8 }));
+        assert_eq!(
+            r.bytes16("share", 8),
+            Err(WireError::TooLong {
+                field: "share",
+                len: 9,
+                max: 8
+            })
+        );
     }
 
     #[test]
@@ -335,7 +365,10 @@ mod tests {
 
     #[test]
     fn trailing_bytes_are_refused() {
-        assert_eq!(<[u8; 2]>::from_bytes(&[1, 2, 3]), Err(WireError::TrailingBytes(1)));
+        assert_eq!(
+            <[u8; 2]>::from_bytes(&[1, 2, 3]),
+            Err(WireError::TrailingBytes(1))
+        );
         assert_eq!(<[u8; 2]>::from_bytes(&[1, 2]), Ok([1, 2]));
     }
 }

@@ -1,13 +1,20 @@
 //! Property tests: encodings round-trip and are canonical, decoders refuse
 //! damage without panicking, and splitting hides the token.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic, clippy::indexing_slicing)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
 use halfpenny::crypto::SigningKey as _;
 use halfpenny::crypto::rustcrypto::RsaVerifier;
 use halfpenny::ids::{BankId, PurseId, SessionSerial, TokenSerial};
-use halfpenny::messages::{Payment, PaymentRequest, PurseContents, Receipt, RedemptionRequest, RefundRequest};
+use halfpenny::messages::{
+    Payment, PaymentRequest, PurseContents, Receipt, RedemptionRequest, RefundRequest,
+};
 use halfpenny::split::{Half, Item, Share, join, split};
 use halfpenny::wire::{Decode, Encode, TextForm};
 use halfpenny::{Amount, Assertion, Currency, Timestamp, Token, TokenKind, testing};
@@ -17,17 +24,20 @@ use rand_core::SeedableRng;
 
 fn token_strategy() -> impl Strategy<Value = Token> {
     let kind = prop_oneof![
-        ("[A-Z]{3}", 1u64..).prop_map(|(c, v)| TokenKind::Money(Amount::new(v, Currency::new(&c).unwrap()))),
+        ("[A-Z]{3}", 1u64..)
+            .prop_map(|(c, v)| TokenKind::Money(Amount::new(v, Currency::new(&c).unwrap()))),
         (1u8..=150).prop_map(|n| TokenKind::Authorization(Assertion::AgeAtLeast(n))),
         "[a-z0-9_-]{1,32}".prop_map(|s| TokenKind::Authorization(Assertion::parse(&s).unwrap())),
     ];
-    ("[a-z0-9.-]{1,32}", kind, any::<[u8; 16]>(), any::<u64>()).prop_map(|(bank, kind, serial, exp)| Token {
-        suite: halfpenny::Suite::Rsa2048Sha256,
-        bank: BankId::new(&bank).unwrap(),
-        kind,
-        serial: TokenSerial(serial),
-        expires_at: Timestamp(exp),
-    })
+    ("[a-z0-9.-]{1,32}", kind, any::<[u8; 16]>(), any::<u64>()).prop_map(
+        |(bank, kind, serial, exp)| Token {
+            suite: halfpenny::Suite::Rsa2048Sha256,
+            bank: BankId::new(&bank).unwrap(),
+            kind,
+            serial: TokenSerial(serial),
+            expires_at: Timestamp(exp),
+        },
+    )
 }
 
 proptest! {
@@ -144,28 +154,47 @@ proptest! {
 #[test]
 fn three_party_split_needs_all_three_items() {
     let mut rng = ChaCha20Rng::seed_from_u64(3);
-    let signed = Token::mint(BankId::new("demo-bank").unwrap(), TokenKind::Money(Amount::new(25, Currency::USD)), Timestamp(10), &mut rng)
-        .sign(&testing::bank_token_key())
-        .unwrap();
+    let signed = Token::mint(
+        BankId::new("demo-bank").unwrap(),
+        TokenKind::Money(Amount::new(25, Currency::USD)),
+        Timestamp(10),
+        &mut rng,
+    )
+    .sign(&testing::bank_token_key())
+    .unwrap();
     let shares = split(&signed.to_bytes(), 3, &mut rng).unwrap();
     let joined = join(&[&shares[0], &shares[1], &shares[2]]).unwrap();
     assert_eq!(halfpenny::SignedToken::from_bytes(&joined).unwrap(), signed);
     for (i, j) in [(0, 1), (0, 2), (1, 2)] {
         let two = join(&[&shares[i], &shares[j]]).unwrap();
         assert_ne!(two, signed.to_bytes());
-        assert!(halfpenny::SignedToken::from_bytes(&two).is_err(), "two of three items make no token");
+        assert!(
+            halfpenny::SignedToken::from_bytes(&two).is_err(),
+            "two of three items make no token"
+        );
     }
 }
 
 #[test]
 fn sizes_are_what_the_docs_say() {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let signed = Token::mint(BankId::new("demo-bank").unwrap(), TokenKind::Money(Amount::new(1, Currency::USD)), Timestamp(10), &mut rng)
-        .sign(&testing::bank_token_key())
-        .unwrap();
+    let signed = Token::mint(
+        BankId::new("demo-bank").unwrap(),
+        TokenKind::Money(Amount::new(1, Currency::USD)),
+        Timestamp(10),
+        &mut rng,
+    )
+    .sign(&testing::bank_token_key())
+    .unwrap();
     assert_eq!(signed.to_bytes().len(), 304);
     let shares = split(&signed.to_bytes(), 2, &mut rng).unwrap();
-    let half = Half { purse: PurseId([1; 16]), item: Item { session: SessionSerial(1), share: shares[0].clone() } };
+    let half = Half {
+        purse: PurseId([1; 16]),
+        item: Item {
+            session: SessionSerial(1),
+            share: shares[0].clone(),
+        },
+    };
     assert_eq!(half.to_bytes().len(), 327);
     assert_eq!(half.to_text().len(), 441);
 }

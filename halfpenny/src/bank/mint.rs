@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
 
-use super::{AccountRecord, Bank, BankError, PurseRecord, PurseState, Role, TokenRecord, TokenStatus};
+use super::{
+    AccountRecord, Bank, BankError, PurseRecord, PurseState, Role, TokenRecord, TokenStatus,
+};
 use crate::amount::Amount;
 use crate::ids::{Nonce, PurseId, SessionSerial};
 use crate::ledger::{LedgerAccount, Posting, PostingKind};
@@ -43,7 +45,11 @@ impl Bank {
         sender: &AccountRecord,
     ) -> Result<Authenticated<B>, BankError> {
         let body = self.authenticate_inner(letter, sender)?;
-        Ok(Authenticated { nonce: letter.letter.nonce, sender: sender.id(), body })
+        Ok(Authenticated {
+            nonce: letter.letter.nonce,
+            sender: sender.id(),
+            body,
+        })
     }
 
     /// Steps 1014-1030: checks the order, debits the buyer, mints, signs and
@@ -76,11 +82,17 @@ impl Bank {
             }
             asked = asked.saturating_add(u64::from(d.count));
             if asked > self.config.max_tokens_per_purse as u64 {
-                return Err(BankError::TooManyTokens { asked, max: self.config.max_tokens_per_purse });
+                return Err(BankError::TooManyTokens {
+                    asked,
+                    max: self.config.max_tokens_per_purse,
+                });
             }
             let value = Amount::new(d.value_minor, currency);
             cost = cost.checked_add(value.checked_mul(u64::from(d.count))?)?;
-            kinds.extend(std::iter::repeat_n(TokenKind::Money(value), d.count as usize));
+            kinds.extend(std::iter::repeat_n(
+                TokenKind::Money(value),
+                d.count as usize,
+            ));
         }
         for a in &order.authorizations {
             if a.count == 0 {
@@ -91,21 +103,32 @@ impl Bank {
             }
             asked = asked.saturating_add(u64::from(a.count));
             if asked > self.config.max_tokens_per_purse as u64 {
-                return Err(BankError::TooManyTokens { asked, max: self.config.max_tokens_per_purse });
+                return Err(BankError::TooManyTokens {
+                    asked,
+                    max: self.config.max_tokens_per_purse,
+                });
             }
-            kinds.extend(std::iter::repeat_n(TokenKind::Authorization(a.assertion.clone()), a.count as usize));
+            kinds.extend(std::iter::repeat_n(
+                TokenKind::Authorization(a.assertion.clone()),
+                a.count as usize,
+            ));
         }
         if kinds.is_empty() {
             return Err(BankError::EmptyRequest);
         }
         if cost.minor() > buyer_balance.minor() || buyer_balance.currency() != currency {
-            return Err(BankError::InsufficientFunds { needed: cost.to_string(), available: buyer_balance.to_string() });
+            return Err(BankError::InsufficientFunds {
+                needed: cost.to_string(),
+                available: buyer_balance.to_string(),
+            });
         }
 
         let purse_id = PurseId::random(rng);
         let expires_at = now.plus(self.config.token_lifetime_secs);
-        let tokens: Vec<Token> =
-            kinds.into_iter().map(|k| Token::mint(self.config.id.clone(), k, expires_at, rng)).collect();
+        let tokens: Vec<Token> = kinds
+            .into_iter()
+            .map(|k| Token::mint(self.config.id.clone(), k, expires_at, rng))
+            .collect();
         let signed = sign_all(tokens, self.token_key.as_ref())?;
 
         let mut records = BTreeMap::new();
@@ -130,8 +153,16 @@ impl Bank {
                     status: TokenStatus::Outstanding,
                 },
             );
-            seller_entries.push(PurseEntry { session, kind: st.token.kind.clone(), share: seller_share });
-            buyer_entries.push(PurseEntry { session, kind: st.token.kind, share: buyer_share });
+            seller_entries.push(PurseEntry {
+                session,
+                kind: st.token.kind.clone(),
+                share: seller_share,
+            });
+            buyer_entries.push(PurseEntry {
+                session,
+                kind: st.token.kind,
+                share: buyer_share,
+            });
         }
 
         let contents = |entries| PurseContents {
@@ -143,10 +174,22 @@ impl Bank {
             entries,
         };
         let signer = self.identity.signing.as_ref();
-        let (seller_purse, _) =
-            letter::send(LetterKind::SellerPurse, &contents(seller_entries), signer, &seller.identity, now, rng)?;
-        let (buyer_purse, _) =
-            letter::send(LetterKind::BuyerPurse, &contents(buyer_entries), signer, &buyer.identity, now, rng)?;
+        let (seller_purse, _) = letter::send(
+            LetterKind::SellerPurse,
+            &contents(seller_entries),
+            signer,
+            &seller.identity,
+            now,
+            rng,
+        )?;
+        let (buyer_purse, _) = letter::send(
+            LetterKind::BuyerPurse,
+            &contents(buyer_entries),
+            signer,
+            &buyer.identity,
+            now,
+            rng,
+        )?;
 
         let posting = (!cost.is_zero()).then(|| Posting {
             kind: PostingKind::Mint(purse_id),
@@ -167,7 +210,10 @@ impl Bank {
                 state: PurseState::Open,
                 tokens: records,
             },
-            response: MintResponse { seller_purse, buyer_purse },
+            response: MintResponse {
+                seller_purse,
+                buyer_purse,
+            },
         })
     }
 }

@@ -39,11 +39,13 @@ use std::collections::BTreeMap;
 
 use crate::amount::{AmountError, Currency};
 use crate::assertion::{Assertion, Attribute};
-use crate::crypto::{Backend, CryptoError, PrivateIdentity, PublicIdentity, SigningKey, VerifyingKey};
+use crate::crypto::seal::SealedBox;
+use crate::crypto::{
+    Backend, CryptoError, PrivateIdentity, PublicIdentity, SigningKey, VerifyingKey,
+};
 use crate::ids::{BankId, CaseId, KeyId, PurseId, SessionSerial, TokenSerial};
 use crate::ledger::LedgerError;
 use crate::letter::{self, Freshness, LetterError, LetterKind, SignedLetter};
-use crate::crypto::seal::SealedBox;
 use crate::time::Timestamp;
 use crate::token::TokenKind;
 use crate::wire::Decode;
@@ -268,24 +270,69 @@ pub struct BankPublic {
 }
 
 impl Bank {
-    pub fn new(config: BankConfig, identity: PrivateIdentity, token_key: Box<dyn SigningKey>, backend: Box<dyn Backend>) -> Self {
-        Self { config, identity, token_key, backend }
+    pub fn new(
+        config: BankConfig,
+        identity: PrivateIdentity,
+        token_key: Box<dyn SigningKey>,
+        backend: Box<dyn Backend>,
+    ) -> Self {
+        Self {
+            config,
+            identity,
+            token_key,
+            backend,
+        }
     }
 
     pub fn public(&self) -> BankPublic {
-        BankPublic { id: self.config.id.clone(), identity: self.identity.public(), token_key: self.token_key.public_key().clone() }
+        BankPublic {
+            id: self.config.id.clone(),
+            identity: self.identity.public(),
+            token_key: self.token_key.public_key().clone(),
+        }
     }
 
     /// Step 1002: opens a sealed letter of the expected kind and checks that it
     /// is meant for this bank and fresh. The host then checks the nonce
     /// (`letter.letter.nonce`) has not been seen and loads the sender's account
     /// (`letter.letter.sender`).
-    pub fn open(&self, sealed: &SealedBox, kind: LetterKind, now: Timestamp) -> Result<SignedLetter, BankError> {
-        Ok(letter::open(sealed, self.identity.id(), self.identity.sealing.as_ref(), kind, now, self.config.freshness)?)
+    pub fn open(
+        &self,
+        sealed: &SealedBox,
+        kind: LetterKind,
+        now: Timestamp,
+    ) -> Result<SignedLetter, BankError> {
+        let letter = self.unseal(sealed)?;
+        self.check(&letter, kind, now)?;
+        Ok(letter)
+    }
+
+    /// Opens a sealed letter for this bank without judging it yet (see
+    /// [`letter::unseal`]); follow with [`Bank::check`].
+    pub fn unseal(&self, sealed: &SealedBox) -> Result<SignedLetter, BankError> {
+        Ok(letter::unseal(
+            sealed,
+            self.identity.id(),
+            self.identity.sealing.as_ref(),
+        )?)
+    }
+
+    /// Checks an unsealed letter's recipient, kind and age.
+    pub fn check(
+        &self,
+        letter: &SignedLetter,
+        kind: LetterKind,
+        now: Timestamp,
+    ) -> Result<(), BankError> {
+        Ok(letter.check(self.identity.id(), kind, now, self.config.freshness)?)
     }
 
     /// Steps 1004-1010: the sender is who the letter says, or nothing happens.
-    fn authenticate_inner<B: Decode>(&self, letter: &SignedLetter, sender: &AccountRecord) -> Result<B, BankError> {
+    fn authenticate_inner<B: Decode>(
+        &self,
+        letter: &SignedLetter,
+        sender: &AccountRecord,
+    ) -> Result<B, BankError> {
         if letter.letter.sender != sender.id() {
             return Err(BankError::Letter(LetterError::WrongSender));
         }
@@ -294,6 +341,10 @@ impl Bank {
     }
 
     fn require_role(account: &AccountRecord, role: Role) -> Result<(), BankError> {
-        if account.role == role { Ok(()) } else { Err(BankError::WrongRole(role)) }
+        if account.role == role {
+            Ok(())
+        } else {
+            Err(BankError::WrongRole(role))
+        }
     }
 }

@@ -5,7 +5,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
-use super::{AccountRecord, Authenticated, Bank, BankError, PurseRecord, Role, TokenChange, TokenStatus};
+use super::{
+    AccountRecord, Authenticated, Bank, BankError, PurseRecord, Role, TokenChange, TokenStatus,
+};
 use crate::amount::Amount;
 use crate::ids::{KeyId, Nonce, PurseId, SessionSerial};
 use crate::ledger::{LedgerAccount, Posting, PostingKind};
@@ -35,7 +37,11 @@ pub(super) struct Tally {
 
 impl Tally {
     pub fn refuse(&mut self, purse: PurseId, session: SessionSerial, why: Refusal) {
-        self.lines.push(Line { purse, session, outcome: Outcome::Refused(why) });
+        self.lines.push(Line {
+            purse,
+            session,
+            outcome: Outcome::Refused(why),
+        });
     }
 
     /// False if this token was already handled in the same decision.
@@ -43,9 +49,18 @@ impl Tally {
         self.seen.insert((purse, session))
     }
 
-    pub fn credit(&mut self, change: TokenChange, posting: Option<Posting>, value: Amount) -> Result<(), BankError> {
+    pub fn credit(
+        &mut self,
+        change: TokenChange,
+        posting: Option<Posting>,
+        value: Amount,
+    ) -> Result<(), BankError> {
         self.changes.push(change);
-        self.lines.push(Line { purse: change.purse, session: change.session, outcome: Outcome::Credited(value) });
+        self.lines.push(Line {
+            purse: change.purse,
+            session: change.session,
+            outcome: Outcome::Credited(value),
+        });
         if let Some(p) = posting {
             let tag = p.kind.code();
             match self.sums.get_mut(&(change.purse, tag)) {
@@ -75,9 +90,20 @@ impl Tally {
 
 /// The status of a token as far as this decision has got, so that a token
 /// handled twice in one decision is judged on its new status.
-pub(super) fn status_now(tally: &Tally, record: &PurseRecord, session: SessionSerial) -> Option<TokenStatus> {
+pub(super) fn status_now(
+    tally: &Tally,
+    record: &PurseRecord,
+    session: SessionSerial,
+) -> Option<TokenStatus> {
     let base = record.tokens.get(&session)?.status;
-    Some(tally.changes.iter().rev().find(|c| c.purse == record.id && c.session == session).map_or(base, |c| c.to))
+    Some(
+        tally
+            .changes
+            .iter()
+            .rev()
+            .find(|c| c.purse == record.id && c.session == session)
+            .map_or(base, |c| c.to),
+    )
 }
 
 impl Bank {
@@ -95,13 +121,24 @@ impl Bank {
         }
         let mut tally = Tally::default();
         for spent in &request.body.tokens {
-            self.redeem_one(&mut tally, spent, seller.id(), purses.get(&spent.purse), now)?;
+            self.redeem_one(
+                &mut tally,
+                spent,
+                seller.id(),
+                purses.get(&spent.purse),
+                now,
+            )?;
         }
         let result = RedemptionResult {
             credited: tally.credited_to(LedgerAccount::Customer(seller.id())),
             lines: tally.lines.clone(),
         };
-        Ok(Redeemed { nonce: request.nonce, changes: tally.changes.clone(), postings: tally.postings(), result })
+        Ok(Redeemed {
+            nonce: request.nonce,
+            changes: tally.changes.clone(),
+            postings: tally.postings(),
+            result,
+        })
     }
 
     /// Judges one joined token and adds the outcome to the tally.
@@ -141,20 +178,41 @@ impl Bank {
             tally.refuse(p, s, Refusal::NotMoney);
             return Ok(());
         };
-        if now > spent.token.token.expires_at.plus(self.config.redemption_grace_secs) {
+        if now
+            > spent
+                .token
+                .token
+                .expires_at
+                .plus(self.config.redemption_grace_secs)
+        {
             tally.refuse(p, s, Refusal::RedemptionPeriodOver);
             return Ok(());
         }
         let seller_account = LedgerAccount::Customer(seller);
         match status_now(tally, purse, s) {
             Some(TokenStatus::Outstanding) => {
-                let change = TokenChange { purse: p, session: s, from: TokenStatus::Outstanding, to: TokenStatus::Redeemed };
-                let posting = Posting { kind: PostingKind::Redemption(p), debit: LedgerAccount::Outstanding, credit: seller_account, amount: value };
+                let change = TokenChange {
+                    purse: p,
+                    session: s,
+                    from: TokenStatus::Outstanding,
+                    to: TokenStatus::Redeemed,
+                };
+                let posting = Posting {
+                    kind: PostingKind::Redemption(p),
+                    debit: LedgerAccount::Outstanding,
+                    credit: seller_account,
+                    amount: value,
+                };
                 tally.credit(change, Some(posting), value)
             }
             Some(TokenStatus::Refunded) => {
                 // The buyer was refunded for a token she had spent: she pays the seller.
-                let change = TokenChange { purse: p, session: s, from: TokenStatus::Refunded, to: TokenStatus::ChargedBack };
+                let change = TokenChange {
+                    purse: p,
+                    session: s,
+                    from: TokenStatus::Refunded,
+                    to: TokenStatus::ChargedBack,
+                };
                 let posting = Posting {
                     kind: PostingKind::Chargeback(p),
                     debit: LedgerAccount::Customer(purse.buyer),

@@ -5,13 +5,18 @@ use rand_core::CryptoRng;
 use subtle::ConstantTimeEq;
 
 use super::redeem::{Tally, status_now};
-use super::{AccountRecord, Authenticated, Bank, BankError, PurseRecord, PurseState, Role, TokenChange, TokenStatus};
+use super::{
+    AccountRecord, Authenticated, Bank, BankError, PurseRecord, PurseState, Role, TokenChange,
+    TokenStatus,
+};
 use crate::amount::Amount;
 use crate::crypto::seal::SealedBox;
 use crate::ids::{CaseId, KeyId, Nonce, PurseId};
 use crate::ledger::{LedgerAccount, Posting, PostingKind};
 use crate::letter::{self, LetterKind};
-use crate::messages::{RefundRequest, RefundResult, Refusal, ReturnRequest, ReturnResponse, SettledBy, SpentToken};
+use crate::messages::{
+    RefundRequest, RefundResult, Refusal, ReturnRequest, ReturnResponse, SettledBy, SpentToken,
+};
 use crate::split::Item;
 use crate::time::Timestamp;
 
@@ -66,7 +71,10 @@ impl Bank {
         rng: &mut R,
     ) -> Result<RefundOpened, BankError> {
         Bank::require_role(buyer, Role::Buyer)?;
-        if request.sender != buyer.id() || purse.buyer != buyer.id() || request.body.purse != purse.id {
+        if request.sender != buyer.id()
+            || purse.buyer != buyer.id()
+            || request.body.purse != purse.id
+        {
             return Err(BankError::NotYourPurse);
         }
         if purse.seller != seller.id() {
@@ -90,10 +98,25 @@ impl Bank {
             buyer_items: request.body.items.clone(),
             settled: None,
         };
-        let ask = ReturnRequest { case: case.id, purse: purse.id, deadline: case.deadline };
-        let (return_request, _) =
-            letter::send(LetterKind::ReturnRequest, &ask, self.identity.signing.as_ref(), &seller.identity, now, rng)?;
-        Ok(RefundOpened { nonce: request.nonce, purse_state: PurseState::Refunding(case.id), case, return_request })
+        let ask = ReturnRequest {
+            case: case.id,
+            purse: purse.id,
+            deadline: case.deadline,
+        };
+        let (return_request, _) = letter::send(
+            LetterKind::ReturnRequest,
+            &ask,
+            self.identity.signing.as_ref(),
+            &seller.identity,
+            now,
+            rng,
+        )?;
+        Ok(RefundOpened {
+            nonce: request.nonce,
+            purse_state: PurseState::Refunding(case.id),
+            case,
+            return_request,
+        })
     }
 
     /// Steps 1086-1099: the seller answered; his tokens first, then her halves.
@@ -108,10 +131,22 @@ impl Bank {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<Settlement, BankError> {
-        if answer.sender != case.seller || answer.body.case != case.id || answer.body.purse != case.purse {
+        if answer.sender != case.seller
+            || answer.body.case != case.id
+            || answer.body.purse != case.purse
+        {
             return Err(BankError::CaseMismatch);
         }
-        let mut s = self.settle(&answer.body.spent, SettledBy::SellerReturn, case, purse, buyer, seller, now, rng)?;
+        let mut s = self.settle(
+            &answer.body.spent,
+            SettledBy::SellerReturn,
+            case,
+            purse,
+            buyer,
+            seller,
+            now,
+            rng,
+        )?;
         s.nonce = Some(answer.nonce);
         Ok(s)
     }
@@ -129,7 +164,16 @@ impl Bank {
         if now < case.deadline {
             return Err(BankError::DeadlineNotReached(case.deadline));
         }
-        self.settle(&[], SettledBy::Deadline, case, purse, buyer, seller, now, rng)
+        self.settle(
+            &[],
+            SettledBy::Deadline,
+            case,
+            purse,
+            buyer,
+            seller,
+            now,
+            rng,
+        )
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -165,7 +209,11 @@ impl Bank {
         }
         let buyer_refunded = tally.credited_to(LedgerAccount::Customer(buyer.id()));
         let zero = Amount::zero(purse.currency);
-        let total = |v: Vec<Amount>| v.into_iter().find(|a| a.currency() == purse.currency).unwrap_or(zero);
+        let total = |v: Vec<Amount>| {
+            v.into_iter()
+                .find(|a| a.currency() == purse.currency)
+                .unwrap_or(zero)
+        };
         let result = RefundResult {
             case: case.id,
             purse: purse.id,
@@ -175,8 +223,22 @@ impl Bank {
             lines: tally.lines.clone(),
         };
         let signer = self.identity.signing.as_ref();
-        let (to_buyer, _) = letter::send(LetterKind::RefundResult, &result, signer, &buyer.identity, now, rng)?;
-        let (to_seller, _) = letter::send(LetterKind::RefundResult, &result, signer, &seller.identity, now, rng)?;
+        let (to_buyer, _) = letter::send(
+            LetterKind::RefundResult,
+            &result,
+            signer,
+            &buyer.identity,
+            now,
+            rng,
+        )?;
+        let (to_seller, _) = letter::send(
+            LetterKind::RefundResult,
+            &result,
+            signer,
+            &seller.identity,
+            now,
+            rng,
+        )?;
         let mut settled = case.clone();
         settled.settled = Some(by);
         Ok(Settlement {
@@ -215,7 +277,12 @@ fn refund_one(tally: &mut Tally, purse: &PurseRecord, item: &Item) -> Result<(),
     }
     match status_now(tally, purse, s) {
         Some(TokenStatus::Outstanding) => {
-            let change = TokenChange { purse: p, session: s, from: TokenStatus::Outstanding, to: TokenStatus::Refunded };
+            let change = TokenChange {
+                purse: p,
+                session: s,
+                from: TokenStatus::Outstanding,
+                to: TokenStatus::Refunded,
+            };
             let value = record.kind.value().unwrap_or(Amount::zero(purse.currency));
             let posting = (!value.is_zero()).then_some(Posting {
                 kind: PostingKind::Refund(p),

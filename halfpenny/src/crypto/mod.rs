@@ -148,7 +148,10 @@ impl Encode for PublicIdentity {
 
 impl Decode for PublicIdentity {
     fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(Self { signing: PublicKey::decode(r)?, sealing: PublicKey::decode(r)? })
+        Ok(Self {
+            signing: PublicKey::decode(r)?,
+            sealing: PublicKey::decode(r)?,
+        })
     }
 }
 

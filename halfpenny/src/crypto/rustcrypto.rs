@@ -25,7 +25,8 @@ impl Backend for RustCrypto {
 
 /// Parses an SPKI DER public key and checks that it is RSA-2048.
 pub(crate) fn parse_public(key: &PublicKey) -> Result<RsaPublicKey, CryptoError> {
-    let k = RsaPublicKey::from_public_key_der(key.as_der()).map_err(|_| CryptoError::BadPublicKey)?;
+    let k =
+        RsaPublicKey::from_public_key_der(key.as_der()).map_err(|_| CryptoError::BadPublicKey)?;
     if k.size() != BITS / 8 {
         return Err(CryptoError::BadPublicKey);
     }
@@ -49,7 +50,8 @@ impl std::fmt::Debug for RsaKey {
 impl RsaKey {
     /// A new RSA-2048 key from the caller's randomness (slow: up to seconds in wasm).
     pub fn generate<R: CryptoRng + ?Sized>(rng: &mut R) -> Result<Self, CryptoError> {
-        let private = RsaPrivateKey::new(rng, BITS).map_err(|_| CryptoError::KeyGenerationFailed)?;
+        let private =
+            RsaPrivateKey::new(rng, BITS).map_err(|_| CryptoError::KeyGenerationFailed)?;
         Self::from_private(private)
     }
 
@@ -68,13 +70,18 @@ impl RsaKey {
             .to_public_key_der()
             .map_err(|_| CryptoError::BadPrivateKey)?;
         let public = PublicKey::from_der(der.as_bytes().to_vec())?;
-        Ok(Self { signer: pkcs1v15::SigningKey::new(private), public })
+        Ok(Self {
+            signer: pkcs1v15::SigningKey::new(private),
+            public,
+        })
     }
 
     /// The PKCS#8 DER encoding, to store the key (wiped from memory on drop).
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         let private: &RsaPrivateKey = self.signer.as_ref();
-        let doc = private.to_pkcs8_der().map_err(|_| CryptoError::BadPrivateKey)?;
+        let doc = private
+            .to_pkcs8_der()
+            .map_err(|_| CryptoError::BadPrivateKey)?;
         Ok(Zeroizing::new(doc.as_bytes().to_vec()))
     }
 }
@@ -85,7 +92,10 @@ impl SigningKey for RsaKey {
     }
 
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
-        let sig = self.signer.try_sign(message).map_err(|_| CryptoError::SigningFailed)?;
+        let sig = self
+            .signer
+            .try_sign(message)
+            .map_err(|_| CryptoError::SigningFailed)?;
         Ok(sig.to_vec())
     }
 }
@@ -118,7 +128,10 @@ impl std::fmt::Debug for RsaVerifier {
 
 impl RsaVerifier {
     pub fn new(public: &PublicKey) -> Result<Self, CryptoError> {
-        Ok(Self { key: pkcs1v15::VerifyingKey::new(parse_public(public)?), public: public.clone() })
+        Ok(Self {
+            key: pkcs1v15::VerifyingKey::new(parse_public(public)?),
+            public: public.clone(),
+        })
     }
 }
 
@@ -128,8 +141,11 @@ impl VerifyingKey for RsaVerifier {
     }
 
     fn verify(&self, message: &[u8], signature: &[u8]) -> Result<(), CryptoError> {
-        let sig = pkcs1v15::Signature::try_from(signature).map_err(|_| CryptoError::BadSignature)?;
-        self.key.verify(message, &sig).map_err(|_| CryptoError::BadSignature)
+        let sig =
+            pkcs1v15::Signature::try_from(signature).map_err(|_| CryptoError::BadSignature)?;
+        self.key
+            .verify(message, &sig)
+            .map_err(|_| CryptoError::BadSignature)
     }
 }
 

@@ -46,19 +46,42 @@ pub fn seal<R: CryptoRng + ?Sized>(
     let cipher = ChaCha20Poly1305::new(&Key::from(*key));
     let ad = associated_data(&recipient);
     let ciphertext = cipher
-        .encrypt(&AeadNonce::from(nonce), Payload { msg: plaintext, aad: &ad })
+        .encrypt(
+            &AeadNonce::from(nonce),
+            Payload {
+                msg: plaintext,
+                aad: &ad,
+            },
+        )
         .map_err(|_| CryptoError::SealingFailed)?;
-    Ok(SealedBox { recipient, wrapped_key, nonce, ciphertext })
+    Ok(SealedBox {
+        recipient,
+        wrapped_key,
+        nonce,
+        ciphertext,
+    })
 }
 
 /// Opens a box sealed for the holder of `key`.
-pub fn open(key: &dyn DecryptionKey, sealed: &SealedBox) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
+pub fn open(
+    key: &dyn DecryptionKey,
+    sealed: &SealedBox,
+) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
     let secret = key.decrypt(&sealed.wrapped_key)?;
-    let key: [u8; 32] = secret.as_slice().try_into().map_err(|_| CryptoError::CannotUnseal)?;
+    let key: [u8; 32] = secret
+        .as_slice()
+        .try_into()
+        .map_err(|_| CryptoError::CannotUnseal)?;
     let cipher = ChaCha20Poly1305::new(&Key::from(key));
     let ad = associated_data(&sealed.recipient);
     cipher
-        .decrypt(&AeadNonce::from(sealed.nonce), Payload { msg: &sealed.ciphertext, aad: &ad })
+        .decrypt(
+            &AeadNonce::from(sealed.nonce),
+            Payload {
+                msg: &sealed.ciphertext,
+                aad: &ad,
+            },
+        )
         .map(Zeroizing::new)
         .map_err(|_| CryptoError::CannotUnseal)
 }
@@ -83,7 +106,12 @@ impl Decode for SealedBox {
         let wrapped_key = r.bytes16("wrapped key", RSA_2048_BYTES)?.to_vec();
         let nonce = r.array()?;
         let ciphertext = r.bytes32("sealed message", MAX_MESSAGE_BYTES)?.to_vec();
-        Ok(Self { recipient, wrapped_key, nonce, ciphertext })
+        Ok(Self {
+            recipient,
+            wrapped_key,
+            nonce,
+            ciphertext,
+        })
     }
 }
 

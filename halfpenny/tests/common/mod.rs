@@ -1,13 +1,18 @@
 //! A bank, a till and a wallet wired together in memory, for the core's tests.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
 
 use halfpenny::bank::{AccountRecord, Authenticated, Bank, BankConfig, Role};
-use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::crypto::PrivateIdentity;
+use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::messages::{AuthorizationOrder, Denomination, PaymentRequest, PurseRequest};
 use halfpenny::till::{SellerPurse, Till, VerifyPolicy};
 use halfpenny::wallet::{BuyerPurse, Wallet};
-use halfpenny::{testing, Amount, Assertion, BankId, Currency, Nonce, Timestamp};
+use halfpenny::{Amount, Assertion, BankId, Currency, Nonce, Timestamp, testing};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -25,7 +30,12 @@ pub struct Fixture {
 }
 
 pub fn account(id: &PrivateIdentity, role: Role) -> AccountRecord {
-    AccountRecord { identity: id.public(), role, address: None, attributes: vec![] }
+    AccountRecord {
+        identity: id.public(),
+        role,
+        address: None,
+        attributes: vec![],
+    }
 }
 
 impl Fixture {
@@ -35,8 +45,16 @@ impl Fixture {
 
     /// A bank that signs tokens with `token_key` while the till and wallet
     /// trust the published fixture token key.
-    pub fn with_token_key(verify: VerifyPolicy, token_key: Box<dyn halfpenny::crypto::SigningKey>) -> Self {
-        let bank = Bank::new(BankConfig::new(BankId::new("demo-bank").unwrap()), testing::bank_identity(), token_key, Box::new(RustCrypto));
+    pub fn with_token_key(
+        verify: VerifyPolicy,
+        token_key: Box<dyn halfpenny::crypto::SigningKey>,
+    ) -> Self {
+        let bank = Bank::new(
+            BankConfig::new(BankId::new("demo-bank").unwrap()),
+            testing::bank_identity(),
+            token_key,
+            Box::new(RustCrypto),
+        );
         let mut public = bank.public();
         public.token_key = testing::bank_token_public();
         let buyer = testing::buyer_identity();
@@ -56,17 +74,53 @@ impl Fixture {
     }
 
     /// Mints a purse straight from a request body (no letter), and unseals both sides.
-    pub fn purse(&mut self, money: &[(u64, u32)], auth: &[(&str, u32)]) -> (SellerPurse, BuyerPurse) {
+    pub fn purse(
+        &mut self,
+        money: &[(u64, u32)],
+        auth: &[(&str, u32)],
+    ) -> (SellerPurse, BuyerPurse) {
         let body = PurseRequest {
             seller: self.seller.id(),
             currency: Currency::USD,
-            money: money.iter().map(|(v, c)| Denomination { value_minor: *v, count: *c }).collect(),
-            authorizations: auth.iter().map(|(a, c)| AuthorizationOrder { assertion: Assertion::parse(a).unwrap(), count: *c }).collect(),
+            money: money
+                .iter()
+                .map(|(v, c)| Denomination {
+                    value_minor: *v,
+                    count: *c,
+                })
+                .collect(),
+            authorizations: auth
+                .iter()
+                .map(|(a, c)| AuthorizationOrder {
+                    assertion: Assertion::parse(a).unwrap(),
+                    count: *c,
+                })
+                .collect(),
         };
-        let req = Authenticated { nonce: Nonce::random(&mut self.rng), sender: self.buyer.id(), body };
-        let minted = self.bank.mint(&req, &self.buyer_account, Amount::new(1_000_000, Currency::USD), &self.seller_account, NOW, &mut self.rng).unwrap();
-        let sp = self.till.receive_purse(&self.seller, &minted.response.seller_purse, NOW).unwrap();
-        let bp = self.wallet.receive_purse(&self.buyer, &minted.response.buyer_purse, NOW).unwrap();
+        let req = Authenticated {
+            nonce: Nonce::random(&mut self.rng),
+            sender: self.buyer.id(),
+            body,
+        };
+        let minted = self
+            .bank
+            .mint(
+                &req,
+                &self.buyer_account,
+                Amount::new(1_000_000, Currency::USD),
+                &self.seller_account,
+                NOW,
+                &mut self.rng,
+            )
+            .unwrap();
+        let sp = self
+            .till
+            .receive_purse(&self.seller, &minted.response.seller_purse, NOW)
+            .unwrap();
+        let bp = self
+            .wallet
+            .receive_purse(&self.buyer, &minted.response.buyer_purse, NOW)
+            .unwrap();
         (sp, bp)
     }
 

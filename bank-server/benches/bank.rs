@@ -1,0 +1,128 @@
+//! The bank's throughput over real HTTP on 127.0.0.1, with a real database:
+//! minting a 1,000-token purse (one RSA-2048 signature per token, spread over
+//! every core) and redeeming batches of 1,000 tokens (no signature per token:
+//! bound by the database). Runs on a SQLite file, and on PostgreSQL when
+//! HALFPENNY_TEST_POSTGRES names a server. Each run checks its own output:
+//! every token minted, every token credited exactly once, books balanced.
+//!
+//! Prints one JSON object per figure on stdout (for scripts/bench.sh)
+//! and a readable line on stderr.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    dead_code
+)]
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+
+use std::time::Instant;
+
+use common::*;
+use halfpenny::SignedToken;
+use halfpenny::letter::LetterKind;
+use halfpenny::messages::{RedemptionRequest, SpentToken};
+use halfpenny::split::join;
+use halfpenny::testing;
+use halfpenny::wire::{Decode, TextForm};
+use serde_json::json;
+
+const TOKENS: u32 = 1_000;
+const RUNS: usize = 5;
+
+fn summary(name: &str, database: &str, per_sec: &mut [f64]) {
+    per_sec.sort_by(f64::total_cmp);
+    let median = per_sec[per_sec.len() / 2];
+    let (min, max) = (per_sec[0], per_sec[per_sec.len() - 1]);
+    eprintln!(
+        "{name} on {database}: median {median:.0} tokens/s (min {min:.0}, max {max:.0}, {} runs)",
+        per_sec.len()
+    );
+    println!(
+        "{}",
+        json!({ "figure": name, "database": database, "median": median, "min": min, "max": max, "runs": per_sec.len(), "unit": "tokens/s" })
+    );
+}
+
+async fn bench(database: &str) {
+    let s = Server::start().await;
+    let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 1).await;
+    let mut seller = Party::new(&s, testing::seller_identity(), "seller", 2).await;
+    let purses = RUNS * 2 + 2;
+    s.fund(&buyer.account, u64::from(TOKENS) * purses as u64, "bench")
+        .await;
+
+    // Minting: the first run warms up and is not counted.
+    let mut minted = Vec::new();
+    let mut mint_rates = Vec::new();
+    for run in 0..=RUNS {
+        let fwd = purse_request(&s, &mut buyer, &seller, &[(1, TOKENS)], vec![]);
+        let body = json!({ "request": fwd.to_text() });
+        let t = Instant::now();
+        let (status, reply) = s.post("/v1/purses", &body).await;
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!(status, 200, "{reply}");
+        let (sp, bp) = open_purses(&s, &buyer, &seller, &reply);
+        assert_eq!(
+            (sp.halves.len(), bp.halves.len()),
+            (TOKENS as usize, TOKENS as usize),
+            "every token minted"
+        );
+        if run > 0 {
+            mint_rates.push(f64::from(TOKENS) / secs);
+        }
+        minted.push((sp, bp));
+    }
+    summary("bank_minting", database, &mut mint_rates);
+
+    // Redemption of 1,000 joined tokens per request.
+    let mut redeem_rates = Vec::new();
+    let mut credited = 0u64;
+    for (run, (sp, bp)) in minted.into_iter().enumerate() {
+        let tokens: Vec<SpentToken> = sp
+            .halves
+            .iter()
+            .map(|(session, mine)| {
+                let hers = &bp.halves[session].share;
+                let token = SignedToken::from_bytes(&join(&[&mine.share, hers]).unwrap()).unwrap();
+                SpentToken {
+                    purse: sp.id,
+                    session: *session,
+                    token,
+                }
+            })
+            .collect();
+        let letter = seller.letter(&s, LetterKind::Redemption, &RedemptionRequest { tokens });
+        let body = json!({ "letter": letter });
+        let t = Instant::now();
+        let (status, reply) = s.post("/v1/redemptions", &body).await;
+        let secs = t.elapsed().as_secs_f64();
+        assert_eq!(status, 200, "{reply}");
+        assert_eq!(
+            reply["credited"],
+            json!([{ "currency": "USD", "minor": TOKENS }]),
+            "every token credited once"
+        );
+        credited += u64::from(TOKENS);
+        if run > 0 {
+            redeem_rates.push(f64::from(TOKENS) / secs);
+        }
+    }
+    summary("bank_redemption", database, &mut redeem_rates);
+    assert_eq!(s.balance(seller.id()).await, credited as i64);
+    let t = s.totals().await;
+    assert_eq!(t.outstanding["USD"], 0);
+}
+
+/// Runs on the database the harness selects: a SQLite file, or PostgreSQL
+/// when HALFPENNY_TEST_POSTGRES is set (the script runs it both ways).
+fn main() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let on_postgres = std::env::var("HALFPENNY_TEST_POSTGRES").is_ok_and(|v| !v.is_empty());
+    rt.block_on(bench(if on_postgres { "postgresql" } else { "sqlite" }));
+}

@@ -1,0 +1,430 @@
+//! The HTTP API: routes, body parsing with size limits, operator auth.
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use halfpenny::bank::Role;
+use halfpenny::crypto::PublicIdentity;
+use halfpenny::ids::CaseId;
+use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
+use halfpenny::{Amount, Attribute, Currency, Date};
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+
+use crate::error::ApiError;
+use crate::service::{App, JsonText};
+use crate::views::*;
+
+/// The largest request body (a redemption of 10,000 tokens fits).
+pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
+
+type Shared = State<Arc<App>>;
+
+impl IntoResponse for JsonText {
+    fn into_response(self) -> Response {
+        ([(header::CONTENT_TYPE, "application/json")], self.0).into_response()
+    }
+}
+
+/// A JSON body whose every failure is an [`ApiError`] with a stable code.
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    format!("The request body is larger than {MAX_BODY_BYTES} bytes."),
+                )
+            } else {
+                ApiError::bad_request("bad_body", "The request body could not be read.")
+            }
+        })?;
+        serde_json::from_slice(&bytes).map(Body).map_err(|e| {
+            ApiError::bad_request(
+                "bad_json",
+                format!("The request body is not the expected JSON: {e}."),
+            )
+        })
+    }
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    Router::new()
+        .route("/v1/health", get(health))
+        .route("/v1/bank", get(bank_info))
+        .route("/v1/accounts", post(register))
+        .route("/v1/purses", post(mint))
+        .route("/v1/redemptions", post(redeem))
+        .route("/v1/refunds", post(refund))
+        .route("/v1/returns", post(take_return))
+        .route("/v1/statements", post(statement))
+        .route("/v1/inbox/{account}", get(inbox))
+        .route("/v1/cases/{case}", get(case))
+        .route("/v1/operator/fund", post(fund))
+        .route("/v1/operator/attributes", post(attribute))
+        .route("/v1/operator/sweep", post(sweep))
+        .route("/v1/operator/totals", get(totals))
+        .route("/metrics", get(metrics))
+        .route("/v1/openapi.json", get(|| async { Json(openapi()) }))
+        .fallback(|| async {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "There is no such endpoint.",
+            )
+        })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(app)
+}
+
+/// Is the bank up?
+#[utoipa::path(get, path = "/v1/health", tag = "bank", responses((status = 200, body = HealthView)))]
+async fn health() -> Json<HealthView> {
+    Json(HealthView {
+        status: "ok".into(),
+    })
+}
+
+/// The bank's name and public keys (letters, sealing, tokens).
+#[utoipa::path(get, path = "/v1/bank", tag = "bank", responses((status = 200, body = BankInfo)))]
+async fn bank_info(State(app): Shared) -> Json<BankInfo> {
+    let p = app.bank.public();
+    Json(BankInfo {
+        id: p.id.to_string(),
+        signing_key: key_text(&p.identity.signing),
+        sealing_key: key_text(&p.identity.sealing),
+        token_key: key_text(&p.token_key),
+        token_suite: "rsa2048-pkcs1-sha256".into(),
+    })
+}
+
+/// Registers a buyer or a seller by their public keys.
+#[utoipa::path(post, path = "/v1/accounts", tag = "accounts", request_body = RegisterBody, responses((status = 201, body = RegisterReply, description = "Created"), (status = 200, body = RegisterReply, description = "Already registered"), (status = 400, body = ErrorView), (status = 409, body = ErrorView)))]
+async fn register(
+    State(app): Shared,
+    Body(b): Body<RegisterBody>,
+) -> Result<(StatusCode, Json<RegisterReply>), ApiError> {
+    let role = match b.role.as_str() {
+        "buyer" => Role::Buyer,
+        "seller" => Role::Seller,
+        _ => {
+            return Err(ApiError::bad_request(
+                "bad_role",
+                "The role is `buyer` or `seller`.",
+            ));
+        }
+    };
+    if role == Role::Buyer && b.address.is_some() {
+        return Err(ApiError::bad_request(
+            "bad_address",
+            "Only sellers register an address.",
+        ));
+    }
+    let identity = PublicIdentity {
+        signing: key_from_text("signing key", &b.signing_key)?,
+        sealing: key_from_text("sealing key", &b.sealing_key)?,
+    };
+    let (id, created) = app.register(role, identity, b.address).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(RegisterReply {
+            account: id.to_hex(),
+        }),
+    ))
+}
+
+/// Mints a purse from a buyer's sealed request, forwarded by the seller. The same request twice gets the first answer.
+#[utoipa::path(post, path = "/v1/purses", tag = "purses", request_body = PurseBody, responses((status = 200, body = PurseReply), (status = 400, body = ErrorView), (status = 401, body = ErrorView), (status = 402, body = ErrorView, description = "Balance too low"), (status = 403, body = ErrorView), (status = 404, body = ErrorView)))]
+async fn mint(State(app): Shared, Body(b): Body<PurseBody>) -> Result<JsonText, ApiError> {
+    counted(&app, app.mint(&b.request).await)
+}
+
+/// Credits a seller's tokens, each once; says per token what was credited or refused and why.
+#[utoipa::path(post, path = "/v1/redemptions", tag = "purses", request_body = LetterBody, responses((status = 200, body = RedemptionReply), (status = 400, body = ErrorView), (status = 401, body = ErrorView), (status = 403, body = ErrorView)))]
+async fn redeem(State(app): Shared, Body(b): Body<LetterBody>) -> Result<JsonText, ApiError> {
+    counted(&app, app.redeem(&b.letter).await)
+}
+
+/// Opens a refund case for a buyer's unspent halves and asks the seller to hand in his purse.
+#[utoipa::path(post, path = "/v1/refunds", tag = "refunds", request_body = LetterBody, responses((status = 200, body = RefundReply), (status = 400, body = ErrorView), (status = 403, body = ErrorView), (status = 404, body = ErrorView), (status = 409, body = ErrorView)))]
+async fn refund(State(app): Shared, Body(b): Body<LetterBody>) -> Result<JsonText, ApiError> {
+    counted(&app, app.refund(&b.letter).await)
+}
+
+/// The seller's answer to a return request: his tokens are credited first, then her halves refunded.
+#[utoipa::path(post, path = "/v1/returns", tag = "refunds", request_body = LetterBody, responses((status = 200, body = RefundResultView), (status = 400, body = ErrorView), (status = 409, body = ErrorView)))]
+async fn take_return(State(app): Shared, Body(b): Body<LetterBody>) -> Result<JsonText, ApiError> {
+    counted(&app, app.take_return(&b.letter).await)
+}
+
+/// An account holder's signed request for entries and balance.
+#[utoipa::path(post, path = "/v1/statements", tag = "accounts", request_body = LetterBody, responses((status = 200, body = StatementReply), (status = 400, body = ErrorView), (status = 401, body = ErrorView)))]
+async fn statement(
+    State(app): Shared,
+    Body(b): Body<LetterBody>,
+) -> Result<Json<StatementReply>, ApiError> {
+    counted(&app, app.statement(&b.letter).await).map(Json)
+}
+
+fn counted<T>(app: &App, r: Result<T, ApiError>) -> Result<T, ApiError> {
+    if r.is_err() {
+        crate::metrics::Metrics::add(&app.metrics.requests_refused, 1);
+    }
+    r
+}
+
+#[derive(serde::Deserialize)]
+struct After {
+    #[serde(default)]
+    after: i64,
+}
+
+/// Letters waiting for a party. They are sealed: only the recipient can read them.
+/// Letters waiting for a party (sealed for it): return requests and refund results.
+#[utoipa::path(get, path = "/v1/inbox/{account}", tag = "refunds", params(("account" = String, Path, description = "Key id, 64 hex digits"), ("after" = Option<i64>, Query, description = "Only letters after this id")), responses((status = 200, body = InboxReply)))]
+async fn inbox(
+    State(app): Shared,
+    Path(account): Path<String>,
+    Query(q): Query<After>,
+) -> Result<Json<InboxReply>, ApiError> {
+    let who = account_from_text(&account)?;
+    Ok(Json(InboxReply {
+        letters: app.store.inbox(who, q.after).await?,
+    }))
+}
+
+/// Where a refund case stands.
+#[utoipa::path(get, path = "/v1/cases/{case}", tag = "refunds", params(("case" = String, Path, description = "Case id, 32 hex digits")), responses((status = 200, body = CaseView), (status = 404, body = ErrorView)))]
+async fn case(State(app): Shared, Path(id): Path<String>) -> Result<Json<CaseView>, ApiError> {
+    let id = CaseId::from_hex(&id)
+        .map_err(|_| ApiError::bad_request("bad_case", "A case id is 32 lower-case hex digits."))?;
+    let c = app.store.case(&id).await?.ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_case",
+            "There is no such refund case.",
+        )
+    })?;
+    Ok(Json(CaseView {
+        case: c.id.to_hex(),
+        purse: c.purse.to_hex(),
+        deadline: c.deadline.0,
+        settled: c.settled.map(|s| format!("{s:?}").to_lowercase()),
+    }))
+}
+
+/// Checks the operator's bearer token in constant time.
+fn operator(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
+    let Some(expected) = &app.operator_token else {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "operator_disabled",
+            "Operator endpoints are off: no operator token is configured.",
+        ));
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    // Compare digests, so neither the length nor the content leaks through timing.
+    let (a, b): ([u8; 32], [u8; 32]) = (
+        Sha256::digest(given.as_bytes()).into(),
+        Sha256::digest(expected.as_bytes()).into(),
+    );
+    if bool::from(a.ct_eq(&b)) {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "operator_unauthorized",
+            "The operator token is missing or wrong.",
+        ))
+    }
+}
+
+/// Credits or debits an account from outside, once per idempotency key.
+#[utoipa::path(post, path = "/v1/operator/fund", tag = "operator", request_body = FundBody, responses((status = 200, body = FundReply), (status = 400, body = ErrorView), (status = 401, body = ErrorView), (status = 402, body = ErrorView)), security(("operator" = [])))]
+async fn fund(
+    State(app): Shared,
+    headers: HeaderMap,
+    Body(b): Body<FundBody>,
+) -> Result<Json<FundReply>, ApiError> {
+    operator(&app, &headers)?;
+    let who = account_from_text(&b.account)?;
+    let currency = Currency::new(&b.currency).map_err(|e| {
+        ApiError::bad_request(e.code(), "A currency is three capital letters, like USD.")
+    })?;
+    if b.amount_minor == 0 || b.amount_minor > i64::MAX as u64 {
+        return Err(ApiError::bad_request(
+            "bad_amount",
+            "The amount must be above zero and below 2^63 minor units.",
+        ));
+    }
+    if b.idempotency_key.is_empty() || b.idempotency_key.len() > 128 {
+        return Err(ApiError::bad_request(
+            "bad_idempotency_key",
+            "The idempotency key is 1 to 128 characters.",
+        ));
+    }
+    if app.store.account(&who).await?.is_none() {
+        return Err(halfpenny::bank::BankError::UnknownAccount.into());
+    }
+    let amount = Amount::new(b.amount_minor, currency);
+    let customer = LedgerAccount::Customer(who);
+    let posting = match b.direction.as_deref().unwrap_or("credit") {
+        "credit" => Posting {
+            kind: PostingKind::Funding,
+            debit: LedgerAccount::Settlement,
+            credit: customer,
+            amount,
+        },
+        "debit" => Posting {
+            kind: PostingKind::Withdrawal,
+            debit: customer,
+            credit: LedgerAccount::Settlement,
+            amount,
+        },
+        _ => {
+            return Err(ApiError::bad_request(
+                "bad_direction",
+                "The direction is `credit` or `debit`.",
+            ));
+        }
+    };
+    let mut key = b"operator:".to_vec();
+    key.extend_from_slice(b.idempotency_key.as_bytes());
+    let balance = match app
+        .store
+        .operator_posting(&key, &posting, app.now())
+        .await?
+    {
+        Ok(balance) => balance,
+        Err(first) => first.parse().map_err(|_| ApiError::internal())?,
+    };
+    Ok(Json(FundReply {
+        account: who.to_hex(),
+        currency: currency.code().to_owned(),
+        balance_minor: balance,
+    }))
+}
+
+/// Records an attribute the operator verified (a date of birth, a clearance).
+#[utoipa::path(post, path = "/v1/operator/attributes", tag = "operator", request_body = AttributeBody, responses((status = 204, description = "Recorded"), (status = 400, body = ErrorView), (status = 401, body = ErrorView), (status = 404, body = ErrorView)), security(("operator" = [])))]
+async fn attribute(
+    State(app): Shared,
+    headers: HeaderMap,
+    Body(b): Body<AttributeBody>,
+) -> Result<StatusCode, ApiError> {
+    operator(&app, &headers)?;
+    let who = account_from_text(&b.account)?;
+    let attr = match (b.date_of_birth, b.flag) {
+        (Some(d), None) => Attribute::DateOfBirth(
+            Date::parse(&d)
+                .ok_or_else(|| ApiError::bad_request("bad_date", "A date is YYYY-MM-DD."))?,
+        ),
+        (None, Some(f)) => match halfpenny::Assertion::parse(&f) {
+            Ok(halfpenny::Assertion::Flag(f)) => Attribute::Flag(f),
+            _ => {
+                return Err(ApiError::bad_request(
+                    "bad_flag",
+                    "A flag is 1 to 32 characters a-z, 0-9, '-' and '_'.",
+                ));
+            }
+        },
+        _ => {
+            return Err(ApiError::bad_request(
+                "bad_attribute",
+                "Give exactly one of date_of_birth and flag.",
+            ));
+        }
+    };
+    if app.store.add_attribute(&who, &attr).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(halfpenny::bank::BankError::UnknownAccount.into())
+    }
+}
+
+/// Settles every refund case whose seller did not answer in time (also done every few seconds).
+#[utoipa::path(post, path = "/v1/operator/sweep", tag = "operator", responses((status = 200, body = SweepView), (status = 401, body = ErrorView)), security(("operator" = [])))]
+async fn sweep(State(app): Shared, headers: HeaderMap) -> Result<Json<SweepView>, ApiError> {
+    operator(&app, &headers)?;
+    Ok(Json(SweepView {
+        settled: app.sweep().await?,
+    }))
+}
+
+/// The whole books, to check they balance.
+#[utoipa::path(get, path = "/v1/operator/totals", tag = "operator", responses((status = 200, body = crate::store::Totals), (status = 401, body = ErrorView)), security(("operator" = [])))]
+async fn totals(
+    State(app): Shared,
+    headers: HeaderMap,
+) -> Result<Json<crate::store::Totals>, ApiError> {
+    operator(&app, &headers)?;
+    Ok(Json(app.store.totals().await?))
+}
+
+async fn metrics(State(app): Shared) -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(),
+    )
+}
+
+struct OperatorAuth;
+
+impl utoipa::Modify for OperatorAuth {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+        let components = doc.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "operator",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(title = "Halfpenny bank", description = "Split-token purses: minting, redemption, refunds, books. Protocol messages travel as text (`hpq1.`, `hps1.`, `hpm1.`) inside JSON."),
+    paths(health, bank_info, register, mint, redeem, refund, take_return, statement, inbox, case, fund, attribute, sweep, totals),
+    modifiers(&OperatorAuth)
+)]
+struct ApiDoc;
+
+/// The OpenAPI document of this API, generated from the code.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    <ApiDoc as utoipa::OpenApi>::openapi()
+}
+
+#[cfg(test)]
+mod tests {
+    /// The checked-in document is the one the code generates; regenerate with
+    /// `cargo run -p bank-server -- openapi > bank-server/openapi.json`.
+    #[test]
+    fn the_checked_in_openapi_document_is_current() {
+        let generated = super::openapi().to_pretty_json().unwrap();
+        assert_eq!(
+            include_str!("../openapi.json").trim_end(),
+            generated.trim_end()
+        );
+    }
+}

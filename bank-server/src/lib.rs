@@ -1,0 +1,50 @@
+//! The Halfpenny bank server: drives the core's `Bank` over HTTP and keeps
+//! its books in SQLite or PostgreSQL. Only this crate knows HTTP status codes.
+
+pub mod api;
+pub mod clock;
+pub mod error;
+pub mod keys;
+pub mod metrics;
+pub mod service;
+pub mod store;
+pub mod views;
+
+use std::sync::Arc;
+
+use halfpenny::BankId;
+use halfpenny::bank::{Bank, BankConfig};
+use zeroize::Zeroizing;
+
+pub use service::App;
+
+/// Everything needed to start a bank.
+#[derive(Debug)]
+pub struct Settings {
+    pub bank_id: BankId,
+    pub database_url: String,
+    pub operator_token: Option<Zeroizing<String>>,
+    /// Seconds a seller has to answer a return request.
+    pub return_window_secs: u64,
+}
+
+/// Connects the store and builds the app around the given keys.
+pub async fn build(settings: Settings, keys: keys::BankKeys) -> anyhow::Result<Arc<App>> {
+    let store = store::Store::connect(&settings.database_url).await?;
+    let mut config = BankConfig::new(settings.bank_id);
+    config.return_window_secs = settings.return_window_secs;
+    let bank = Bank::new(
+        config,
+        keys.identity,
+        Box::new(keys.token),
+        Box::new(halfpenny_aws_lc::AwsLc),
+    );
+    Ok(Arc::new(App {
+        bank: Arc::new(bank),
+        store,
+        clock: clock::Clock::default(),
+        metrics: metrics::Metrics::default(),
+        operator_token: settings.operator_token,
+        http: reqwest::Client::new(),
+    }))
+}

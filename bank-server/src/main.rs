@@ -1,0 +1,270 @@
+//! `bank-server`: run the bank, make its keys, and do the operator's work
+//! from the command line.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use bank_server::store::Store;
+use bank_server::{Settings, api, keys};
+use clap::{Parser, Subcommand};
+use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
+use halfpenny::{Amount, Attribute, BankId, Currency, Date, KeyId, Timestamp};
+use zeroize::Zeroizing;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "bank-server",
+    about = "The Halfpenny bank: split-token purses over HTTP."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Serve the bank's HTTP API.
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8700")]
+        listen: SocketAddr,
+        /// sqlite://path/to/bank.db (created if missing) or postgres://…
+        #[arg(
+            long,
+            env = "HALFPENNY_DATABASE_URL",
+            default_value = "sqlite://data/bank.db"
+        )]
+        database: String,
+        /// Folder of the bank's private keys; missing keys are created (mode 0600).
+        #[arg(long, default_value = "data/bank-keys")]
+        keys: PathBuf,
+        #[arg(long, default_value = "demo-bank")]
+        bank_id: String,
+        /// A file holding the operator's bearer token (or set HALFPENNY_OPERATOR_TOKEN).
+        /// Without either, the operator endpoints are off.
+        #[arg(long)]
+        operator_token_file: Option<PathBuf>,
+        /// Seconds a seller has to answer a return request.
+        #[arg(long, default_value_t = 72 * 3600)]
+        return_window_secs: u64,
+        /// How often overdue refund cases are settled.
+        #[arg(long, default_value_t = 30)]
+        sweep_every_secs: u64,
+    },
+    /// Print the OpenAPI document of the HTTP API (checked in as bank-server/openapi.json).
+    Openapi,
+    /// Create the bank's keys if missing and print their public fingerprints.
+    Keygen {
+        #[arg(long, default_value = "data/bank-keys")]
+        keys: PathBuf,
+    },
+    /// Credit (or debit) an account from outside: where card or transfer payments plug in.
+    Fund {
+        #[arg(
+            long,
+            env = "HALFPENNY_DATABASE_URL",
+            default_value = "sqlite://data/bank.db"
+        )]
+        database: String,
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        amount_minor: u64,
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// Take money out instead of putting it in.
+        #[arg(long)]
+        debit: bool,
+        /// The same key twice moves money once.
+        #[arg(long)]
+        idempotency_key: String,
+    },
+    /// Record an attribute the operator has verified.
+    Attribute {
+        #[arg(
+            long,
+            env = "HALFPENNY_DATABASE_URL",
+            default_value = "sqlite://data/bank.db"
+        )]
+        database: String,
+        #[arg(long)]
+        account: String,
+        #[arg(long)]
+        date_of_birth: Option<String>,
+        #[arg(long)]
+        flag: Option<String>,
+    },
+}
+
+fn operator_token(file: Option<PathBuf>) -> Result<Option<Zeroizing<String>>> {
+    if let Some(path) = file {
+        let t = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading {}", path.display()))?;
+        return Ok(Some(Zeroizing::new(t.trim().to_owned())).filter(|t| !t.is_empty()));
+    }
+    Ok(std::env::var("HALFPENNY_OPERATOR_TOKEN")
+        .ok()
+        .map(|t| Zeroizing::new(t.trim().to_owned()))
+        .filter(|t| !t.is_empty()))
+}
+
+fn account(s: &str) -> Result<KeyId> {
+    KeyId::from_hex(s.strip_prefix("key_").unwrap_or(s))
+        .map_err(|_| anyhow::anyhow!("an account is 64 lower-case hex digits"))
+}
+
+fn now() -> Timestamp {
+    Timestamp(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs()),
+    )
+}
+
+async fn shutdown() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    match Cli::parse().command {
+        Command::Serve {
+            listen,
+            database,
+            keys: dir,
+            bank_id,
+            operator_token_file,
+            return_window_secs,
+            sweep_every_secs,
+        } => {
+            let created = keys::ensure(&dir)?;
+            for path in created {
+                tracing::info!(file = %path.display(), "created a new key (mode 0600)");
+            }
+            let keys = keys::load_or_create(&dir)?;
+            let settings = Settings {
+                bank_id: BankId::new(&bank_id).map_err(|_| {
+                    anyhow::anyhow!("the bank id is 1 to 32 characters a-z, 0-9, '.' and '-'")
+                })?,
+                database_url: database,
+                operator_token: operator_token(operator_token_file)?,
+                return_window_secs,
+            };
+            if settings.operator_token.is_none() {
+                tracing::warn!("no operator token configured: operator endpoints are off");
+            }
+            let app = bank_server::build(settings, keys).await?;
+            let sweeper = app.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(sweep_every_secs.max(1)));
+                loop {
+                    tick.tick().await;
+                    match sweeper.sweep().await {
+                        Ok(0) => {}
+                        Ok(n) => {
+                            tracing::info!(settled = n, "refund cases settled at their deadline")
+                        }
+                        Err(e) => tracing::warn!(code = e.code, "deadline sweep failed"),
+                    }
+                }
+            });
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .with_context(|| format!("binding {listen}"))?;
+            tracing::info!(%listen, bank = %app.bank.config.id, "bank listening");
+            axum::serve(listener, api::router(app))
+                .with_graceful_shutdown(shutdown())
+                .await?;
+        }
+        Command::Openapi => println!("{}", api::openapi().to_pretty_json()?),
+        Command::Keygen { keys: dir } => {
+            for path in keys::ensure(&dir)? {
+                println!("created {}", path.display());
+            }
+            let k = keys::load_or_create(&dir)?;
+            println!("bank identity: {}", k.identity.id());
+            println!(
+                "token key:     {}",
+                halfpenny::crypto::SigningKey::public_key(&k.token).id()
+            );
+        }
+        Command::Fund {
+            database,
+            account: who,
+            amount_minor,
+            currency,
+            debit,
+            idempotency_key,
+        } => {
+            let store = Store::connect(&database).await?;
+            let who = account(&who)?;
+            if store.account(&who).await?.is_none() {
+                bail!("the bank has no account {who}");
+            }
+            let currency = Currency::new(&currency)
+                .map_err(|_| anyhow::anyhow!("a currency is three capital letters"))?;
+            let amount = Amount::new(amount_minor, currency);
+            let c = LedgerAccount::Customer(who);
+            let posting = if debit {
+                Posting {
+                    kind: PostingKind::Withdrawal,
+                    debit: c,
+                    credit: LedgerAccount::Settlement,
+                    amount,
+                }
+            } else {
+                Posting {
+                    kind: PostingKind::Funding,
+                    debit: LedgerAccount::Settlement,
+                    credit: c,
+                    amount,
+                }
+            };
+            let mut key = b"operator:".to_vec();
+            key.extend_from_slice(idempotency_key.as_bytes());
+            match store.operator_posting(&key, &posting, now()).await? {
+                Ok(balance) => println!("{who}: balance {balance} minor units of {currency}"),
+                Err(first) => {
+                    println!("{who}: already done with this key; balance then was {first}")
+                }
+            }
+        }
+        Command::Attribute {
+            database,
+            account: who,
+            date_of_birth,
+            flag,
+        } => {
+            let store = Store::connect(&database).await?;
+            let who = account(&who)?;
+            let attr = match (date_of_birth, flag) {
+                (Some(d), None) => {
+                    Attribute::DateOfBirth(Date::parse(&d).context("a date is YYYY-MM-DD")?)
+                }
+                (None, Some(f)) => Attribute::Flag(f),
+                _ => bail!("give exactly one of --date-of-birth and --flag"),
+            };
+            if !store.add_attribute(&who, &attr).await? {
+                bail!("the bank has no account {who}");
+            }
+            println!("{who}: attribute recorded");
+        }
+    }
+    Ok(())
+}

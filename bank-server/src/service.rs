@@ -1,0 +1,438 @@
+//! Each flow as the host runs it: load, let the core decide, apply the
+//! decision in one transaction (retrying if a racing request changed the
+//! records first), answer. A request seen before gets its first answer.
+
+use std::sync::Arc;
+
+use halfpenny::bank::{AccountRecord, Authenticated, Bank, BankError, Role};
+use halfpenny::crypto::seal::SealedBox;
+use halfpenny::letter::{LetterKind, SignedLetter};
+use halfpenny::messages::{
+    ForwardedPurseRequest, PurseRequest, RedemptionRequest, RefundRequest, ReturnResponse,
+    StatementRequest,
+};
+use halfpenny::wire::TextForm;
+use halfpenny::{KeyId, Timestamp};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use crate::clock::Clock;
+use crate::error::ApiError;
+use crate::metrics::Metrics;
+use crate::store::{Store, StoreError};
+use crate::views::{PurseReply, RedemptionReply, RefundReply, RefundResultView, StatementReply};
+
+/// How many times a decision is retaken when racing requests changed its records.
+const ATTEMPTS: usize = 5;
+
+/// The bank server's state, shared by every request.
+#[derive(Debug)]
+pub struct App {
+    pub bank: Arc<Bank>,
+    pub store: Store,
+    pub clock: Clock,
+    pub metrics: Metrics,
+    /// The operator's bearer token; `None` turns the operator endpoints off.
+    pub operator_token: Option<Zeroizing<String>>,
+    /// Calls sellers at their registered address.
+    pub http: reqwest::Client,
+}
+
+/// What the bank posts to a seller's address: a sealed letter for him.
+#[derive(Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub kind: String,
+    pub letter: String,
+}
+
+/// A JSON answer, kept as text so a replayed request gets the same bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JsonText(pub String);
+
+fn json<T: Serialize>(v: &T) -> Result<String, ApiError> {
+    serde_json::to_string(v).map_err(|_| ApiError::internal())
+}
+
+/// A generator seeded from the operating system, for one request.
+pub fn fresh_rng() -> Result<ChaCha20Rng, ApiError> {
+    let mut seed = [0u8; 32];
+    getrandom::fill(&mut seed).map_err(|_| ApiError::internal())?;
+    Ok(ChaCha20Rng::from_seed(seed))
+}
+
+/// Runs CPU-heavy core work (RSA) off the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|_| ApiError::internal())?
+}
+
+impl App {
+    pub fn now(&self) -> Timestamp {
+        self.clock.now()
+    }
+
+    async fn account(&self, id: &KeyId) -> Result<AccountRecord, ApiError> {
+        self.store
+            .account(id)
+            .await?
+            .ok_or_else(|| BankError::UnknownAccount.into())
+    }
+
+    /// Opens a sealed letter; if its nonce was answered before, that answer.
+    async fn open(
+        self: &Arc<Self>,
+        sealed: SealedBox,
+        kind: LetterKind,
+    ) -> Result<Result<SignedLetter, JsonText>, ApiError> {
+        let app = self.clone();
+        let letter = blocking(move || Ok(app.bank.unseal(&sealed)?)).await?;
+        if let Some(first) = self
+            .store
+            .stored_response(letter.letter.nonce.as_bytes())
+            .await?
+        {
+            return Ok(Err(JsonText(first)));
+        }
+        self.bank.check(&letter, kind, self.now())?;
+        Ok(Ok(letter))
+    }
+
+    async fn replayed(&self, nonce: &[u8]) -> Result<JsonText, ApiError> {
+        Ok(JsonText(
+            self.store
+                .stored_response(nonce)
+                .await?
+                .ok_or_else(ApiError::internal)?,
+        ))
+    }
+
+    /// Fig. 4: a purse request forwarded by a seller.
+    pub async fn mint(self: &Arc<Self>, request_text: &str) -> Result<JsonText, ApiError> {
+        let fwd = ForwardedPurseRequest::from_text(request_text)?;
+        if fwd.bank != self.bank.config.id {
+            return Err(ApiError::bad_request(
+                "wrong_bank",
+                format!("This bank is {}, not {}.", self.bank.config.id, fwd.bank),
+            ));
+        }
+        let letter = match self.open(fwd.sealed, LetterKind::PurseRequest).await? {
+            Ok(l) => l,
+            Err(first) => return Ok(first),
+        };
+        let buyer = self.account(&letter.letter.sender).await?;
+        let req: Authenticated<PurseRequest> = self.bank.authenticate(&letter, &buyer)?;
+        let seller = self.account(&req.body.seller).await?;
+        let req = Arc::new(req);
+        let (buyer, seller) = (Arc::new(buyer), Arc::new(seller));
+        for _ in 0..ATTEMPTS {
+            let balance = self.store.available(buyer.id(), req.body.currency).await?;
+            let now = self.now();
+            let (app, r, b, s) = (self.clone(), req.clone(), buyer.clone(), seller.clone());
+            let minted =
+                blocking(move || Ok(app.bank.mint(&r, &b, balance, &s, now, &mut fresh_rng()?)?))
+                    .await?;
+            let reply = json(&PurseReply {
+                response: minted.response.to_text(),
+            })?;
+            match self.store.apply_mint(&minted, &reply, now).await {
+                Ok(()) => {
+                    Metrics::add(&self.metrics.purses_minted, 1);
+                    Metrics::add(
+                        &self.metrics.tokens_minted,
+                        minted.purse.tokens.len() as u64,
+                    );
+                    return Ok(JsonText(reply));
+                }
+                Err(StoreError::Replay) => return self.replayed(req.nonce.as_bytes()).await,
+                Err(StoreError::Conflict | StoreError::InsufficientFunds) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::InsufficientFunds.into())
+    }
+
+    /// Fig. 9: a seller's redemption.
+    pub async fn redeem(self: &Arc<Self>, letter_text: &str) -> Result<JsonText, ApiError> {
+        let letter = match self
+            .open(SealedBox::from_text(letter_text)?, LetterKind::Redemption)
+            .await?
+        {
+            Ok(l) => l,
+            Err(first) => return Ok(first),
+        };
+        let seller = self.account(&letter.letter.sender).await?;
+        let req: Authenticated<RedemptionRequest> = self.bank.authenticate(&letter, &seller)?;
+        for _ in 0..ATTEMPTS {
+            let ids: Vec<halfpenny::PurseId> = req.body.tokens.iter().map(|t| t.purse).collect();
+            let purses = self.store.purses(ids).await?;
+            let now = self.now();
+            let decided = self.bank.redeem(&req, &seller, &purses, now)?;
+            let reply = json(&RedemptionReply::from(&decided.result))?;
+            match self.store.apply_redemption(&decided, &reply, now).await {
+                Ok(()) => {
+                    let credited = decided.changes.len() as u64;
+                    Metrics::add(&self.metrics.tokens_redeemed, credited);
+                    Metrics::add(
+                        &self.metrics.double_spends_refused,
+                        decided.result.lines.len() as u64 - credited,
+                    );
+                    return Ok(JsonText(reply));
+                }
+                Err(StoreError::Replay) => return self.replayed(req.nonce.as_bytes()).await,
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// Fig. 10, first half: the buyer's request opens a case and asks the seller.
+    pub async fn refund(self: &Arc<Self>, letter_text: &str) -> Result<JsonText, ApiError> {
+        let letter = match self
+            .open(SealedBox::from_text(letter_text)?, LetterKind::Refund)
+            .await?
+        {
+            Ok(l) => l,
+            Err(first) => return Ok(first),
+        };
+        let buyer = self.account(&letter.letter.sender).await?;
+        let req: Authenticated<RefundRequest> = self.bank.authenticate(&letter, &buyer)?;
+        for _ in 0..ATTEMPTS {
+            let purse = self
+                .store
+                .purse(&req.body.purse)
+                .await?
+                .ok_or(BankError::UnknownPurse)?;
+            let seller = self.account(&purse.seller).await?;
+            let now = self.now();
+            let opened =
+                self.bank
+                    .open_refund(&req, &buyer, &purse, &seller, now, &mut fresh_rng()?)?;
+            let reply = json(&RefundReply {
+                case: opened.case.id.to_hex(),
+                purse: purse.id.to_hex(),
+                deadline: opened.case.deadline.0,
+            })?;
+            match self.store.apply_refund_opened(&opened, &reply, now).await {
+                Ok(()) => {
+                    let notice = Notice {
+                        kind: "return_request".into(),
+                        letter: opened.return_request.to_text(),
+                    };
+                    self.notify(seller.address.clone(), notice);
+                    return Ok(JsonText(reply));
+                }
+                Err(StoreError::Replay) => return self.replayed(req.nonce.as_bytes()).await,
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// Fig. 10, second half: the seller hands in his purse; the case settles.
+    pub async fn take_return(self: &Arc<Self>, letter_text: &str) -> Result<JsonText, ApiError> {
+        let letter = match self
+            .open(
+                SealedBox::from_text(letter_text)?,
+                LetterKind::ReturnResponse,
+            )
+            .await?
+        {
+            Ok(l) => l,
+            Err(first) => return Ok(first),
+        };
+        let seller = self.account(&letter.letter.sender).await?;
+        let answer: Authenticated<ReturnResponse> = self.bank.authenticate(&letter, &seller)?;
+        for _ in 0..ATTEMPTS {
+            let case = self
+                .store
+                .case(&answer.body.case)
+                .await?
+                .ok_or(BankError::CaseMismatch)?;
+            let purse = self
+                .store
+                .purse(&case.purse)
+                .await?
+                .ok_or(BankError::UnknownPurse)?;
+            let buyer = self.account(&case.buyer).await?;
+            let now = self.now();
+            let s = self.bank.settle_with_return(
+                &answer,
+                &case,
+                &purse,
+                &buyer,
+                &seller,
+                now,
+                &mut fresh_rng()?,
+            )?;
+            let reply = json(&RefundResultView::from(&s.result))?;
+            match self.store.apply_settlement(&s, &reply, now).await {
+                Ok(()) => {
+                    self.count_settlement(&s);
+                    return Ok(JsonText(reply));
+                }
+                Err(StoreError::Replay) => return self.replayed(answer.nonce.as_bytes()).await,
+                Err(StoreError::Conflict) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict.into())
+    }
+
+    /// Tells a seller at his address, best effort: if he is off-line the
+    /// letter waits in his inbox, and the deadline rule still applies.
+    fn notify(&self, address: Option<String>, notice: Notice) {
+        let Some(address) = address else { return };
+        let http = self.http.clone();
+        tokio::spawn(async move {
+            let sent = http
+                .post(&address)
+                .json(&notice)
+                .timeout(std::time::Duration::from_secs(5))
+                .send()
+                .await;
+            match sent {
+                Ok(r) if r.status().is_success() => {
+                    tracing::info!(kind = %notice.kind, "seller notified")
+                }
+                Ok(r) => {
+                    tracing::info!(kind = %notice.kind, status = r.status().as_u16(), "seller refused the notice; it waits in his inbox")
+                }
+                Err(_) => {
+                    tracing::info!(kind = %notice.kind, "seller unreachable; the notice waits in his inbox")
+                }
+            }
+        });
+    }
+
+    fn count_settlement(&self, s: &halfpenny::bank::Settlement) {
+        use halfpenny::bank::TokenStatus;
+        Metrics::add(&self.metrics.refunds_settled, 1);
+        Metrics::add(
+            &self.metrics.tokens_refunded,
+            s.changes
+                .iter()
+                .filter(|c| c.to == TokenStatus::Refunded)
+                .count() as u64,
+        );
+        Metrics::add(
+            &self.metrics.tokens_redeemed,
+            s.changes
+                .iter()
+                .filter(|c| c.to != TokenStatus::Refunded)
+                .count() as u64,
+        );
+        Metrics::add(
+            &self.metrics.double_spends_refused,
+            (s.result.lines.len() - s.changes.len()) as u64,
+        );
+    }
+
+    /// The deadline rule: settles every case whose seller did not answer in
+    /// time. Safe to run from several servers at once: each case settles once.
+    pub async fn sweep(self: &Arc<Self>) -> Result<usize, ApiError> {
+        let now = self.now();
+        let mut settled = 0;
+        for case in self.store.due_cases(now).await? {
+            let purse = self
+                .store
+                .purse(&case.purse)
+                .await?
+                .ok_or(BankError::UnknownPurse)?;
+            let buyer = self.account(&case.buyer).await?;
+            let seller = self.account(&case.seller).await?;
+            let s = self.bank.settle_after_deadline(
+                &case,
+                &purse,
+                &buyer,
+                &seller,
+                now,
+                &mut fresh_rng()?,
+            )?;
+            let reply = json(&RefundResultView::from(&s.result))?;
+            match self.store.apply_settlement(&s, &reply, now).await {
+                Ok(()) => {
+                    self.count_settlement(&s);
+                    settled += 1;
+                }
+                Err(StoreError::Replay | StoreError::Conflict) => {}
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Ok(settled)
+    }
+
+    /// A signed request for one's own statement.
+    pub async fn statement(
+        self: &Arc<Self>,
+        letter_text: &str,
+    ) -> Result<StatementReply, ApiError> {
+        let sealed = SealedBox::from_text(letter_text)?;
+        let app = self.clone();
+        let letter = blocking(move || Ok(app.bank.unseal(&sealed)?)).await?;
+        self.bank
+            .check(&letter, LetterKind::StatementRequest, self.now())?;
+        let who = self.account(&letter.letter.sender).await?;
+        let req: Authenticated<StatementRequest> = self.bank.authenticate(&letter, &who)?;
+        let currency = req.body.currency;
+        Ok(StatementReply {
+            account: who.id().to_hex(),
+            currency: currency.code().to_owned(),
+            balance_minor: self
+                .store
+                .balance(
+                    halfpenny::ledger::LedgerAccount::Customer(who.id()),
+                    currency,
+                )
+                .await?,
+            lines: self.store.statement(who.id(), currency).await?,
+        })
+    }
+
+    /// Registers a buyer or seller.
+    pub async fn register(
+        &self,
+        role: Role,
+        identity: halfpenny::crypto::PublicIdentity,
+        address: Option<String>,
+    ) -> Result<(KeyId, bool), ApiError> {
+        let backend = halfpenny_aws_lc::AwsLc;
+        // Both keys must be usable RSA-2048 keys.
+        for k in [&identity.signing, &identity.sealing] {
+            halfpenny::crypto::Backend::verifying_key(&backend, k).map_err(BankError::from)?;
+        }
+        if let Some(a) = &address {
+            if a.len() > 512 || !(a.starts_with("http://") || a.starts_with("https://")) {
+                return Err(ApiError::bad_request(
+                    "bad_address",
+                    "A seller's address is an http(s) URL of at most 512 characters.",
+                ));
+            }
+        }
+        let rec = AccountRecord {
+            identity,
+            role,
+            address,
+            attributes: vec![],
+        };
+        let id = rec.id();
+        let created = self.store.insert_account(&rec, self.now()).await?;
+        if !created {
+            let existing = self.account(&id).await?;
+            if existing.identity != rec.identity || existing.role != rec.role {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::CONFLICT,
+                    "account_exists",
+                    "An account with this signing key exists with other details.",
+                ));
+            }
+        }
+        Ok((id, created))
+    }
+}

@@ -1,0 +1,249 @@
+//! The JSON bodies of the HTTP API. Binary protocol messages travel inside
+//! them in their text form (`hpq1.…`, `hps1.…`), keys as base64url DER.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use halfpenny::crypto::PublicKey;
+use halfpenny::messages::{Line, Outcome, RedemptionResult, RefundResult, SettledBy};
+use halfpenny::{Amount, KeyId};
+use serde::{Deserialize, Serialize};
+
+use crate::error::ApiError;
+use crate::store::{OutboxLetter, StatementLine};
+
+pub fn key_text(k: &PublicKey) -> String {
+    URL_SAFE_NO_PAD.encode(k.as_der())
+}
+
+pub fn key_from_text(field: &'static str, s: &str) -> Result<PublicKey, ApiError> {
+    let der = URL_SAFE_NO_PAD.decode(s.trim()).map_err(|_| {
+        ApiError::bad_request("bad_public_key", format!("The {field} is not base64url."))
+    })?;
+    PublicKey::from_der(der).map_err(|_| {
+        ApiError::bad_request(
+            "bad_public_key",
+            format!("The {field} is not a public key."),
+        )
+    })
+}
+
+pub fn account_from_text(s: &str) -> Result<KeyId, ApiError> {
+    let hex = s.strip_prefix("key_").unwrap_or(s);
+    KeyId::from_hex(hex).map_err(|_| {
+        ApiError::bad_request("bad_account", "An account is 64 lower-case hex digits.")
+    })
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct BankInfo {
+    pub id: String,
+    pub signing_key: String,
+    pub sealing_key: String,
+    pub token_key: String,
+    pub token_suite: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, utoipa::ToSchema)]
+pub struct RegisterBody {
+    pub role: String,
+    pub signing_key: String,
+    pub sealing_key: String,
+    #[serde(default)]
+    pub address: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct RegisterReply {
+    pub account: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, utoipa::ToSchema)]
+pub struct FundBody {
+    pub account: String,
+    pub amount_minor: u64,
+    pub currency: String,
+    /// `credit` (money in, the default) or `debit` (money out).
+    #[serde(default)]
+    pub direction: Option<String>,
+    /// The same key twice moves money once.
+    pub idempotency_key: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct FundReply {
+    pub account: String,
+    pub currency: String,
+    pub balance_minor: i64,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, utoipa::ToSchema)]
+pub struct AttributeBody {
+    pub account: String,
+    #[serde(default)]
+    pub date_of_birth: Option<String>,
+    #[serde(default)]
+    pub flag: Option<String>,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, utoipa::ToSchema)]
+pub struct PurseBody {
+    /// The forwarded purse request (`hpq1.…`).
+    pub request: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct PurseReply {
+    /// Both sealed purses (`hpm1.…`), for the seller to open his and pass hers on.
+    pub response: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, utoipa::ToSchema)]
+pub struct LetterBody {
+    /// A signed letter sealed for the bank (`hps1.…`).
+    pub letter: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct AmountView {
+    pub currency: String,
+    pub minor: u64,
+}
+
+impl From<Amount> for AmountView {
+    fn from(a: Amount) -> Self {
+        Self {
+            currency: a.currency().code().to_owned(),
+            minor: a.minor(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct LineView {
+    pub purse: String,
+    pub session: u32,
+    /// `credited` or `refused`.
+    pub outcome: String,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub amount_minor: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub code: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub message: Option<String>,
+}
+
+impl From<&Line> for LineView {
+    fn from(l: &Line) -> Self {
+        let (outcome, amount_minor, code, message) = match &l.outcome {
+            Outcome::Credited(a) => ("credited", Some(a.minor()), None, None),
+            Outcome::Refused(r) => (
+                "refused",
+                None,
+                Some(r.code().to_owned()),
+                Some(r.sentence().to_owned()),
+            ),
+        };
+        Self {
+            purse: l.purse.to_hex(),
+            session: l.session.0,
+            outcome: outcome.to_owned(),
+            amount_minor,
+            code,
+            message,
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct RedemptionReply {
+    pub credited: Vec<AmountView>,
+    pub lines: Vec<LineView>,
+}
+
+impl From<&RedemptionResult> for RedemptionReply {
+    fn from(r: &RedemptionResult) -> Self {
+        Self {
+            credited: r.credited.iter().copied().map(Into::into).collect(),
+            lines: r.lines.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct RefundReply {
+    pub case: String,
+    pub purse: String,
+    /// Unix seconds: the seller must answer by then, or the bank settles without him.
+    pub deadline: u64,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct RefundResultView {
+    pub case: String,
+    pub purse: String,
+    pub settled_by: String,
+    pub seller_credited: AmountView,
+    pub buyer_refunded: AmountView,
+    pub lines: Vec<LineView>,
+}
+
+impl From<&RefundResult> for RefundResultView {
+    fn from(r: &RefundResult) -> Self {
+        Self {
+            case: r.case.to_hex(),
+            purse: r.purse.to_hex(),
+            settled_by: match r.settled_by {
+                SettledBy::SellerReturn => "seller_return",
+                SettledBy::Deadline => "deadline",
+            }
+            .to_owned(),
+            seller_credited: r.seller_credited.into(),
+            buyer_refunded: r.buyer_refunded.into(),
+            lines: r.lines.iter().map(Into::into).collect(),
+        }
+    }
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct CaseView {
+    pub case: String,
+    pub purse: String,
+    pub deadline: u64,
+    pub settled: Option<String>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct InboxReply {
+    pub letters: Vec<OutboxLetter>,
+}
+
+#[derive(Serialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct StatementReply {
+    pub account: String,
+    pub currency: String,
+    pub balance_minor: i64,
+    pub lines: Vec<StatementLine>,
+}
+
+/// Every error: a stable code for programs and a sentence for people.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ErrorView {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct ErrorDetail {
+    pub code: String,
+    pub message: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct HealthView {
+    pub status: String,
+}
+
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct SweepView {
+    /// Refund cases settled by this sweep.
+    pub settled: usize,
+}

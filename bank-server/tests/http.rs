@@ -1,0 +1,470 @@
+//! The bank over real HTTP on 127.0.0.1 with a real database (a SQLite file,
+//! or PostgreSQL when HALFPENNY_TEST_POSTGRES is set): every endpoint's
+//! success and failure paths, with exact balances and balanced books.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use common::*;
+use halfpenny::letter::LetterKind;
+use halfpenny::messages::{
+    AuthorizationOrder, RedemptionRequest, RefundRequest, ReturnRequest, StatementRequest,
+};
+use halfpenny::split::Item;
+use halfpenny::wire::TextForm;
+use halfpenny::{Assertion, testing};
+use rand_core::SeedableRng;
+use serde_json::json;
+
+#[tokio::test]
+async fn accounts_funding_and_the_operator_token() {
+    let s = Server::start().await;
+    assert_eq!(s.get("/v1/health").await, (200, json!({ "status": "ok" })));
+    let (status, info) = s.get("/v1/bank").await;
+    assert_eq!((status, info["id"].as_str()), (200, Some("demo-bank")));
+
+    let buyer = s.register(&testing::buyer_identity(), "buyer").await;
+    assert_eq!(
+        s.register(&testing::buyer_identity(), "buyer").await,
+        buyer,
+        "registering twice is harmless"
+    );
+    let (status, err) = s
+        .post(
+            "/v1/accounts",
+            &json!({ "role": "buyer", "signing_key": "AAAA", "sealing_key": "AAAA" }),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (400, Some("bad_public_key"))
+    );
+    let (status, err) = s
+        .post(
+            "/v1/accounts",
+            &json!({ "role": "banker", "signing_key": "x", "sealing_key": "x" }),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (400, Some("bad_role"))
+    );
+
+    let fund = json!({ "account": buyer, "amount_minor": 500, "currency": "USD", "idempotency_key": "card-1" });
+    let (status, err) = s.post("/v1/operator/fund", &fund).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (401, Some("operator_unauthorized"))
+    );
+    let wrong = s
+        .http
+        .post(format!("{}/v1/operator/fund", s.url))
+        .bearer_auth("guess")
+        .json(&fund)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status().as_u16(), 401);
+    assert_eq!(s.fund(&buyer, 500, "card-1").await, 500);
+    assert_eq!(
+        s.fund(&buyer, 500, "card-1").await,
+        500,
+        "the same key moves money once"
+    );
+    assert_eq!(s.fund(&buyer, 250, "card-2").await, 750);
+    let (status, err) = s.operator("/v1/operator/fund", &json!({ "account": buyer, "amount_minor": 0, "currency": "USD", "idempotency_key": "z" })).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (400, Some("bad_amount"))
+    );
+    let (status, err) = s.operator("/v1/operator/fund", &json!({ "account": buyer, "amount_minor": 1000, "currency": "USD", "direction": "debit", "idempotency_key": "out-1" })).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (402, Some("insufficient_funds"))
+    );
+    let t = s.totals().await;
+    assert_eq!((t.funded["USD"], t.postings), (750, 2));
+}
+
+#[tokio::test]
+async fn purses_are_minted_once_and_refused_clearly() {
+    let s = Server::start().await;
+    let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 1).await;
+    let seller = Party::new(&s, testing::seller_identity(), "seller", 2).await;
+    s.fund(&buyer.account, 1_000, "f1").await;
+
+    let fwd = purse_request(
+        &s,
+        &mut buyer,
+        &seller,
+        &[(1, 20), (5, 10), (25, 4)],
+        vec![],
+    );
+    let body = json!({ "request": fwd.to_text() });
+    let (status, first) = s.post("/v1/purses", &body).await;
+    assert_eq!(status, 200, "{first}");
+    let (status, again) = s.post("/v1/purses", &body).await;
+    assert_eq!(
+        (status, &again),
+        (200, &first),
+        "the same request twice: the first answer, nothing minted again"
+    );
+    assert_eq!(s.balance(buyer.id()).await, 830);
+    let (sp, bp) = open_purses(&s, &buyer, &seller, &first);
+    assert_eq!((sp.halves.len(), bp.available().minor()), (34, 170));
+    assert_eq!(s.totals().await.outstanding["USD"], 170);
+
+    // Refusals change nothing.
+    let before = s.app.store.row_counts().await.unwrap();
+    let too_much = purse_request(&s, &mut buyer, &seller, &[(100, 9)], vec![]);
+    let (status, err) = s
+        .post("/v1/purses", &json!({ "request": too_much.to_text() }))
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (402, Some("insufficient_funds")),
+        "{err}"
+    );
+    let mut stranger = Party {
+        identity: testing::other_identity(),
+        account: String::new(),
+        rng: buyer.rng.clone(),
+    };
+    let unknown = purse_request(&s, &mut stranger, &seller, &[(1, 1)], vec![]);
+    let (status, err) = s
+        .post("/v1/purses", &json!({ "request": unknown.to_text() }))
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (404, Some("unknown_account"))
+    );
+    let adult = vec![AuthorizationOrder {
+        assertion: Assertion::parse("age>=18").unwrap(),
+        count: 1,
+    }];
+    let unproven = purse_request(&s, &mut buyer, &seller, &[], adult.clone());
+    let (status, err) = s
+        .post("/v1/purses", &json!({ "request": unproven.to_text() }))
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (403, Some("assertion_not_proven"))
+    );
+    let cut = fwd.to_text()[..61].to_owned(); // 56 base64 characters: whole bytes, a message cut short
+    for (garbage, code) in [
+        ("hello", "wrong_prefix"),
+        ("hpq1.!!!", "bad_base64"),
+        ("hpq1.AAAA", "unknown_version"),
+        (cut.as_str(), "truncated"),
+    ] {
+        let (status, err) = s.post("/v1/purses", &json!({ "request": garbage })).await;
+        assert_eq!(
+            (status, err["error"]["code"].as_str()),
+            (400, Some(code)),
+            "{garbage}"
+        );
+    }
+    let (status, err) = s.post_raw("/v1/purses", b"{not json".to_vec()).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (400, Some("bad_json"))
+    );
+    let (status, err) = s.post_raw("/v1/purses", vec![b' '; 9 * 1024 * 1024]).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (413, Some("body_too_large"))
+    );
+    assert_eq!(
+        s.app.store.row_counts().await.unwrap(),
+        before,
+        "refused requests leave every table as it was"
+    );
+
+    // Proven by an attribute the operator recorded.
+    let (status, _) = s
+        .operator(
+            "/v1/operator/attributes",
+            &json!({ "account": buyer.account, "date_of_birth": "2000-02-29" }),
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (sp, bp) = buy_purse(&s, &mut buyer, &seller, &[], adult)
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            sp.halves.len(),
+            bp.authorizations(&Assertion::parse("age>=18").unwrap())
+        ),
+        (1, 1)
+    );
+    assert_eq!(
+        s.balance(buyer.id()).await,
+        830,
+        "authorization tokens cost nothing"
+    );
+    s.totals().await;
+}
+
+#[tokio::test]
+async fn redemption_refund_and_the_sellers_return() {
+    let s = Server::start().await;
+    let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 3).await;
+    let (address, mut notices) = seller_address().await;
+    let seller_account = s
+        .register_at(&testing::seller_identity(), "seller", Some(&address))
+        .await;
+    let mut seller = Party {
+        identity: testing::seller_identity(),
+        account: seller_account,
+        rng: rand_chacha::ChaCha20Rng::seed_from_u64(4),
+    };
+    s.fund(&buyer.account, 1_000, "f1").await;
+    let (mut sp, mut bp) = buy_purse(&s, &mut buyer, &seller, &[(1, 10), (5, 4)], vec![])
+        .await
+        .unwrap();
+    assert_eq!(s.balance(buyer.id()).await, 970);
+
+    // Off-line purchases: 7c and 3c.
+    let mut tokens = pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 7);
+    tokens.extend(pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 3));
+    let letter = seller.letter(
+        &s,
+        LetterKind::Redemption,
+        &RedemptionRequest {
+            tokens: tokens.clone(),
+        },
+    );
+    let (status, first) = s
+        .post("/v1/redemptions", &json!({ "letter": letter }))
+        .await;
+    assert_eq!(status, 200, "{first}");
+    assert_eq!(
+        first["credited"],
+        json!([{ "currency": "USD", "minor": 10 }])
+    );
+    assert_eq!(
+        s.post("/v1/redemptions", &json!({ "letter": letter }))
+            .await,
+        (200, first.clone()),
+        "a replayed letter gets the first answer"
+    );
+    let again = seller.letter(
+        &s,
+        LetterKind::Redemption,
+        &RedemptionRequest {
+            tokens: tokens.clone(),
+        },
+    );
+    let (status, second) = s.post("/v1/redemptions", &json!({ "letter": again })).await;
+    assert_eq!((status, second["credited"].clone()), (200, json!([])));
+    assert!(
+        second["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["code"] == "already_redeemed")
+    );
+    assert_eq!(s.balance(seller.id()).await, 10);
+
+    // A buyer's letter is not a seller's: wrong role.
+    let as_buyer = buyer.letter(&s, LetterKind::Redemption, &RedemptionRequest { tokens });
+    let (status, err) = s
+        .post("/v1/redemptions", &json!({ "letter": as_buyer }))
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (403, Some("wrong_role"))
+    );
+
+    // One more purchase the seller keeps; then she asks for the rest back.
+    let kept = pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 5);
+    let items: Vec<Item> = bp
+        .halves
+        .iter()
+        .filter(|(_, h)| h.state == halfpenny::wallet::HalfState::Available)
+        .map(|(s, h)| Item {
+            session: *s,
+            share: h.share.clone(),
+        })
+        .collect();
+    assert_eq!(bp.available().minor(), 15);
+    let letter = buyer.letter(
+        &s,
+        LetterKind::Refund,
+        &RefundRequest {
+            purse: bp.id,
+            items,
+        },
+    );
+    let (status, case) = s.post("/v1/refunds", &json!({ "letter": letter })).await;
+    assert_eq!(status, 200, "{case}");
+    let (status, err) = s.post("/v1/refunds", &json!({ "letter": buyer.letter(&s, LetterKind::Refund, &RefundRequest { purse: bp.id, items: vec![] }) })).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (409, Some("refund_in_progress"))
+    );
+
+    // The bank calls the seller's address; the same letter waits in his inbox.
+    let notice = tokio::time::timeout(std::time::Duration::from_secs(10), notices.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, inbox) = s.get(&format!("/v1/inbox/{}", seller.account)).await;
+    let letters = inbox["letters"].as_array().unwrap();
+    assert_eq!(
+        (letters.len(), letters[0]["kind"].as_str()),
+        (1, Some("return_request"))
+    );
+    assert_eq!(
+        (notice.kind.as_str(), notice.letter.as_str()),
+        ("return_request", letters[0]["letter"].as_str().unwrap())
+    );
+    let sealed =
+        halfpenny::crypto::seal::SealedBox::from_text(letters[0]["letter"].as_str().unwrap())
+            .unwrap();
+    let till = seller.till(&s);
+    let ask: ReturnRequest = till
+        .open_from_bank(
+            &seller.identity,
+            &sealed,
+            LetterKind::ReturnRequest,
+            s.now(),
+        )
+        .unwrap();
+    assert_eq!(ask.case.to_hex(), case["case"].as_str().unwrap());
+    let answer = till
+        .answer_return(&seller.identity, &ask, &sp, kept, s.now(), &mut seller.rng)
+        .unwrap();
+    let (status, result) = s
+        .post("/v1/returns", &json!({ "letter": answer.to_text() }))
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(
+        (
+            result["seller_credited"]["minor"].as_u64(),
+            result["buyer_refunded"]["minor"].as_u64()
+        ),
+        (Some(5), Some(15))
+    );
+    assert_eq!(
+        (s.balance(buyer.id()).await, s.balance(seller.id()).await),
+        (985, 15)
+    );
+    let t = s.totals().await;
+    assert_eq!((t.outstanding["USD"], t.funded["USD"]), (0, 1_000));
+    let (_, inbox) = s.get(&format!("/v1/inbox/{}", buyer.account)).await;
+    assert_eq!(inbox["letters"][0]["kind"], "refund_result");
+
+    // Her signed statement.
+    let letter = buyer.letter(
+        &s,
+        LetterKind::StatementRequest,
+        &StatementRequest { currency: USD },
+    );
+    let (status, st) = s.post("/v1/statements", &json!({ "letter": letter })).await;
+    assert_eq!((status, st["balance_minor"].as_i64()), (200, Some(985)));
+    let kinds: Vec<&str> = st["lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["funding", "mint", "refund"]);
+    let metrics = s
+        .http
+        .get(format!("{}/metrics", s.url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains("halfpenny_purses_minted_total 1"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("halfpenny_double_spends_refused_total 6"),
+        "six tokens handed in twice: {metrics}"
+    );
+}
+
+#[tokio::test]
+async fn the_deadline_rule_and_the_chargeback() {
+    let s = Server::start_with(60).await;
+    let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 5).await;
+    let mut seller = Party::new(&s, testing::seller_identity(), "seller", 6).await;
+    s.fund(&buyer.account, 100, "f1").await;
+    let (mut sp, mut bp) = buy_purse(&s, &mut buyer, &seller, &[(10, 5)], vec![])
+        .await
+        .unwrap();
+    let spent = pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 10);
+    // She asks for all five back, the one she spent included; the seller is away.
+    let all: Vec<Item> = bp
+        .halves
+        .iter()
+        .map(|(s, h)| Item {
+            session: *s,
+            share: h.share.clone(),
+        })
+        .collect();
+    let letter = buyer.letter(
+        &s,
+        LetterKind::Refund,
+        &RefundRequest {
+            purse: bp.id,
+            items: all,
+        },
+    );
+    assert_eq!(
+        s.post("/v1/refunds", &json!({ "letter": letter })).await.0,
+        200
+    );
+    assert_eq!(
+        s.operator("/v1/operator/sweep", &json!({})).await,
+        (200, json!({ "settled": 0 })),
+        "not before the deadline"
+    );
+    s.app.clock.advance(61);
+    assert_eq!(
+        s.operator("/v1/operator/sweep", &json!({})).await,
+        (200, json!({ "settled": 1 }))
+    );
+    assert_eq!(
+        s.operator("/v1/operator/sweep", &json!({})).await,
+        (200, json!({ "settled": 0 })),
+        "each case settles once"
+    );
+    assert_eq!(
+        (
+            s.balance(buyer.id()).await,
+            s.totals().await.outstanding["USD"]
+        ),
+        (100, 0)
+    );
+    // The seller comes back with the token she spent: she pays him back.
+    let letter = seller.letter(
+        &s,
+        LetterKind::Redemption,
+        &RedemptionRequest { tokens: spent },
+    );
+    let (status, r) = s
+        .post("/v1/redemptions", &json!({ "letter": letter }))
+        .await;
+    assert_eq!(
+        (status, r["credited"].clone()),
+        (200, json!([{ "currency": "USD", "minor": 10 }]))
+    );
+    assert_eq!(
+        (s.balance(buyer.id()).await, s.balance(seller.id()).await),
+        (90, 10)
+    );
+    let t = s.totals().await;
+    assert_eq!(t.funded["USD"], 100);
+}

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+# Measures Halfpenny and writes BENCHMARKS.md.
+#
+#   scripts/bench.sh
+#
+# 1. `openssl speed rsa2048` on one core, as the yardstick for RSA-2048;
+# 2. the criterion benches of `halfpenny` (benches/core.rs) and
+#    `halfpenny-aws-lc` (benches/backends.rs), with short settings;
+# 3. the bank over HTTP (bank-server/benches/bank.rs): minting and redemption
+#    on a SQLite file and, unless BENCH_POSTGRES=0, on PostgreSQL
+#    (scripts/postgres.sh installs and starts it when missing);
+# 4. BENCHMARKS.md at the workspace root: every figure in it is read from the
+#    tools' output, none is typed by hand.
+#
+# Settings (environment): OPENSSL_SECONDS (3), WARM_UP_SECS (1), MEASURE_SECS (3),
+# BENCH_POSTGRES (1). About six minutes on two cores, once the bench profile is built.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+openssl_seconds="${OPENSSL_SECONDS:-3}"
+warm_up="${WARM_UP_SECS:-1}"
+measure="${MEASURE_SECS:-3}"
+
+for tool in openssl cargo python3; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is needed" >&2; exit 1; }
+done
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+# Build first, so that compiling is not timed and does not disturb openssl.
+echo "== building the benches" >&2
+cargo bench -p halfpenny --bench core --no-run
+cargo bench -p halfpenny-aws-lc --bench backends --no-run
+cargo bench -p bank-server --bench bank --no-run
+
+load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+echo "== openssl speed -seconds $openssl_seconds rsa2048" >&2
+openssl speed -seconds "$openssl_seconds" rsa2048 >"$work/openssl.txt" 2>"$work/openssl.err"
+cat "$work/openssl.txt" >&2
+
+# Criterion keeps older results; only those written from now on are reported.
+touch "$work/started"
+
+echo "== criterion benches" >&2
+criterion_args=(--warm-up-time "$warm_up" --measurement-time "$measure")
+cargo bench -p halfpenny --bench core -- "${criterion_args[@]}"
+cargo bench -p halfpenny-aws-lc --bench backends -- "${criterion_args[@]}"
+
+echo "== the bank over HTTP" >&2
+env -u HALFPENNY_TEST_POSTGRES cargo bench -p bank-server --bench bank >"$work/bank.jsonl"
+if [ "${BENCH_POSTGRES:-1}" != 0 ]; then
+    # shellcheck source=postgres.sh
+    source "$root/scripts/postgres.sh"
+    cargo bench -p bank-server --bench bank >>"$work/bank.jsonl"
+fi
+
+target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+
+BANK_OUT="$work/bank.jsonl" \
+OPENSSL_OUT="$work/openssl.txt" \
+STARTED="$work/started" \
+CRITERION_DIR="$target_dir/criterion" \
+OUT="$root/BENCHMARKS.md" \
+LOAD_BEFORE="$load_before" \
+OPENSSL_SECONDS="$openssl_seconds" WARM_UP="$warm_up" MEASURE="$measure" \
+OPENSSL_VERSION="$(openssl version)" \
+RUSTC_VERSION="$(rustc --version)" \
+NPROC="$(nproc)" \
+python3 - <<'PY'
+import datetime
+import glob
+import json
+import os
+import re
+import sys
+
+env = os.environ
+
+
+def fail(message):
+    sys.exit(f"bench: {message}")
+
+
+# --- openssl: the "sign/s verify/s" header and the "rsa 2048 bits" row.
+text = open(env["OPENSSL_OUT"]).read().splitlines()
+header = next((l.split() for l in text if "sign/s" in l and "verify/s" in l), None)
+row = next((l for l in text if re.match(r"\s*rsa\s+2048\s+bits\b", l)), None)
+if header is None or row is None:
+    fail("could not read the output of openssl speed")
+values = row.split()[3:]  # after "rsa 2048 bits"
+# The header names every column after the key size: times first, then rates.
+if len(values) != len(header):
+    fail(f"openssl speed printed {len(values)} values for {len(header)} columns")
+columns = dict(zip(header, values))
+openssl_sign = float(columns["sign/s"])
+openssl_verify = float(columns["verify/s"])
+
+# --- criterion: every benchmark measured during this run.
+started = os.path.getmtime(env["STARTED"])
+rows = []
+for estimates_path in glob.glob(os.path.join(env["CRITERION_DIR"], "**", "new", "estimates.json"), recursive=True):
+    mtime = os.path.getmtime(estimates_path)
+    if mtime < started:
+        continue
+    new_dir = os.path.dirname(estimates_path)
+    with open(os.path.join(new_dir, "benchmark.json")) as f:
+        bench = json.load(f)
+    with open(estimates_path) as f:
+        estimates = json.load(f)
+    median_ns = float(estimates["median"]["point_estimate"])
+    throughput = bench.get("throughput") or {}
+    if isinstance(throughput, list):  # older layouts keep a list
+        throughput = throughput[0] if throughput else {}
+    elements = throughput.get("Elements") or throughput.get("ElementsAndBytes", {}).get("elements") or 1
+    nbytes = throughput.get("Bytes") or throughput.get("BytesDecimal")
+    rows.append({
+        "id": bench["full_id"],
+        "median_ns": median_ns,
+        "ops": float(elements) * 1e9 / median_ns,
+        "elements": int(elements),
+        "bytes": nbytes,
+        "mtime": mtime,
+    })
+if not rows:
+    fail(f"no criterion results newer than the start of this run in {env['CRITERION_DIR']}")
+rows.sort(key=lambda r: r["mtime"])
+
+
+def kind(full_id):
+    parts = full_id.split("/")
+    if any(p == "sign" or p.startswith("sign_many") for p in parts):
+        return "sign"
+    if "verify" in parts:
+        return "verify"
+    return None
+
+
+def duration(ns):
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if ns >= scale:
+            return f"{ns / scale:.3g} {unit}" if ns / scale < 100 else f"{ns / scale:.0f} {unit}"
+    return f"{ns:.3g} ns" if ns < 100 else f"{ns:.0f} ns"
+
+
+def rate(x):
+    return f"{x:,.0f}" if x >= 100 else f"{x:,.3g}"
+
+
+def ratio(r):
+    k = kind(r["id"])
+    if k == "sign":
+        return f"{r['ops'] / openssl_sign:.2f}× openssl sign/s"
+    if k == "verify":
+        return f"{r['ops'] / openssl_verify:.2f}× openssl verify/s"
+    return ""
+
+
+cpu = "unknown"
+try:
+    for line in open("/proc/cpuinfo"):
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+except OSError:
+    pass
+
+out = []
+w = out.append
+w("# Benchmarks")
+w("")
+w("Written by `scripts/bench.sh`; every figure below comes from the tools' output.")
+w("Run it again to refresh this file.")
+w("")
+w(f"- Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
+w(f"- Machine: {env['NPROC']} cores, {cpu}")
+w(f"- Load average before the run: {env['LOAD_BEFORE']} (other builds may have been running)")
+w(f"- Toolchain: {env['RUSTC_VERSION']}; {env['OPENSSL_VERSION']}")
+w(f"- Criterion: warm-up {env['WARM_UP']} s, measurement {env['MEASURE']} s per benchmark; median of the samples")
+w("")
+w(f"## OpenSSL yardstick (`openssl speed -seconds {env['OPENSSL_SECONDS']} rsa2048`, one core)")
+w("")
+w("| | sign/s | verify/s |")
+w("|---|---:|---:|")
+w(f"| RSA-2048 | {rate(openssl_sign)} | {rate(openssl_verify)} |")
+w("")
+
+# A summary per backend from the one-message RSA rows (`rsa2048/<op>/<backend>`).
+summary = {}
+for r in rows:
+    parts = r["id"].split("/")
+    if len(parts) == 3 and parts[0] == "rsa2048" and parts[1] in ("sign", "verify"):
+        summary.setdefault(parts[2], {})[parts[1]] = r["ops"]
+batch = [r for r in rows if any(p.startswith("sign_many") for p in r["id"].split("/"))]
+if summary:
+    w("## RSA-2048 per backend (one core, one message at a time)")
+    w("")
+    w("| Backend | sign/s | × openssl | verify/s | × openssl |")
+    w("|---|---:|---:|---:|---:|")
+    for backend, ops in summary.items():
+        s, v = ops.get("sign"), ops.get("verify")
+        w(
+            f"| {backend} | {rate(s) if s else '–'} | {f'{s / openssl_sign:.2f}' if s else '–'} "
+            f"| {rate(v) if v else '–'} | {f'{v / openssl_verify:.2f}' if v else '–'} |"
+        )
+    for r in batch:
+        w("")
+        w(
+            f"`{r['id']}`: {rate(r['ops'])} signatures/s on {env['NPROC']} cores "
+            f"({r['ops'] / openssl_sign:.2f}× openssl's one-core sign/s)."
+        )
+    w("")
+
+w("## Every benchmark")
+w("")
+w("ops/s counts iterations per second, or elements per second where the bench declares them")
+w("(`sign_many_1000` signs 1,000 messages per iteration). Ratios compare with openssl on one core.")
+w("")
+w("| Benchmark | Median | ops/s | vs openssl |")
+w("|---|---:|---:|---|")
+for r in rows:
+    extra = ""
+    if r["bytes"]:
+        extra = f" ({float(r['bytes']) * 1e9 / r['median_ns'] / 1e6:,.0f} MB/s)"
+    w(f"| `{r['id']}` | {duration(r['median_ns'])} | {rate(r['ops'])}{extra} | {ratio(r)} |")
+w("")
+
+# --- the bank over HTTP: one JSON object per figure.
+bank = [json.loads(l) for l in open(env["BANK_OUT"]) if l.strip().startswith("{")]
+if bank:
+    cores = int(env["NPROC"])
+    mint = {b["database"]: b["median"] for b in bank if b["figure"] == "bank_minting"}
+    w("## The bank over HTTP (bank-server, 127.0.0.1)")
+    w("")
+    w("Minting: one purse of 1,000 RSA-2048 tokens per request, every core signing, compared with")
+    w(f"openssl sign/s × {cores} cores. Redemption: 1,000 joined tokens per request, no signature per token,")
+    w("compared with minting on the same database. Each run checks its own output (every token minted,")
+    w("every token credited exactly once, books balanced). Median of 5 runs after one warm-up.")
+    w("")
+    w("| Figure | Database | Median tokens/s | Min | Max | Ratio |")
+    w("|---|---|---:|---:|---:|---|")
+    for b in bank:
+        if b["figure"] == "bank_minting":
+            r = f"{b['median'] / (openssl_sign * cores):.2f}× openssl sign/s × {cores}"
+        else:
+            r = f"{b['median'] / mint[b['database']]:.1f}× minting" if b["database"] in mint else ""
+        w(f"| {b['figure'].replace('bank_', '')} | {b['database']} | {rate(b['median'])} | {rate(b['min'])} | {rate(b['max'])} | {r} |")
+    w("")
+
+with open(env["OUT"], "w") as f:
+    f.write("\n".join(out))
+print(f"bench: wrote {env['OUT']} ({len(rows)} benchmarks)", file=sys.stderr)
+PY
