@@ -3,7 +3,7 @@
 
 use std::fs::OpenOptions;
 use std::io::Write as _;
-use std::os::unix::fs::OpenOptionsExt as _;
+use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use halfpenny::crypto::PrivateIdentity;
@@ -30,7 +30,11 @@ const FILES: [&str; 3] = ["token.pk8", "signing.pk8", "sealing.pk8"];
 
 /// Creates any key missing from `dir` (mode 0600). Returns the files created.
 pub fn ensure(dir: &Path) -> Result<Vec<PathBuf>, KeyError> {
-    std::fs::create_dir_all(dir).map_err(|e| KeyError::Io(dir.to_owned(), e))?;
+    if !dir.exists() {
+        std::fs::create_dir_all(dir).map_err(|e| KeyError::Io(dir.to_owned(), e))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .map_err(|e| KeyError::Io(dir.to_owned(), e))?;
+    }
     let mut created = Vec::new();
     for name in FILES {
         let path = dir.join(name);
@@ -69,4 +73,48 @@ pub fn load_or_create(dir: &Path) -> Result<BankKeys, KeyError> {
             sealing: Box::new(load_one(dir, "sealing.pk8")?),
         },
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_created_once_readable_by_the_owner_only() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("keys");
+        let created = ensure(&dir).unwrap();
+        assert_eq!(created.len(), 3);
+        assert_eq!(
+            std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
+            0o700
+        );
+        for f in &created {
+            assert_eq!(
+                std::fs::metadata(f).unwrap().permissions().mode() & 0o777,
+                0o600,
+                "{}",
+                f.display()
+            );
+        }
+        let first = load_or_create(&dir).unwrap();
+        assert!(ensure(&dir).unwrap().is_empty(), "existing keys are kept");
+        let again = load_or_create(&dir).unwrap();
+        assert_eq!(first.identity.id(), again.identity.id());
+        // Debug output names keys by id and never prints key material.
+        let shown = format!("{first:?}");
+        let der = std::fs::read(dir.join("token.pk8")).unwrap();
+        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &der);
+        assert!(!shown.contains(&b64[20..60]), "{shown}");
+    }
+
+    #[test]
+    fn a_damaged_key_file_is_refused_without_printing_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        std::fs::write(tmp.path().join("token.pk8"), b"secret-looking bytes").unwrap();
+        ensure(tmp.path()).unwrap();
+        let err = load_or_create(tmp.path()).unwrap_err();
+        assert!(matches!(err, KeyError::Invalid(_)));
+        assert!(!err.to_string().contains("secret-looking"), "{err}");
+    }
 }

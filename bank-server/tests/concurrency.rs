@@ -11,7 +11,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use common::*;
@@ -201,20 +201,19 @@ async fn sixty_four_copies_of_the_same_tokens_credit_each_token_once() {
     let t = s.totals().await;
     assert_eq!((t.outstanding["USD"], t.funded["USD"]), (60 - 22, 1_000));
     let purse = purse_record(&s, bp.id).await;
-    let redeemed: Vec<u64> = purse
+    let redeemed: BTreeSet<u32> = purse
         .tokens
         .iter()
         .filter(|(_, r)| r.status == TokenStatus::Redeemed)
-        .map(|(s, _)| u64::from(s.0))
+        .map(|(s, _)| s.0)
         .collect();
     assert_eq!(
         redeemed,
         tokens
             .iter()
-            .map(|t| u64::from(t.session.0))
-            .collect::<std::collections::BTreeSet<_>>()
-            .into_iter()
-            .collect::<Vec<_>>()
+            .map(|t| t.session.0)
+            .collect::<BTreeSet<u32>>(),
+        "exactly the spent tokens are redeemed"
     );
 
     // Each letter again: an answered one gets its first answer, a busy one is

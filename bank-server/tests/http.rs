@@ -468,3 +468,127 @@ async fn the_deadline_rule_and_the_chargeback() {
     let t = s.totals().await;
     assert_eq!(t.funded["USD"], 100);
 }
+
+#[tokio::test]
+async fn forged_misaddressed_stale_and_unknown_letters_are_refused() {
+    use halfpenny::crypto::seal;
+    use halfpenny::letter::SignedLetter;
+    use halfpenny::wire::{Decode, Encode};
+
+    let s = Server::start().await;
+    let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 7).await;
+    let seller = Party::new(&s, testing::seller_identity(), "seller", 8).await;
+    s.fund(&buyer.account, 100, "f1").await;
+    let (_, bp) = buy_purse(&s, &mut buyer, &seller, &[(10, 2)], vec![])
+        .await
+        .unwrap();
+    let before = s.app.store.row_counts().await.unwrap();
+    let body = RefundRequest {
+        purse: bp.id,
+        items: vec![],
+    };
+
+    // A forged signature: her letter with one bit of the signature changed.
+    let signed = halfpenny::letter::sign(
+        LetterKind::Refund,
+        &body,
+        buyer.identity.signing.as_ref(),
+        s.bank.identity.id(),
+        s.now(),
+        &mut buyer.rng,
+    )
+    .unwrap();
+    let mut bytes = signed.to_bytes();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    let forged = SignedLetter::from_bytes(&bytes).unwrap();
+    let sealed = seal::seal(
+        s.bank.identity.id(),
+        &s.bank.identity.sealing,
+        &forged.to_bytes(),
+        &mut buyer.rng,
+    )
+    .unwrap();
+    let (status, err) = s
+        .post("/v1/refunds", &json!({ "letter": sealed.to_text() }))
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (401, Some("bad_signature"))
+    );
+
+    // Sealed for someone else (the seller), sent to the bank.
+    let (to_seller, _) = halfpenny::letter::send(
+        LetterKind::Refund,
+        &body,
+        buyer.identity.signing.as_ref(),
+        &seller.identity.public(),
+        s.now(),
+        &mut buyer.rng,
+    )
+    .unwrap();
+    let (status, err) = s
+        .post("/v1/refunds", &json!({ "letter": to_seller.to_text() }))
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (400, Some("wrong_recipient"))
+    );
+
+    // A letter of the wrong kind at an endpoint.
+    let redemption = buyer.letter(
+        &s,
+        LetterKind::Redemption,
+        &RedemptionRequest { tokens: vec![] },
+    );
+    let (status, err) = s
+        .post("/v1/refunds", &json!({ "letter": redemption }))
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (400, Some("wrong_message_kind"))
+    );
+
+    // Stale: written now, arriving eleven minutes later.
+    let stale = buyer.letter(&s, LetterKind::Refund, &body);
+    s.app.clock.advance(11 * 60);
+    let (status, err) = s.post("/v1/refunds", &json!({ "letter": stale })).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (400, Some("message_expired"))
+    );
+
+    // A purse the bank never minted.
+    let unknown = RefundRequest {
+        purse: halfpenny::PurseId([9; 16]),
+        items: vec![],
+    };
+    let (status, err) = s
+        .post(
+            "/v1/refunds",
+            &json!({ "letter": buyer.letter(&s, LetterKind::Refund, &unknown) }),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (404, Some("unknown_purse"))
+    );
+    // Someone else's purse.
+    let mut other = Party::new(&s, testing::other_identity(), "buyer", 9).await;
+    let (status, err) = s
+        .post(
+            "/v1/refunds",
+            &json!({ "letter": other.letter(&s, LetterKind::Refund, &body) }),
+        )
+        .await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (403, Some("not_your_purse"))
+    );
+
+    let mut after = s.app.store.row_counts().await.unwrap();
+    let accounts = after.iter_mut().find(|(t, _)| t == "accounts").unwrap();
+    accounts.1 -= 1; // the one registration above
+    assert_eq!(after, before, "nothing else changed");
+    s.totals().await;
+}

@@ -155,8 +155,21 @@ impl Store {
             return Ok(Err(first));
         }
         let mut tx = self.begin().await?;
-        self.record_request(&mut tx, key, posting.kind.code(), "", now)
-            .await?;
+        match self
+            .record_request(&mut tx, key, posting.kind.code(), "", now)
+            .await
+        {
+            Ok(()) => {}
+            // A copy racing this one got there first and has committed: its answer.
+            Err(StoreError::Replay) => {
+                tx.rollback().await?;
+                return match self.stored_response(key).await? {
+                    Some(first) => Ok(Err(first)),
+                    None => Err(StoreError::Replay),
+                };
+            }
+            Err(e) => return Err(e),
+        }
         self.post(&mut tx, posting, now).await?;
         let customer = match (posting.debit, posting.credit) {
             (c @ LedgerAccount::Customer(_), _) | (_, c @ LedgerAccount::Customer(_)) => c,
