@@ -111,6 +111,23 @@ impl App {
         ))
     }
 
+    /// How a decision's transaction ended: the answer to give, or `None` when
+    /// a racing request changed the records first and the request must be
+    /// decided again. A request a racing copy already handled gets its answer.
+    async fn settled(
+        &self,
+        nonce: &[u8],
+        reply: String,
+        applied: Result<(), StoreError>,
+    ) -> Result<Option<JsonText>, ApiError> {
+        match applied {
+            Ok(()) => Ok(Some(JsonText(reply))),
+            Err(StoreError::Replay) => Ok(Some(self.replayed(nonce).await?)),
+            Err(StoreError::Conflict) => Ok(None),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Fig. 4: a purse request forwarded by a seller.
     pub async fn mint(self: &Arc<Self>, request_text: &str) -> Result<JsonText, ApiError> {
         let fwd = ForwardedPurseRequest::from_text(request_text)?;
@@ -139,21 +156,23 @@ impl App {
             let reply = json(&PurseReply {
                 response: minted.response.to_text(),
             })?;
-            match self.store.apply_mint(&minted, &reply, now).await {
-                Ok(()) => {
-                    Metrics::add(&self.metrics.purses_minted, 1);
-                    Metrics::add(
-                        &self.metrics.tokens_minted,
-                        minted.purse.tokens.len() as u64,
-                    );
-                    return Ok(JsonText(reply));
-                }
-                Err(StoreError::Replay) => return self.replayed(req.nonce.as_bytes()).await,
-                Err(StoreError::Conflict | StoreError::InsufficientFunds) => continue,
-                Err(e) => return Err(e.into()),
+            let applied = match self.store.apply_mint(&minted, &reply, now).await {
+                // The balance changed meanwhile: decide again on the new one.
+                Err(StoreError::InsufficientFunds) => Err(StoreError::Conflict),
+                other => other,
+            };
+            if applied.is_ok() {
+                Metrics::add(&self.metrics.purses_minted, 1);
+                Metrics::add(
+                    &self.metrics.tokens_minted,
+                    minted.purse.tokens.len() as u64,
+                );
+            }
+            if let Some(answer) = self.settled(req.nonce.as_bytes(), reply, applied).await? {
+                return Ok(answer);
             }
         }
-        Err(StoreError::InsufficientFunds.into())
+        Err(StoreError::Conflict.into())
     }
 
     /// Fig. 9: a seller's redemption.
@@ -173,19 +192,17 @@ impl App {
             let now = self.now();
             let decided = self.bank.redeem(&req, &seller, &purses, now)?;
             let reply = json(&RedemptionReply::from(&decided.result))?;
-            match self.store.apply_redemption(&decided, &reply, now).await {
-                Ok(()) => {
-                    let credited = decided.changes.len() as u64;
-                    Metrics::add(&self.metrics.tokens_redeemed, credited);
-                    Metrics::add(
-                        &self.metrics.double_spends_refused,
-                        decided.result.lines.len() as u64 - credited,
-                    );
-                    return Ok(JsonText(reply));
-                }
-                Err(StoreError::Replay) => return self.replayed(req.nonce.as_bytes()).await,
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
+            let applied = self.store.apply_redemption(&decided, &reply, now).await;
+            if applied.is_ok() {
+                let credited = decided.changes.len() as u64;
+                Metrics::add(&self.metrics.tokens_redeemed, credited);
+                Metrics::add(
+                    &self.metrics.double_spends_refused,
+                    decided.result.lines.len() as u64 - credited,
+                );
+            }
+            if let Some(answer) = self.settled(req.nonce.as_bytes(), reply, applied).await? {
+                return Ok(answer);
             }
         }
         Err(StoreError::Conflict.into())
@@ -218,18 +235,16 @@ impl App {
                 purse: purse.id.to_hex(),
                 deadline: opened.case.deadline.0,
             })?;
-            match self.store.apply_refund_opened(&opened, &reply, now).await {
-                Ok(()) => {
-                    let notice = Notice {
-                        kind: "return_request".into(),
-                        letter: opened.return_request.to_text(),
-                    };
-                    self.notify(seller.address.clone(), notice);
-                    return Ok(JsonText(reply));
-                }
-                Err(StoreError::Replay) => return self.replayed(req.nonce.as_bytes()).await,
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
+            let applied = self.store.apply_refund_opened(&opened, &reply, now).await;
+            if applied.is_ok() {
+                let notice = Notice {
+                    kind: "return_request".into(),
+                    letter: opened.return_request.to_text(),
+                };
+                self.notify(seller.address.clone(), notice);
+            }
+            if let Some(answer) = self.settled(req.nonce.as_bytes(), reply, applied).await? {
+                return Ok(answer);
             }
         }
         Err(StoreError::Conflict.into())
@@ -272,14 +287,15 @@ impl App {
                 &mut fresh_rng()?,
             )?;
             let reply = json(&RefundResultView::from(&s.result))?;
-            match self.store.apply_settlement(&s, &reply, now).await {
-                Ok(()) => {
-                    self.count_settlement(&s);
-                    return Ok(JsonText(reply));
-                }
-                Err(StoreError::Replay) => return self.replayed(answer.nonce.as_bytes()).await,
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
+            let applied = self.store.apply_settlement(&s, &reply, now).await;
+            if applied.is_ok() {
+                self.count_settlement(&s);
+            }
+            if let Some(answer) = self
+                .settled(answer.nonce.as_bytes(), reply, applied)
+                .await?
+            {
+                return Ok(answer);
             }
         }
         Err(StoreError::Conflict.into())
@@ -361,6 +377,7 @@ impl App {
                     self.count_settlement(&s);
                     settled += 1;
                 }
+                // Another server settled it first, or the seller just answered.
                 Err(StoreError::Replay | StoreError::Conflict) => {}
                 Err(e) => return Err(e.into()),
             }

@@ -338,8 +338,13 @@ async fn a_refund_racing_redemptions_pays_each_token_to_one_party() {
     }
     let mut swept = 0;
     for (status, v) in &replies[1..5] {
-        assert_eq!(*status, 200, "a sweep: {v}");
-        swept += v["settled"].as_u64().unwrap();
+        match status {
+            200 => swept += v["settled"].as_u64().unwrap(),
+            // A sweep that loads the case open and the purse already closed by
+            // a racing settlement stops with this; the case is settled anyway.
+            409 if v["error"]["code"] == "case_mismatch" => {}
+            _ => panic!("a sweep: unexpected answer {status} {v}"),
+        }
     }
     assert!(
         swept <= 1,
@@ -503,4 +508,60 @@ async fn racing_operator_postings_move_money_once_and_never_below_zero() {
     assert_eq!((paid, s.balance(who).await), (10, 0), "never below zero");
     let t = s.totals().await;
     assert_eq!((t.funded["USD"], t.postings), (0, 11));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn deadline_settlements_racing_new_purses_do_not_deadlock() {
+    // A refund moves money outstanding -> buyer while a new purse moves it
+    // buyer -> outstanding: on PostgreSQL both lock the same two balances.
+    let s = Server::start_with(30).await;
+    let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 41).await;
+    let seller = Party::new(&s, testing::seller_identity(), "seller", 42).await;
+    s.fund(&buyer.account, 100_000, "f1").await;
+    for _round in 0..2 {
+        for _ in 0..10 {
+            let (_, bp) = buy_purse(&s, &mut buyer, &seller, &[(1, 3)], vec![])
+                .await
+                .unwrap();
+            let items: Vec<Item> = bp
+                .halves
+                .iter()
+                .map(|(s, h)| Item {
+                    session: *s,
+                    share: h.share.clone(),
+                })
+                .collect();
+            let letter = buyer.letter(
+                &s,
+                LetterKind::Refund,
+                &RefundRequest {
+                    purse: bp.id,
+                    items,
+                },
+            );
+            assert_eq!(
+                s.post("/v1/refunds", &json!({ "letter": letter })).await.0,
+                200
+            );
+        }
+        s.app.clock.advance(31);
+        let mut shots = vec![operator_shot("/v1/operator/sweep", json!({}))];
+        for _ in 0..24 {
+            let fwd = purse_request(&s, &mut buyer, &seller, &[(1, 1)], vec![]);
+            shots.push(shot("/v1/purses", json!({ "request": fwd.to_text() })));
+        }
+        let replies = storm(&s, shots).await;
+        assert_eq!(
+            replies[0],
+            (200, json!({ "settled": 10 })),
+            "the sweep settles every due case"
+        );
+        for (status, v) in &replies[1..] {
+            assert_eq!(*status, 200, "a new purse: {v}");
+        }
+    }
+    // Twenty purses of 3c refunded in full, 48 purses of 1c still open.
+    assert_eq!(s.balance(buyer.id()).await, 100_000 - 48);
+    let t = s.totals().await;
+    assert_eq!((t.outstanding["USD"], t.funded["USD"]), (48, 100_000));
 }

@@ -288,3 +288,29 @@ impl SignedLetter {
         Ok(B::from_bytes(&self.letter.body)?)
     }
 }
+
+/// A known sender (for buyers and sellers: their bank) whose letters are
+/// opened, checked and verified in one step.
+#[derive(Debug)]
+pub struct Correspondent {
+    key: Box<dyn VerifyingKey>,
+    pub freshness: Freshness,
+}
+
+impl Correspondent {
+    pub fn new(key: Box<dyn VerifyingKey>, freshness: Freshness) -> Self {
+        Self { key, freshness }
+    }
+
+    /// Opens a letter of `kind` from this sender, sealed for `me`, and decodes its body.
+    pub fn open<B: Decode>(
+        &self,
+        sealed: &SealedBox,
+        me: KeyId,
+        my_key: &dyn DecryptionKey,
+        kind: LetterKind,
+        now: Timestamp,
+    ) -> Result<B, LetterError> {
+        open(sealed, me, my_key, kind, now, self.freshness)?.verify(self.key.as_ref())
+    }
+}

@@ -18,7 +18,7 @@ use crate::bank::BankPublic;
 use crate::crypto::seal::SealedBox;
 use crate::crypto::{Backend, CryptoError, PrivateIdentity, VerifyingKey};
 use crate::ids::{BankId, KeyId, PurseId, SessionSerial};
-use crate::letter::{self, Freshness, LetterError, LetterKind};
+use crate::letter::{self, Correspondent, Freshness, LetterError, LetterKind};
 use crate::messages::{
     Payment, PaymentRequest, PurseContents, Receipt, RedemptionRequest, ReturnRequest,
     ReturnResponse, SpentToken,
@@ -185,16 +185,20 @@ pub struct Acceptance {
     pub receipt: Receipt,
 }
 
+/// How old a purse or a bank letter may be when it reaches a till or a wallet.
+pub const PURSE_FRESHNESS: Freshness = Freshness {
+    max_age_secs: 7 * 86_400,
+    max_skew_secs: 300,
+};
+
 /// The till: who the seller is and which bank he trusts.
 #[derive(Debug)]
 pub struct Till {
     me: KeyId,
     bank: BankPublic,
     token_key: Box<dyn VerifyingKey>,
-    bank_letters: Box<dyn VerifyingKey>,
+    bank_letters: Correspondent,
     pub verify: VerifyPolicy,
-    /// How old a purse or a bank letter may be when it reaches the till.
-    pub freshness: Freshness,
 }
 
 impl Till {
@@ -207,13 +211,12 @@ impl Till {
         Ok(Self {
             me,
             token_key: backend.verifying_key(&bank.token_key)?,
-            bank_letters: backend.verifying_key(&bank.identity.signing)?,
+            bank_letters: Correspondent::new(
+                backend.verifying_key(&bank.identity.signing)?,
+                PURSE_FRESHNESS,
+            ),
             bank,
             verify,
-            freshness: Freshness {
-                max_age_secs: 7 * 86_400,
-                max_skew_secs: 300,
-            },
         })
     }
 
@@ -229,15 +232,9 @@ impl Till {
         kind: LetterKind,
         now: Timestamp,
     ) -> Result<B, TillError> {
-        let signed = letter::open(
-            sealed,
-            self.me,
-            identity.sealing.as_ref(),
-            kind,
-            now,
-            self.freshness,
-        )?;
-        Ok(signed.verify(self.bank_letters.as_ref())?)
+        Ok(self
+            .bank_letters
+            .open(sealed, self.me, identity.sealing.as_ref(), kind, now)?)
     }
 
     /// Fig. 5: unseals the seller's purse and checks it is his and the bank's.

@@ -17,14 +17,15 @@ use crate::assertion::Assertion;
 use crate::bank::BankPublic;
 use crate::coins::{self, CoinError};
 use crate::crypto::seal::SealedBox;
-use crate::crypto::{Backend, CryptoError, PrivateIdentity, VerifyingKey};
+use crate::crypto::{Backend, CryptoError, PrivateIdentity};
 use crate::ids::{BankId, KeyId, Nonce, PurseId, SessionSerial};
-use crate::letter::{self, Freshness, LetterError, LetterKind};
+use crate::letter::{self, Correspondent, LetterError, LetterKind};
 use crate::messages::{
     AuthorizationOrder, Denomination, ForwardedPurseRequest, Outcome, Payment, PaymentRequest,
     PurseContents, PurseRequest, Receipt, RefundRequest, RefundResult, Refusal,
 };
 use crate::split::{Item, Share};
+use crate::till::PURSE_FRESHNESS;
 use crate::time::Timestamp;
 use crate::token::TokenKind;
 use crate::wire::Decode;
@@ -244,19 +245,17 @@ pub struct PreparedPayment {
 #[derive(Debug)]
 pub struct Wallet {
     bank: BankPublic,
-    bank_letters: Box<dyn VerifyingKey>,
-    pub freshness: Freshness,
+    bank_letters: Correspondent,
 }
 
 impl Wallet {
     pub fn new(bank: BankPublic, backend: &dyn Backend) -> Result<Self, WalletError> {
         Ok(Self {
-            bank_letters: backend.verifying_key(&bank.identity.signing)?,
+            bank_letters: Correspondent::new(
+                backend.verifying_key(&bank.identity.signing)?,
+                PURSE_FRESHNESS,
+            ),
             bank,
-            freshness: Freshness {
-                max_age_secs: 7 * 86_400,
-                max_skew_secs: 300,
-            },
         })
     }
 
@@ -303,15 +302,9 @@ impl Wallet {
         kind: LetterKind,
         now: Timestamp,
     ) -> Result<B, WalletError> {
-        let signed = letter::open(
-            sealed,
-            identity.id(),
-            identity.sealing.as_ref(),
-            kind,
-            now,
-            self.freshness,
-        )?;
-        Ok(signed.verify(self.bank_letters.as_ref())?)
+        Ok(self
+            .bank_letters
+            .open(sealed, identity.id(), identity.sealing.as_ref(), kind, now)?)
     }
 
     /// Fig. 6: unseals her purse.

@@ -1,6 +1,6 @@
 //! The double-entry books: balances, postings, statements and the totals check.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
 use halfpenny::{Amount, Currency, KeyId, Timestamp};
@@ -123,6 +123,40 @@ impl Store {
         Ok(())
     }
 
+    /// Books a decision's postings inside its transaction. First it locks
+    /// every balance they touch, in one fixed order (creating missing rows at
+    /// zero), so two transactions moving money between the same accounts in
+    /// opposite directions wait for each other instead of deadlocking on
+    /// PostgreSQL (a mint locks buyer then outstanding; a refund, outstanding
+    /// then buyer).
+    pub(super) async fn post_all(
+        &self,
+        tx: &mut Tx,
+        postings: &[Posting],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let touched: BTreeSet<(String, String)> = postings
+            .iter()
+            .flat_map(|p| {
+                [p.debit, p.credit].map(|a| (a.to_string(), p.amount.currency().code().to_owned()))
+            })
+            .collect();
+        for (account, currency) in touched {
+            self.query(
+                "INSERT INTO balances (account, currency, balance) VALUES ($1, $2, 0) \
+                 ON CONFLICT (account, currency) DO UPDATE SET balance = balances.balance",
+            )
+            .bind(account)
+            .bind(currency)
+            .execute(&mut **tx)
+            .await?;
+        }
+        for p in postings {
+            self.post(tx, p, now).await?;
+        }
+        Ok(())
+    }
+
     async fn add_to_balance(
         &self,
         tx: &mut Tx,
@@ -170,7 +204,8 @@ impl Store {
             }
             Err(e) => return Err(e),
         }
-        self.post(&mut tx, posting, now).await?;
+        self.post_all(&mut tx, std::slice::from_ref(posting), now)
+            .await?;
         let customer = match (posting.debit, posting.credit) {
             (c @ LedgerAccount::Customer(_), _) | (_, c @ LedgerAccount::Customer(_)) => c,
             _ => return Err(StoreError::Corrupt("operator posting without a customer")),

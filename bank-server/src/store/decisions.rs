@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use halfpenny::Timestamp;
 use halfpenny::bank::{Minted, PurseState, Redeemed, RefundOpened, Settlement, TokenChange};
 use halfpenny::ids::PurseId;
-use halfpenny::ledger::Posting;
 use halfpenny::wire::TextForm;
 
 use super::purses::status_code;
@@ -22,9 +21,7 @@ impl Store {
         let mut tx = self.begin().await?;
         self.record_request(&mut tx, m.nonce.as_bytes(), "mint", response, now)
             .await?;
-        if let Some(p) = &m.posting {
-            self.post(&mut tx, p, now).await?;
-        }
+        self.post_all(&mut tx, m.posting.as_slice(), now).await?;
         self.insert_purse(&mut tx, &m.purse).await?;
         tx.commit().await?;
         Ok(())
@@ -124,18 +121,6 @@ impl Store {
         )
         .await?;
         tx.commit().await?;
-        Ok(())
-    }
-
-    async fn post_all(
-        &self,
-        tx: &mut Tx,
-        postings: &[Posting],
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        for p in postings {
-            self.post(tx, p, now).await?;
-        }
         Ok(())
     }
 
