@@ -7,7 +7,9 @@
 //!
 //! Prints one JSON object per figure on stdout (for scripts/bench.sh)
 //! and a readable line on stderr.
+// Rates are timings, not money: floats are fine here.
 #![allow(
+    clippy::float_arithmetic,
     clippy::unwrap_used,
     clippy::expect_used,
     clippy::panic,

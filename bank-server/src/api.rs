@@ -12,7 +12,7 @@ use halfpenny::bank::Role;
 use halfpenny::crypto::PublicIdentity;
 use halfpenny::ids::CaseId;
 use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
-use halfpenny::{Amount, Attribute, Currency, Date};
+use halfpenny::{Amount, Currency};
 use serde::de::DeserializeOwned;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -335,27 +335,7 @@ async fn attribute(
 ) -> Result<StatusCode, ApiError> {
     operator(&app, &headers)?;
     let who = account_from_text(&b.account)?;
-    let attr = match (b.date_of_birth, b.flag) {
-        (Some(d), None) => Attribute::DateOfBirth(
-            Date::parse(&d)
-                .ok_or_else(|| ApiError::bad_request("bad_date", "A date is YYYY-MM-DD."))?,
-        ),
-        (None, Some(f)) => match halfpenny::Assertion::parse(&f) {
-            Ok(halfpenny::Assertion::Flag(f)) => Attribute::Flag(f),
-            _ => {
-                return Err(ApiError::bad_request(
-                    "bad_flag",
-                    "A flag is 1 to 32 characters a-z, 0-9, '-' and '_'.",
-                ));
-            }
-        },
-        _ => {
-            return Err(ApiError::bad_request(
-                "bad_attribute",
-                "Give exactly one of date_of_birth and flag.",
-            ));
-        }
-    };
+    let attr = attribute_from(b.date_of_birth, b.flag)?;
     if app.store.add_attribute(&who, &attr).await? {
         Ok(StatusCode::NO_CONTENT)
     } else {

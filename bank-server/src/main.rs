@@ -10,7 +10,7 @@ use bank_server::store::Store;
 use bank_server::{Settings, api, keys};
 use clap::{Parser, Subcommand};
 use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
-use halfpenny::{Amount, Attribute, BankId, Currency, Date, KeyId, Timestamp};
+use halfpenny::{Amount, BankId, Currency, KeyId, Timestamp};
 use zeroize::Zeroizing;
 
 #[derive(Parser, Debug)]
@@ -253,13 +253,8 @@ async fn main() -> Result<()> {
         } => {
             let store = Store::connect(&database).await?;
             let who = account(&who)?;
-            let attr = match (date_of_birth, flag) {
-                (Some(d), None) => {
-                    Attribute::DateOfBirth(Date::parse(&d).context("a date is YYYY-MM-DD")?)
-                }
-                (None, Some(f)) => Attribute::Flag(f),
-                _ => bail!("give exactly one of --date-of-birth and --flag"),
-            };
+            let attr = bank_server::views::attribute_from(date_of_birth, flag)
+                .map_err(|e| anyhow::anyhow!(e.message))?;
             if !store.add_attribute(&who, &attr).await? {
                 bail!("the bank has no account {who}");
             }

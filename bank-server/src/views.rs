@@ -27,6 +27,31 @@ pub fn key_from_text(field: &'static str, s: &str) -> Result<PublicKey, ApiError
     })
 }
 
+/// An attribute the operator records: exactly one of a date of birth
+/// (`YYYY-MM-DD`) and a flag (a name an assertion can ask for).
+pub fn attribute_from(
+    date_of_birth: Option<String>,
+    flag: Option<String>,
+) -> Result<halfpenny::Attribute, ApiError> {
+    use halfpenny::{Assertion, Attribute, Date};
+    match (date_of_birth, flag) {
+        (Some(d), None) => Date::parse(&d)
+            .map(Attribute::DateOfBirth)
+            .ok_or_else(|| ApiError::bad_request("bad_date", "A date is YYYY-MM-DD.")),
+        (None, Some(f)) => match Assertion::parse(&f) {
+            Ok(Assertion::Flag(f)) => Ok(Attribute::Flag(f)),
+            _ => Err(ApiError::bad_request(
+                "bad_flag",
+                "A flag is 1 to 32 characters a-z, 0-9, '-' and '_'.",
+            )),
+        },
+        _ => Err(ApiError::bad_request(
+            "bad_attribute",
+            "Give exactly one of a date of birth and a flag.",
+        )),
+    }
+}
+
 pub fn account_from_text(s: &str) -> Result<KeyId, ApiError> {
     let hex = s.strip_prefix("key_").unwrap_or(s);
     KeyId::from_hex(hex).map_err(|_| {
