@@ -21,6 +21,17 @@ halfpenny_pg() {
   _hp_as_role() { PGPASSWORD=$password PGCONNECT_TIMEOUT=5 psql -h "$host" -p "$port" -U "$user" -d postgres -X -q -A -t -v ON_ERROR_STOP=1 "$@"; }
   _hp_role_ready() { [ "$(_hp_as_role -c 'SELECT rolcreatedb FROM pg_roles WHERE rolname = current_user' 2>/dev/null)" = t ]; }
 
+  # Waits up to 30 s for the server: on its Unix socket, or over TCP on the host given.
+  _hp_wait() {
+    local i
+    for i in $(seq 1 60); do
+      pg_isready -q ${1:+-h "$1"} -p "$port" && return 0
+      sleep 0.5
+    done
+    _hp_say "the server (${1:-Unix socket}, port $port) is not ready after 30 s"
+    return 1
+  }
+
   if [ "$(id -u)" != 0 ]; then
     command -v sudo >/dev/null 2>&1 || { _hp_say "not root and no sudo: cannot set PostgreSQL up"; return 1; }
     sudo=(sudo)
@@ -35,7 +46,7 @@ halfpenny_pg() {
   if ! command -v pg_ctlcluster >/dev/null 2>&1 || ! command -v psql >/dev/null 2>&1 || ! command -v pg_isready >/dev/null 2>&1; then
     _hp_say "installing Debian's postgresql package"
     "${sudo[@]}" apt-get update -qq || { _hp_say "apt-get update failed"; return 1; }
-    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null \
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null \
       || { _hp_say "apt-get install postgresql failed"; return 1; }
   fi
 
@@ -64,13 +75,17 @@ halfpenny_pg() {
     _hp_say "starting cluster $version/$cluster on port $port"
     "${sudo[@]}" pg_ctlcluster "$version" "$cluster" start || { _hp_say "pg_ctlcluster $version $cluster start failed"; return 1; }
   fi
+  _hp_wait "" || return 1
 
-  local i
-  for i in $(seq 1 60); do
-    pg_isready -q -h "$host" -p "$port" && break
-    [ "$i" = 60 ] && { _hp_say "the server on $host:$port is not ready after 30 s"; return 1; }
-    sleep 0.5
-  done
+  # Listening on 127.0.0.1 (Debian's default, `localhost`, does).
+  local listen
+  listen=$(_hp_as_postgres psql -p "$port" -d postgres -X -A -t -c 'SHOW listen_addresses') || { _hp_say "cannot reach the server as postgres"; return 1; }
+  if ! grep -Eq "(^|[ ,])(localhost|127\.0\.0\.1|\*|0\.0\.0\.0)([ ,]|$)" <<<"$listen"; then
+    _hp_say "listening on 127.0.0.1 too (listen_addresses was '$listen')"
+    _hp_as_postgres psql -p "$port" -X -q -v ON_ERROR_STOP=1 -c "ALTER SYSTEM SET listen_addresses = '${listen:+$listen,}127.0.0.1'" || return 1
+    "${sudo[@]}" pg_ctlcluster "$version" "$cluster" restart || return 1
+  fi
+  _hp_wait "$host" || return 1
 
   _hp_as_postgres psql -p "$port" -X -q -v ON_ERROR_STOP=1 -d postgres <<SQL || { _hp_say "could not create the role $user"; return 1; }
 DO \$\$
@@ -102,10 +117,10 @@ halfpenny_pg_export() {
 halfpenny_pg_started=${EPOCHREALTIME//[!0-9]/}
 if halfpenny_pg; then
   printf 'postgres: ready in %d ms; HALFPENNY_TEST_POSTGRES=%s\n' "$(((${EPOCHREALTIME//[!0-9]/} - halfpenny_pg_started) / 1000))" "$HALFPENNY_TEST_POSTGRES"
-  unset -f halfpenny_pg halfpenny_pg_export _hp_say _hp_as_postgres _hp_as_role _hp_role_ready
+  unset -f halfpenny_pg halfpenny_pg_export _hp_say _hp_as_postgres _hp_as_role _hp_role_ready _hp_wait
   unset halfpenny_pg_started
 else
-  unset -f halfpenny_pg halfpenny_pg_export _hp_say _hp_as_postgres _hp_as_role _hp_role_ready
+  unset -f halfpenny_pg halfpenny_pg_export _hp_say _hp_as_postgres _hp_as_role _hp_role_ready _hp_wait
   unset halfpenny_pg_started
   false
 fi
