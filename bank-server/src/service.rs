@@ -265,16 +265,18 @@ impl App {
         let seller = self.account(&letter.letter.sender).await?;
         let answer: Authenticated<ReturnResponse> = self.bank.authenticate(&letter, &seller)?;
         for _ in 0..ATTEMPTS {
+            // The purse before the case: a settlement that lands between the
+            // two reads then shows as a settled case, not as a mismatch.
+            let purse = self
+                .store
+                .purse(&answer.body.purse)
+                .await?
+                .ok_or(BankError::UnknownPurse)?;
             let case = self
                 .store
                 .case(&answer.body.case)
                 .await?
                 .ok_or(BankError::CaseMismatch)?;
-            let purse = self
-                .store
-                .purse(&case.purse)
-                .await?
-                .ok_or(BankError::UnknownPurse)?;
             let buyer = self.account(&case.buyer).await?;
             let now = self.now();
             let s = self.bank.settle_with_return(
@@ -363,14 +365,19 @@ impl App {
                 .ok_or(BankError::UnknownPurse)?;
             let buyer = self.account(&case.buyer).await?;
             let seller = self.account(&case.seller).await?;
-            let s = self.bank.settle_after_deadline(
+            let s = match self.bank.settle_after_deadline(
                 &case,
                 &purse,
                 &buyer,
                 &seller,
                 now,
                 &mut fresh_rng()?,
-            )?;
+            ) {
+                Ok(s) => s,
+                // Settled meanwhile by the seller's answer or another server.
+                Err(BankError::CaseMismatch | BankError::CaseSettled) => continue,
+                Err(e) => return Err(e.into()),
+            };
             let reply = json(&RefundResultView::from(&s.result))?;
             match self.store.apply_settlement(&s, &reply, now).await {
                 Ok(()) => {
