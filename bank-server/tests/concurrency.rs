@@ -563,3 +563,69 @@ async fn deadline_settlements_racing_new_purses_do_not_deadlock() {
     let t = s.totals().await;
     assert_eq!((t.outstanding["USD"], t.funded["USD"]), (48, 100_000));
 }
+
+/// Two bank processes sharing one database: redemptions of the same tokens
+/// sent to both at once credit each token exactly once.
+#[tokio::test]
+async fn two_bank_processes_on_one_database_pay_each_token_once() {
+    let a = Server::start().await;
+    let b = a.start_beside().await;
+    let mut buyer = Party::new(&a, testing::buyer_identity(), "buyer", 41).await;
+    let mut seller = Party::new(&a, testing::seller_identity(), "seller", 42).await;
+    a.fund(&buyer.account, 100, "two-processes").await;
+    let (mut sp, mut bp) = buy_purse(&b, &mut buyer, &seller, &[(1, 20)], vec![])
+        .await
+        .unwrap();
+    let tokens = pay(&a, &mut buyer, &mut seller, &mut sp, &mut bp, 12);
+    let barrier = Arc::new(tokio::sync::Barrier::new(32));
+    let mut tasks = Vec::new();
+    for i in 0..32 {
+        let server = if i % 2 == 0 { &a } else { &b };
+        let letter = seller.letter(
+            server,
+            LetterKind::Redemption,
+            &RedemptionRequest {
+                tokens: tokens.clone(),
+            },
+        );
+        let request = server
+            .http
+            .post(format!("{}/v1/redemptions", server.url))
+            .json(&json!({ "letter": letter }));
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let r = request.send().await.unwrap();
+            (
+                r.status().as_u16(),
+                r.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }));
+    }
+    let mut credited = 0;
+    for t in tasks {
+        let (status, v) = t.await.unwrap();
+        match status {
+            200 => {
+                credited += v["credited"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|c| c["minor"].as_u64().unwrap())
+                    .sum::<u64>()
+            }
+            409 if v["error"]["code"] == "busy" => {}
+            _ => panic!("unexpected answer {status} {v}"),
+        }
+    }
+    assert_eq!(
+        credited, 12,
+        "each token credited once across both processes"
+    );
+    assert_eq!(
+        (a.balance(seller.id()).await, b.balance(buyer.id()).await),
+        (12, 80)
+    );
+    let t = b.totals().await;
+    assert_eq!((t.outstanding["USD"], t.funded["USD"]), (8, 100));
+}

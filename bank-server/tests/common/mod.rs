@@ -68,7 +68,9 @@ pub struct Server {
     pub app: Arc<App>,
     pub http: reqwest::Client,
     pub bank: BankPublic,
-    _dir: tempfile::TempDir,
+    /// The database this server keeps its books in.
+    pub database: String,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl Server {
@@ -79,6 +81,24 @@ impl Server {
     pub async fn start_with(return_window_secs: u64) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let url = database_url(&dir).await;
+        Self::start_on(url, return_window_secs, Some(dir)).await
+    }
+
+    /// A second bank process sharing this one's database (and keys).
+    pub async fn start_beside(&self) -> Server {
+        Self::start_on(
+            self.database.clone(),
+            self.app.bank.config.return_window_secs,
+            None,
+        )
+        .await
+    }
+
+    async fn start_on(
+        url: String,
+        return_window_secs: u64,
+        dir: Option<tempfile::TempDir>,
+    ) -> Server {
         let keys = BankKeys {
             token: aws(testing::BANK_TOKEN),
             identity: PrivateIdentity {
@@ -88,7 +108,7 @@ impl Server {
         };
         let settings = Settings {
             bank_id: BankId::new("demo-bank").unwrap(),
-            database_url: url,
+            database_url: url.clone(),
             operator_token: Some(zeroize::Zeroizing::new(OPERATOR.to_owned())),
             return_window_secs,
         };
@@ -103,6 +123,7 @@ impl Server {
             app,
             http: reqwest::Client::new(),
             bank,
+            database: url,
             _dir: dir,
         }
     }
