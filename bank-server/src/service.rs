@@ -102,6 +102,22 @@ impl App {
         Ok(Ok(letter))
     }
 
+    /// Opens a letter to the bank and authenticates its sender: the sender's
+    /// account and the request, or the first answer if it was handled before.
+    async fn letter_from<B: halfpenny::wire::Decode>(
+        self: &Arc<Self>,
+        sealed: SealedBox,
+        kind: LetterKind,
+    ) -> Result<Result<(AccountRecord, Authenticated<B>), JsonText>, ApiError> {
+        let letter = match self.open(sealed, kind).await? {
+            Ok(l) => l,
+            Err(first) => return Ok(Err(first)),
+        };
+        let sender = self.account(&letter.letter.sender).await?;
+        let request = self.bank.authenticate(&letter, &sender)?;
+        Ok(Ok((sender, request)))
+    }
+
     async fn replayed(&self, nonce: &[u8]) -> Result<JsonText, ApiError> {
         Ok(JsonText(
             self.store
@@ -137,12 +153,13 @@ impl App {
                 format!("This bank is {}, not {}.", self.bank.config.id, fwd.bank),
             ));
         }
-        let letter = match self.open(fwd.sealed, LetterKind::PurseRequest).await? {
-            Ok(l) => l,
+        let (buyer, req) = match self
+            .letter_from::<PurseRequest>(fwd.sealed, LetterKind::PurseRequest)
+            .await?
+        {
+            Ok(found) => found,
             Err(first) => return Ok(first),
         };
-        let buyer = self.account(&letter.letter.sender).await?;
-        let req: Authenticated<PurseRequest> = self.bank.authenticate(&letter, &buyer)?;
         let seller = self.account(&req.body.seller).await?;
         let req = Arc::new(req);
         let (buyer, seller) = (Arc::new(buyer), Arc::new(seller));
@@ -177,15 +194,16 @@ impl App {
 
     /// Fig. 9: a seller's redemption.
     pub async fn redeem(self: &Arc<Self>, letter_text: &str) -> Result<JsonText, ApiError> {
-        let letter = match self
-            .open(SealedBox::from_text(letter_text)?, LetterKind::Redemption)
+        let (seller, req) = match self
+            .letter_from::<RedemptionRequest>(
+                SealedBox::from_text(letter_text)?,
+                LetterKind::Redemption,
+            )
             .await?
         {
-            Ok(l) => l,
+            Ok(found) => found,
             Err(first) => return Ok(first),
         };
-        let seller = self.account(&letter.letter.sender).await?;
-        let req: Authenticated<RedemptionRequest> = self.bank.authenticate(&letter, &seller)?;
         for _ in 0..ATTEMPTS {
             let ids: Vec<halfpenny::PurseId> = req.body.tokens.iter().map(|t| t.purse).collect();
             let purses = self.store.purses(ids).await?;
@@ -210,15 +228,13 @@ impl App {
 
     /// Fig. 10, first half: the buyer's request opens a case and asks the seller.
     pub async fn refund(self: &Arc<Self>, letter_text: &str) -> Result<JsonText, ApiError> {
-        let letter = match self
-            .open(SealedBox::from_text(letter_text)?, LetterKind::Refund)
+        let (buyer, req) = match self
+            .letter_from::<RefundRequest>(SealedBox::from_text(letter_text)?, LetterKind::Refund)
             .await?
         {
-            Ok(l) => l,
+            Ok(found) => found,
             Err(first) => return Ok(first),
         };
-        let buyer = self.account(&letter.letter.sender).await?;
-        let req: Authenticated<RefundRequest> = self.bank.authenticate(&letter, &buyer)?;
         for _ in 0..ATTEMPTS {
             let purse = self
                 .store
@@ -252,18 +268,16 @@ impl App {
 
     /// Fig. 10, second half: the seller hands in his purse; the case settles.
     pub async fn take_return(self: &Arc<Self>, letter_text: &str) -> Result<JsonText, ApiError> {
-        let letter = match self
-            .open(
+        let (seller, answer) = match self
+            .letter_from::<ReturnResponse>(
                 SealedBox::from_text(letter_text)?,
                 LetterKind::ReturnResponse,
             )
             .await?
         {
-            Ok(l) => l,
+            Ok(found) => found,
             Err(first) => return Ok(first),
         };
-        let seller = self.account(&letter.letter.sender).await?;
-        let answer: Authenticated<ReturnResponse> = self.bank.authenticate(&letter, &seller)?;
         for _ in 0..ATTEMPTS {
             // The purse before the case: a settlement that lands between the
             // two reads then shows as a settled case, not as a mismatch.

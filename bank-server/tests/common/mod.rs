@@ -129,53 +129,36 @@ impl Server {
     }
 
     pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(self.http.post(format!("{}{path}", self.url)).json(body)).await
     }
 
     pub async fn post_raw(&self, path: &str, body: Vec<u8>) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .header("content-type", "application/json")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(
+            self.http
+                .post(format!("{}{path}", self.url))
+                .header("content-type", "application/json")
+                .body(body),
+        )
+        .await
     }
 
     pub async fn operator(&self, path: &str, body: &Value) -> (u16, Value) {
-        let r = self
-            .http
-            .post(format!("{}{path}", self.url))
-            .bearer_auth(OPERATOR)
-            .json(body)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(
+            self.http
+                .post(format!("{}{path}", self.url))
+                .bearer_auth(OPERATOR)
+                .json(body),
+        )
+        .await
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let r = self
-            .http
-            .get(format!("{}{path}", self.url))
-            .bearer_auth(OPERATOR)
-            .send()
-            .await
-            .unwrap();
-        let status = r.status().as_u16();
-        (status, r.json().await.unwrap_or(Value::Null))
+        answer(
+            self.http
+                .get(format!("{}{path}", self.url))
+                .bearer_auth(OPERATOR),
+        )
+        .await
     }
 
     pub async fn register(&self, who: &PrivateIdentity, role: &str) -> String {
@@ -409,4 +392,11 @@ pub async fn seller_address() -> (
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
     (format!("http://{addr}/halfpenny"), rx)
+}
+
+/// Sends a request and reads the status and the JSON body.
+pub async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let r = request.send().await.unwrap();
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
 }
