@@ -543,6 +543,43 @@ fn the_whole_seed_with_exact_balances() {
     );
 }
 
+/// Claim 1: a token split between three parties (say seller, buyer and an
+/// escrow) comes back only when all three items are joined.
+#[test]
+fn a_token_split_three_ways_needs_all_three() {
+    use halfpenny::crypto::Backend;
+    use halfpenny::crypto::rustcrypto::RustCrypto;
+    use halfpenny::split::{join, split};
+    use halfpenny::wire::{Decode, Encode};
+
+    let mut w = World::new(9).unwrap();
+    w.bank.fund(w.buyer.id(), usd(10)).unwrap();
+    let p = buy_purse(&mut w, &[(5, 2)], vec![]).unwrap();
+    buy(&mut w, "article", 5).unwrap();
+    let token = w.seller.tokens[0].token.clone();
+    let bank_key = RustCrypto
+        .verifying_key(&w.bank.bank.public().token_key)
+        .unwrap();
+    let items = split(&token.to_bytes(), 3, &mut w.rng).unwrap();
+    let joined =
+        halfpenny::SignedToken::from_bytes(&join(&[&items[2], &items[0], &items[1]]).unwrap())
+            .unwrap();
+    assert_eq!(joined, token);
+    assert!(joined.verify(bank_key.as_ref()).is_ok());
+    for pair in [[0, 1], [0, 2], [1, 2]] {
+        let two = join(&[&items[pair[0]], &items[pair[1]]]).unwrap();
+        assert!(
+            halfpenny::SignedToken::from_bytes(&two).is_err(),
+            "two items of three make no token"
+        );
+    }
+    // The three-way split changed nothing at the bank: the token still redeems once.
+    let res = w.seller.redeem(&mut w.bank, w.now, &mut w.rng).unwrap();
+    assert_eq!(res.credited, vec![usd(5)]);
+    assert_eq!(w.bank.purses[&p].tokens.len(), 2);
+    w.bank.check_books(USD).unwrap();
+}
+
 /// The buyer's share of one session, as a cheat would keep a copy.
 fn share_of(w: &World, purse: PurseId, s: SessionSerial) -> Share {
     w.buyer.purses[&purse].halves[&s].share.clone()
