@@ -255,14 +255,7 @@ async fn a_refund_racing_redemptions_pays_each_token_to_one_party() {
 
     // Round one: she asks for all eight halves back (the four she spent
     // included) while the seller hands in two of his tokens, eight times over.
-    let all: Vec<Item> = bp
-        .halves
-        .iter()
-        .map(|(s, h)| Item {
-            session: *s,
-            share: h.share.clone(),
-        })
-        .collect();
+    let all: Vec<Item> = bp.items(|_| true);
     let mut shots = vec![shot(
         "/v1/refunds",
         json!({ "letter": buyer.letter(&s, LetterKind::Refund, &RefundRequest { purse: bp.id, items: all }) }),
@@ -521,14 +514,7 @@ async fn deadline_settlements_racing_new_purses_do_not_deadlock() {
             let (_, bp) = buy_purse(&s, &mut buyer, &seller, &[(1, 3)], vec![])
                 .await
                 .unwrap();
-            let items: Vec<Item> = bp
-                .halves
-                .iter()
-                .map(|(s, h)| Item {
-                    session: *s,
-                    share: h.share.clone(),
-                })
-                .collect();
+            let items: Vec<Item> = bp.items(|_| true);
             let letter = buyer.letter(
                 &s,
                 LetterKind::Refund,

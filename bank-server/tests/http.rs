@@ -406,14 +406,7 @@ async fn the_deadline_rule_and_the_chargeback() {
         .unwrap();
     let spent = pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 10);
     // She asks for all five back, the one she spent included; the seller is away.
-    let all: Vec<Item> = bp
-        .halves
-        .iter()
-        .map(|(s, h)| Item {
-            session: *s,
-            share: h.share.clone(),
-        })
-        .collect();
+    let all: Vec<Item> = bp.items(|_| true);
     let letter = buyer.letter(
         &s,
         LetterKind::Refund,

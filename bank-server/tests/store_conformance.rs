@@ -855,14 +855,7 @@ async fn refund_cases_settle_once_and_letters_queue_in_order() {
     let bp = wallet
         .receive_purse(&w.buyer, &minted.response.buyer_purse, NOW)
         .unwrap();
-    let items: Vec<Item> = bp
-        .halves
-        .iter()
-        .map(|(s, h)| Item {
-            session: *s,
-            share: h.share.clone(),
-        })
-        .collect();
+    let items: Vec<Item> = bp.items(|_| true);
     assert_eq!(items.len(), 4);
     let her = w.buyer.id();
     let ask = |nonce| Authenticated {
@@ -1067,14 +1060,7 @@ async fn inbox_pages_oldest_first_a_hundred_at_a_time() {
     let bp = wallet
         .receive_purse(&w.buyer, &minted.response.buyer_purse, NOW)
         .unwrap();
-    let items: Vec<Item> = bp
-        .halves
-        .iter()
-        .map(|(s, h)| Item {
-            session: *s,
-            share: h.share.clone(),
-        })
-        .collect();
+    let items: Vec<Item> = bp.items(|_| true);
     let mut expected = Vec::new();
     for _ in 0..101 {
         let (_, purse) = w.purse(&[(1, 1)]).await;

@@ -328,14 +328,7 @@ fn the_whole_seed_with_exact_balances() {
     assert_eq!(books(&w), (914, 36, 50));
     let spent = buy(&mut w, "article-8", 10).unwrap();
     // She asks for all five back, the spent one included.
-    let all: Vec<Item> = w.buyer.purses[&p2]
-        .halves
-        .iter()
-        .map(|(s, h)| Item {
-            session: *s,
-            share: h.share.clone(),
-        })
-        .collect();
+    let all = w.buyer.purses[&p2].items(|_| true);
     let body = RefundRequest {
         purse: p2,
         items: all,

@@ -177,6 +177,18 @@ impl BuyerPurse {
         true
     }
 
+    /// Her halves in the given states, as items to send.
+    pub fn items(&self, pick: impl Fn(&HalfState) -> bool) -> Vec<Item> {
+        self.halves
+            .iter()
+            .filter(|(_, h)| pick(&h.state))
+            .map(|(s, h)| Item {
+                session: *s,
+                share: h.share.clone(),
+            })
+            .collect()
+    }
+
     /// Marks a prepared payment's halves pending. The host persists this
     /// before it sends the payment. False, and nothing changed, if any half
     /// is no longer available.
@@ -427,15 +439,7 @@ impl Wallet {
         if pending > 0 {
             return Err(WalletError::PaymentsPending(pending));
         }
-        let items: Vec<Item> = purse
-            .halves
-            .iter()
-            .filter(|(_, h)| h.state == HalfState::Available)
-            .map(|(s, h)| Item {
-                session: *s,
-                share: h.share.clone(),
-            })
-            .collect();
+        let items = purse.items(|s| *s == HalfState::Available);
         if items.is_empty() {
             return Err(WalletError::NothingToRefund);
         }
