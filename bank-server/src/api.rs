@@ -105,8 +105,15 @@ async fn bank_info(State(app): Shared) -> Json<BankInfo> {
         id: p.id.to_string(),
         signing_key: key_text(&p.identity.signing),
         sealing_key: key_text(&p.identity.sealing),
-        token_key: key_text(&p.token_key),
-        token_suite: "rsa2048-pkcs1-sha256".into(),
+        token_keys: p
+            .token_keys
+            .iter()
+            .map(|(suite, key)| TokenKeyView {
+                suite: suite.name().into(),
+                key: key_text(key),
+            })
+            .collect(),
+        default_suite: p.default_suite.name().into(),
     })
 }
 

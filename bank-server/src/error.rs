@@ -99,9 +99,11 @@ impl From<BankError> for ApiError {
             RefundInProgress | PurseClosed | CaseSettled | DeadlineNotReached(_) | CaseMismatch => {
                 StatusCode::CONFLICT
             }
-            EmptyRequest | TooManyTokens { .. } | BadDenomination | Amount(_) => {
-                StatusCode::BAD_REQUEST
-            }
+            EmptyRequest
+            | TooManyTokens { .. }
+            | BadDenomination
+            | UnsupportedSuite(_)
+            | Amount(_) => StatusCode::BAD_REQUEST,
             Crypto(halfpenny::crypto::CryptoError::BadPublicKey) => StatusCode::BAD_REQUEST,
             Ledger(_) | Crypto(_) => return Self::internal(),
         };

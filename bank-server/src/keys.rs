@@ -6,13 +6,17 @@ use std::io::Write as _;
 use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
-use halfpenny::crypto::PrivateIdentity;
-use halfpenny_aws_lc::AwsLcKey;
+use halfpenny::crypto::ed25519::Ed25519Key;
+use halfpenny::crypto::{PrivateIdentity, SigningKey};
+use halfpenny_aws_lc::{AwsLcKey, OnEveryCore};
+use rand_chacha::ChaCha20Rng;
+use rand_core::SeedableRng;
+use zeroize::Zeroizing;
 
-/// The three keys a bank holds.
+/// The keys a bank holds: one token key per suite, and its identity.
 #[derive(Debug)]
 pub struct BankKeys {
-    pub token: AwsLcKey,
+    pub tokens: Vec<Box<dyn SigningKey>>,
     pub identity: PrivateIdentity,
 }
 
@@ -20,13 +24,16 @@ pub struct BankKeys {
 pub enum KeyError {
     #[error("cannot read or write the key file {0}: {1}")]
     Io(PathBuf, std::io::Error),
-    #[error("the key file {0} is not an RSA-2048 private key")]
+    #[error("the key file {0} is not a private key of the kind its name says")]
     Invalid(PathBuf),
     #[error("key generation failed")]
     Generate,
 }
 
-const FILES: [&str; 3] = ["token.pk8", "signing.pk8", "sealing.pk8"];
+/// RSA-2048 keys: tokens of the RSA suite, letters, sealing.
+const RSA_FILES: [&str; 3] = ["token.pk8", "signing.pk8", "sealing.pk8"];
+/// The Ed25519 token key.
+const ED25519_FILE: &str = "token-ed25519.pk8";
 
 /// Creates any key missing from `dir` (mode 0600). Returns the files created.
 pub fn ensure(dir: &Path) -> Result<Vec<PathBuf>, KeyError> {
@@ -36,12 +43,16 @@ pub fn ensure(dir: &Path) -> Result<Vec<PathBuf>, KeyError> {
             .map_err(|e| KeyError::Io(dir.to_owned(), e))?;
     }
     let mut created = Vec::new();
-    for name in FILES {
+    for name in RSA_FILES.into_iter().chain([ED25519_FILE]) {
         let path = dir.join(name);
         if path.exists() {
             continue;
         }
-        let (_, der) = AwsLcKey::generate().map_err(|_| KeyError::Generate)?;
+        let der = if name == ED25519_FILE {
+            generate_ed25519()?
+        } else {
+            AwsLcKey::generate().map_err(|_| KeyError::Generate)?.1
+        };
         let mut f = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -56,18 +67,38 @@ pub fn ensure(dir: &Path) -> Result<Vec<PathBuf>, KeyError> {
     Ok(created)
 }
 
-fn load_one(dir: &Path, name: &str) -> Result<AwsLcKey, KeyError> {
+fn generate_ed25519() -> Result<Zeroizing<Vec<u8>>, KeyError> {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    getrandom::fill(seed.as_mut_slice()).map_err(|_| KeyError::Generate)?;
+    let mut rng = ChaCha20Rng::from_seed(*seed);
+    let key = Ed25519Key::generate(&mut rng).map_err(|_| KeyError::Generate)?;
+    Ok(key.to_pkcs8_der())
+}
+
+fn read(dir: &Path, name: &str) -> Result<(PathBuf, Zeroizing<Vec<u8>>), KeyError> {
     let path = dir.join(name);
-    let der =
-        zeroize::Zeroizing::new(std::fs::read(&path).map_err(|e| KeyError::Io(path.clone(), e))?);
+    let der = Zeroizing::new(std::fs::read(&path).map_err(|e| KeyError::Io(path.clone(), e))?);
+    Ok((path, der))
+}
+
+fn load_one(dir: &Path, name: &str) -> Result<AwsLcKey, KeyError> {
+    let (path, der) = read(dir, name)?;
     AwsLcKey::from_pkcs8_der(&der).map_err(|_| KeyError::Invalid(path))
+}
+
+fn load_ed25519(dir: &Path) -> Result<Ed25519Key, KeyError> {
+    let (path, der) = read(dir, ED25519_FILE)?;
+    Ed25519Key::from_pkcs8_der(&der).map_err(|_| KeyError::Invalid(path))
 }
 
 /// Loads the keys, creating missing ones first.
 pub fn load_or_create(dir: &Path) -> Result<BankKeys, KeyError> {
     ensure(dir)?;
     Ok(BankKeys {
-        token: load_one(dir, "token.pk8")?,
+        tokens: vec![
+            Box::new(load_one(dir, "token.pk8")?),
+            Box::new(OnEveryCore(load_ed25519(dir)?)),
+        ],
         identity: PrivateIdentity {
             signing: Box::new(load_one(dir, "signing.pk8")?),
             sealing: Box::new(load_one(dir, "sealing.pk8")?),
@@ -84,7 +115,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("keys");
         let created = ensure(&dir).unwrap();
-        assert_eq!(created.len(), 3);
+        assert_eq!(created.len(), 4);
         assert_eq!(
             std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777,
             0o700
@@ -103,18 +134,27 @@ mod tests {
         assert_eq!(first.identity.id(), again.identity.id());
         // Debug output names keys by id and never prints key material.
         let shown = format!("{first:?}");
-        let der = std::fs::read(dir.join("token.pk8")).unwrap();
-        let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &der);
-        assert!(!shown.contains(&b64[20..60]), "{shown}");
+        for file in ["token.pk8", "token-ed25519.pk8"] {
+            let der = std::fs::read(dir.join(file)).unwrap();
+            let secret = &der[der.len() - 32..];
+            let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, secret);
+            let hex: String = secret.iter().map(|b| format!("{b:02x}")).collect();
+            assert!(
+                !shown.contains(&b64[..20]) && !shown.contains(&hex[..20]),
+                "{shown}"
+            );
+        }
     }
 
     #[test]
     fn a_damaged_key_file_is_refused_without_printing_it() {
-        let tmp = tempfile::tempdir().unwrap();
-        std::fs::write(tmp.path().join("token.pk8"), b"secret-looking bytes").unwrap();
-        ensure(tmp.path()).unwrap();
-        let err = load_or_create(tmp.path()).unwrap_err();
-        assert!(matches!(err, KeyError::Invalid(_)));
-        assert!(!err.to_string().contains("secret-looking"), "{err}");
+        for file in ["token.pk8", "token-ed25519.pk8"] {
+            let tmp = tempfile::tempdir().unwrap();
+            std::fs::write(tmp.path().join(file), b"secret-looking bytes").unwrap();
+            ensure(tmp.path()).unwrap();
+            let err = load_or_create(tmp.path()).unwrap_err();
+            assert!(matches!(err, KeyError::Invalid(_)));
+            assert!(!err.to_string().contains("secret-looking"), "{err}");
+        }
     }
 }

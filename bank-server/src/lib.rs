@@ -12,8 +12,8 @@ pub mod views;
 
 use std::sync::Arc;
 
-use halfpenny::BankId;
 use halfpenny::bank::{Bank, BankConfig};
+use halfpenny::{BankId, Suite};
 use zeroize::Zeroizing;
 
 pub use service::App;
@@ -26,6 +26,8 @@ pub struct Settings {
     pub operator_token: Option<Zeroizing<String>>,
     /// Seconds a seller has to answer a return request.
     pub return_window_secs: u64,
+    /// The token suite of a purse whose request names none.
+    pub default_suite: Suite,
 }
 
 /// Connects the store and builds the app around the given keys.
@@ -33,12 +35,13 @@ pub async fn build(settings: Settings, keys: keys::BankKeys) -> anyhow::Result<A
     let store = store::Store::connect(&settings.database_url).await?;
     let mut config = BankConfig::new(settings.bank_id);
     config.return_window_secs = settings.return_window_secs;
+    config.default_suite = settings.default_suite;
     let bank = Bank::new(
         config,
         keys.identity,
-        Box::new(keys.token),
+        keys.tokens,
         Box::new(halfpenny_aws_lc::AwsLc),
-    );
+    )?;
     Ok(Arc::new(App {
         bank: Arc::new(bank),
         store,

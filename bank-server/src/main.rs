@@ -10,7 +10,7 @@ use bank_server::store::Store;
 use bank_server::{Settings, api, keys};
 use clap::{Parser, Subcommand};
 use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
-use halfpenny::{Amount, BankId, Currency, KeyId, Timestamp};
+use halfpenny::{Amount, BankId, Currency, KeyId, Suite, Timestamp};
 use zeroize::Zeroizing;
 
 #[derive(Parser, Debug)]
@@ -51,6 +51,10 @@ enum Command {
         /// How often overdue refund cases are settled.
         #[arg(long, default_value_t = 30)]
         sweep_every_secs: u64,
+        /// The token suite of a purse whose request names none:
+        /// rsa2048-sha256 or ed25519.
+        #[arg(long, env = "HALFPENNY_TOKEN_SUITE", default_value = "rsa2048-sha256")]
+        token_suite: Suite,
     },
     /// Print the OpenAPI document of the HTTP API (checked in as bank-server/openapi.json).
     Openapi,
@@ -152,6 +156,7 @@ async fn main() -> Result<()> {
             operator_token_file,
             return_window_secs,
             sweep_every_secs,
+            token_suite,
         } => {
             let created = keys::ensure(&dir)?;
             for path in created {
@@ -165,6 +170,7 @@ async fn main() -> Result<()> {
                 database_url: database,
                 operator_token: operator_token(operator_token_file)?,
                 return_window_secs,
+                default_suite: token_suite,
             };
             if settings.operator_token.is_none() {
                 tracing::warn!("no operator token configured: operator endpoints are off");
@@ -199,10 +205,10 @@ async fn main() -> Result<()> {
             }
             let k = keys::load_or_create(&dir)?;
             println!("bank identity: {}", k.identity.id());
-            println!(
-                "token key:     {}",
-                halfpenny::crypto::SigningKey::public_key(&k.token).id()
-            );
+            for key in &k.tokens {
+                let public = key.public_key();
+                println!("token key ({}): {}", Suite::of_key(public), public.id());
+            }
         }
         Command::Fund {
             database,

@@ -64,8 +64,18 @@ pub struct BankInfo {
     pub id: String,
     pub signing_key: String,
     pub sealing_key: String,
-    pub token_key: String,
-    pub token_suite: String,
+    /// One key per token suite the bank signs.
+    pub token_keys: Vec<TokenKeyView>,
+    /// The suite of a purse whose request names none.
+    pub default_suite: String,
+}
+
+/// A token-signing key: its suite (`rsa2048-sha256` or `ed25519`) and its
+/// SPKI DER in base64url.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct TokenKeyView {
+    pub suite: String,
+    pub key: String,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, utoipa::ToSchema)]

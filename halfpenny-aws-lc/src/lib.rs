@@ -25,8 +25,10 @@ use aws_lc_rs::signature::{
     KeyPair as _, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair,
     UnparsedPublicKey,
 };
+use halfpenny::crypto::ed25519::Ed25519Verifier;
 use halfpenny::crypto::{
-    Backend, CryptoError, DecryptionKey, PublicKey, RSA_2048_BYTES, SigningKey, VerifyingKey,
+    Backend, CryptoError, DecryptionKey, KeyAlgorithm, PublicKey, RSA_2048_BYTES, SigningKey,
+    VerifyingKey,
 };
 use zeroize::Zeroizing;
 
@@ -102,10 +104,6 @@ impl AwsLcKey {
     pub fn to_pkcs8_der(&self) -> Result<Zeroizing<Vec<u8>>, CryptoError> {
         pkcs8_of(&self.signer)
     }
-
-    fn sign_all_here(&self, messages: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, CryptoError> {
-        messages.iter().map(|m| self.sign(m)).collect()
-    }
 }
 
 impl SigningKey for AwsLcKey {
@@ -127,51 +125,85 @@ impl SigningKey for AwsLcKey {
         Ok(signature)
     }
 
-    /// Signs on every core: the list is cut into one run of consecutive
-    /// messages per core, and the signatures come back in the same order.
+    /// Signs on every core (see [`sign_on_every_core`]).
     fn sign_many(&self, messages: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, CryptoError> {
-        let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
-        if cores < 2 || messages.len() < 2 {
-            return self.sign_all_here(messages);
-        }
-        let per_thread = messages.len().div_ceil(cores);
-        let mut chunks = messages.chunks(per_thread);
-        let Some(first) = chunks.next() else {
-            return Ok(Vec::new());
-        };
-        thread::scope(|scope| {
-            // A chunk whose thread could not be started is signed here instead.
-            let parts: Vec<Result<thread::ScopedJoinHandle<'_, _>, &[Vec<u8>]>> = chunks
-                .map(|chunk| {
-                    thread::Builder::new()
-                        .name("halfpenny-sign".into())
-                        .spawn_scoped(scope, move || self.sign_all_here(chunk))
-                        .map_err(|_| chunk)
-                })
-                .collect();
-            let mut out = Vec::with_capacity(messages.len());
-            // Keep going after an error so every thread is joined; report the first.
-            let mut failed = None;
-            let mut take = |signed: Result<Vec<Vec<u8>>, CryptoError>| match signed {
-                Ok(s) if failed.is_none() => out.extend(s),
-                Ok(_) => {}
-                Err(e) => {
-                    failed.get_or_insert(e);
-                }
-            };
-            take(self.sign_all_here(first));
-            for part in parts {
-                take(match part {
-                    Ok(handle) => handle.join().unwrap_or(Err(CryptoError::SigningFailed)),
-                    Err(chunk) => self.sign_all_here(chunk),
-                });
-            }
-            match failed {
-                Some(e) => Err(e),
-                None => Ok(out),
-            }
-        })
+        sign_on_every_core(self, messages)
     }
+}
+
+/// Any signing key whose [`sign_many`](SigningKey::sign_many) uses every core,
+/// such as the core's Ed25519 key when a bank mints with it.
+#[derive(Debug)]
+pub struct OnEveryCore<K>(pub K);
+
+impl<K: SigningKey> SigningKey for OnEveryCore<K> {
+    fn public_key(&self) -> &PublicKey {
+        self.0.public_key()
+    }
+
+    fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        self.0.sign(message)
+    }
+
+    fn sign_many(&self, messages: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, CryptoError> {
+        sign_on_every_core(&self.0, messages)
+    }
+}
+
+fn sign_each<K: SigningKey + ?Sized>(
+    key: &K,
+    messages: &[Vec<u8>],
+) -> Result<Vec<Vec<u8>>, CryptoError> {
+    messages.iter().map(|m| key.sign(m)).collect()
+}
+
+/// Signs on every core: the list is cut into one run of consecutive
+/// messages per core, and the signatures come back in the same order.
+pub fn sign_on_every_core<K: SigningKey + ?Sized>(
+    key: &K,
+    messages: &[Vec<u8>],
+) -> Result<Vec<Vec<u8>>, CryptoError> {
+    let cores = thread::available_parallelism().map_or(1, NonZeroUsize::get);
+    if cores < 2 || messages.len() < 2 {
+        return sign_each(key, messages);
+    }
+    let per_thread = messages.len().div_ceil(cores);
+    let mut chunks = messages.chunks(per_thread);
+    let Some(first) = chunks.next() else {
+        return Ok(Vec::new());
+    };
+    thread::scope(|scope| {
+        // A chunk whose thread could not be started is signed here instead.
+        let parts: Vec<Result<thread::ScopedJoinHandle<'_, _>, &[Vec<u8>]>> = chunks
+            .map(|chunk| {
+                thread::Builder::new()
+                    .name("halfpenny-sign".into())
+                    .spawn_scoped(scope, move || sign_each(key, chunk))
+                    .map_err(|_| chunk)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(messages.len());
+        // Keep going after an error so every thread is joined; report the first.
+        let mut failed = None;
+        let mut take = |signed: Result<Vec<Vec<u8>>, CryptoError>| match signed {
+            Ok(s) if failed.is_none() => out.extend(s),
+            Ok(_) => {}
+            Err(e) => {
+                failed.get_or_insert(e);
+            }
+        };
+        take(sign_each(key, first));
+        for part in parts {
+            take(match part {
+                Ok(handle) => handle.join().unwrap_or(Err(CryptoError::SigningFailed)),
+                Err(chunk) => sign_each(key, chunk),
+            });
+        }
+        match failed {
+            Some(e) => Err(e),
+            None => Ok(out),
+        }
+    })
 }
 
 impl DecryptionKey for AwsLcKey {
@@ -205,8 +237,14 @@ impl DecryptionKey for AwsLcKey {
 pub struct AwsLc;
 
 impl Backend for AwsLc {
+    /// RSA keys are checked by aws-lc; Ed25519 keys by the core's strict
+    /// `ed25519-dalek` verifier, so that a native till and a browser till
+    /// accept exactly the same Ed25519 signatures.
     fn verifying_key(&self, key: &PublicKey) -> Result<Box<dyn VerifyingKey>, CryptoError> {
-        Ok(Box::new(AwsLcVerifier::new(key)?))
+        Ok(match key.algorithm() {
+            KeyAlgorithm::Rsa2048 => Box::new(AwsLcVerifier::new(key)?),
+            KeyAlgorithm::Ed25519 => Box::new(Ed25519Verifier::new(key)?),
+        })
     }
 }
 

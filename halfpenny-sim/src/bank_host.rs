@@ -16,7 +16,7 @@ use halfpenny::messages::{
     RefundRequest, RefundResult, ReturnResponse,
 };
 use halfpenny::{
-    Amount, Attribute, BankId, CaseId, Currency, KeyId, Nonce, PurseId, Timestamp, testing,
+    Amount, Attribute, BankId, CaseId, Currency, KeyId, Nonce, PurseId, Suite, Timestamp, testing,
 };
 use rand_core::CryptoRng;
 
@@ -35,15 +35,15 @@ pub struct BankHost {
 }
 
 impl BankHost {
-    /// A bank with the fixed test keys.
-    pub fn new(config: BankConfig) -> Self {
+    /// A bank with the fixed test keys, one per suite.
+    pub fn new(config: BankConfig) -> Result<Self, SimError> {
         let bank = Bank::new(
             config,
             testing::bank_identity(),
-            Box::new(testing::bank_token_key()),
+            testing::bank_token_keys(),
             Box::new(RustCrypto),
-        );
-        Self::with_bank(bank)
+        )?;
+        Ok(Self::with_bank(bank))
     }
 
     pub fn with_bank(bank: Bank) -> Self {
@@ -59,9 +59,12 @@ impl BankHost {
     }
 
     /// The demo bank, `demo-bank`, with default rules.
-    pub fn demo() -> Result<Self, SimError> {
+    /// The demo bank, minting `suite` tokens unless a request asks otherwise.
+    pub fn demo(suite: Suite) -> Result<Self, SimError> {
         let id = BankId::new("demo-bank").map_err(|_| SimError::Unknown("bank id"))?;
-        Ok(Self::new(BankConfig::new(id)))
+        let mut config = BankConfig::new(id);
+        config.default_suite = suite;
+        Self::new(config)
     }
 
     pub fn register(

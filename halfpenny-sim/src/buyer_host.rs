@@ -7,8 +7,8 @@ use halfpenny::crypto::PrivateIdentity;
 use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::messages::{
-    AuthorizationOrder, Denomination, ForwardedPurseRequest, Payment, PaymentRequest, Receipt,
-    RefundResult,
+    AuthorizationOrder, Denomination, ForwardedPurseRequest, Payment, PaymentRequest, PurseRequest,
+    Receipt, RefundResult,
 };
 use halfpenny::wallet::{BuyerPurse, PreparedPayment, Wallet};
 use halfpenny::{Currency, KeyId, PurseId, Timestamp};
@@ -45,24 +45,22 @@ impl BuyerHost {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<ForwardedPurseRequest, SimError> {
-        let money = money
-            .iter()
-            .map(|(v, c)| Denomination {
-                value_minor: *v,
-                count: *c,
-            })
-            .collect();
+        let body = PurseRequest {
+            seller,
+            currency,
+            money: money
+                .iter()
+                .map(|(v, c)| Denomination {
+                    value_minor: *v,
+                    count: *c,
+                })
+                .collect(),
+            authorizations,
+            suite: None,
+        };
         Ok(self
             .wallet
-            .request_purse(
-                &self.identity,
-                seller,
-                currency,
-                money,
-                authorizations,
-                now,
-                rng,
-            )?
+            .request_purse(&self.identity, &body, now, rng)?
             .0)
     }
 
@@ -93,7 +91,15 @@ impl BuyerHost {
                     chosen = Some(prepared);
                     break;
                 }
-                Err(e) => last = e.into(),
+                // Report the most telling refusal, whatever the purses'
+                // order: a missing authorization says more than a purse
+                // that is merely too small.
+                Err(e) => {
+                    if matches!(last, SimError::Unknown(_)) || last.code() == "not_enough_in_purse"
+                    {
+                        last = e.into();
+                    }
+                }
             }
         }
         let prepared = chosen.ok_or(last)?;

@@ -2,7 +2,7 @@
 
 use halfpenny::bank::Role;
 use halfpenny::till::VerifyPolicy;
-use halfpenny::{Timestamp, testing};
+use halfpenny::{Suite, Timestamp, testing};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -21,9 +21,15 @@ pub struct World {
 }
 
 impl World {
-    /// Everyone registered at the demo bank; nobody funded yet.
+    /// Everyone registered at the demo bank, which mints RSA-2048 tokens;
+    /// nobody funded yet.
     pub fn new(seed: u64) -> Result<Self, SimError> {
-        let mut bank = BankHost::demo()?;
+        Self::with_suite(seed, Suite::Rsa2048Sha256)
+    }
+
+    /// The same world with a bank that mints `suite` tokens.
+    pub fn with_suite(seed: u64, suite: Suite) -> Result<Self, SimError> {
+        let mut bank = BankHost::demo(suite)?;
         let public = bank.bank.public();
         let seller = SellerHost::new(
             testing::seller_identity(),

@@ -17,8 +17,9 @@ use halfpenny::messages::{
 use halfpenny::split::{Item, Share};
 use halfpenny::till::TillError;
 use halfpenny::wallet::{HalfState, WalletError};
-use halfpenny::{Amount, Assertion, Attribute, Currency, Date, PurseId, SessionSerial};
+use halfpenny::{Amount, Assertion, Attribute, Currency, Date, PurseId, SessionSerial, Suite};
 use halfpenny_sim::{SimError, World};
+use rstest::rstest;
 
 const USD: Currency = Currency::USD;
 
@@ -69,9 +70,11 @@ fn seller_halves(w: &World, purse: PurseId) -> usize {
     w.seller.purses.get(&purse).map_or(0, |p| p.halves.len())
 }
 
-#[test]
-fn the_whole_seed_with_exact_balances() {
-    let mut w = World::new(7).unwrap();
+#[rstest]
+fn the_whole_seed_with_exact_balances(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let mut w = World::with_suite(7, suite).unwrap();
     w.bank.fund(w.buyer.id(), usd(1_000)).unwrap();
     assert_eq!(books(&w), (1_000, 0, 0));
 
@@ -538,20 +541,23 @@ fn the_whole_seed_with_exact_balances() {
 
 /// Claim 1: a token split between three parties (say seller, buyer and an
 /// escrow) comes back only when all three items are joined.
-#[test]
-fn a_token_split_three_ways_needs_all_three() {
+#[rstest]
+fn a_token_split_three_ways_needs_all_three(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
     use halfpenny::crypto::Backend;
     use halfpenny::crypto::rustcrypto::RustCrypto;
     use halfpenny::split::{join, split};
     use halfpenny::wire::{Decode, Encode};
 
-    let mut w = World::new(9).unwrap();
+    let mut w = World::with_suite(9, suite).unwrap();
     w.bank.fund(w.buyer.id(), usd(10)).unwrap();
     let p = buy_purse(&mut w, &[(5, 2)], vec![]).unwrap();
     buy(&mut w, "article", 5).unwrap();
     let token = w.seller.tokens[0].token.clone();
+    assert_eq!(token.token.suite, suite);
     let bank_key = RustCrypto
-        .verifying_key(&w.bank.bank.public().token_key)
+        .verifying_key(w.bank.bank.public().token_keys.get(suite).unwrap())
         .unwrap();
     let items = split(&token.to_bytes(), 3, &mut w.rng).unwrap();
     let joined =

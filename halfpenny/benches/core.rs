@@ -3,17 +3,19 @@
 //! and a till accepting a one-token payment from a purse minted by the real
 //! `Bank::mint`.
 //!
-//! Benchmark ids name the operation as a path component (`sign`, `verify`)
-//! so that `scripts/bench.sh` can compare those rows with
-//! `openssl speed rsa2048`.
+//! Token signing, verifying and till acceptance run once per suite; the suite
+//! is the last path component of the benchmark id. Ids name the operation as
+//! a path component (`sign`, `verify`) so that `scripts/bench.sh` can compare
+//! those rows with `openssl speed` for the same scheme.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
 
+use criterion::measurement::WallTime;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use halfpenny::bank::{AccountRecord, Authenticated, Bank, BankConfig, Role};
-use halfpenny::crypto::SigningKey;
-use halfpenny::crypto::rustcrypto::{RsaVerifier, RustCrypto};
+use halfpenny::crypto::Backend;
+use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::messages::{Denomination, PaymentRequest, PurseRequest};
 use halfpenny::split::{Half, Item, join, split};
 use halfpenny::testing;
@@ -21,30 +23,31 @@ use halfpenny::till::{Till, VerifyPolicy};
 use halfpenny::wallet::Wallet;
 use halfpenny::wire::{Decode, Encode, TextForm};
 use halfpenny::{
-    Amount, BankId, Currency, Nonce, SessionSerial, SignedToken, Timestamp, Token, TokenKind,
+    Amount, BankId, Currency, Nonce, SessionSerial, SignedToken, Suite, Timestamp, Token, TokenKind,
 };
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 
 const NOW: Timestamp = Timestamp(1_800_000_000);
 
-/// A signed money token of bank `demo-bank`: 304 bytes.
-fn signed_token(rng: &mut ChaCha20Rng) -> (Token, SignedToken) {
-    let bank = BankId::new("demo-bank").unwrap();
+/// A signed one-cent money token of the suite.
+fn signed_token(suite: Suite, rng: &mut ChaCha20Rng) -> (Token, SignedToken) {
     let token = Token::mint(
-        bank,
+        suite,
         TokenKind::Money(Amount::new(1, Currency::EUR)),
         NOW.plus(86_400),
         rng,
     );
-    let signed = token.clone().sign(&testing::bank_token_key()).unwrap();
-    assert_eq!(signed.to_bytes().len(), 304);
+    let signed = token
+        .clone()
+        .sign(testing::bank_token_key_for(suite).as_ref())
+        .unwrap();
     (token, signed)
 }
 
 fn split_join(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
-    let (_, signed) = signed_token(&mut rng);
+    let (_, signed) = signed_token(Suite::Rsa2048Sha256, &mut rng);
     let bytes = signed.to_bytes();
     let mut g = c.benchmark_group("split");
     g.throughput(Throughput::Bytes(bytes.len() as u64));
@@ -64,7 +67,7 @@ fn split_join(c: &mut Criterion) {
 
 fn encodings(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(2);
-    let (_, signed) = signed_token(&mut rng);
+    let (_, signed) = signed_token(Suite::Rsa2048Sha256, &mut rng);
     let bytes = signed.to_bytes();
     let text = signed.to_text();
     let mut shares = split(&bytes, 2, &mut rng).unwrap();
@@ -110,33 +113,46 @@ fn encodings(c: &mut Criterion) {
 
 fn token_crypto(c: &mut Criterion) {
     let mut rng = ChaCha20Rng::seed_from_u64(3);
-    let (token, signed) = signed_token(&mut rng);
-    let key = testing::bank_token_key();
-    let verifier = RsaVerifier::new(key.public_key()).unwrap();
-    signed.verify(&verifier).unwrap();
-
     let mut g = c.benchmark_group("token");
     g.throughput(Throughput::Elements(1));
-    // A RustCrypto signature takes milliseconds: fewer samples keep the run short.
+    // A RustCrypto RSA signature takes milliseconds: fewer samples keep the run short.
     g.sample_size(20);
-    g.bench_function("sign/rustcrypto", |b| {
-        b.iter(|| black_box(&token).clone().sign(&key).unwrap())
-    });
-    g.bench_function("verify/rustcrypto", |b| {
-        b.iter(|| black_box(&signed).verify(&verifier).unwrap())
-    });
+    for suite in Suite::ALL {
+        let (token, signed) = signed_token(suite, &mut rng);
+        let key = testing::bank_token_key_for(suite);
+        let verifier = RustCrypto.verifying_key(key.public_key()).unwrap();
+        signed.verify(verifier.as_ref()).unwrap();
+        g.bench_function(format!("sign/rustcrypto/{suite}"), |b| {
+            b.iter(|| black_box(&token).clone().sign(key.as_ref()).unwrap())
+        });
+        g.bench_function(format!("verify/rustcrypto/{suite}"), |b| {
+            b.iter(|| black_box(&signed).verify(verifier.as_ref()).unwrap())
+        });
+    }
     g.finish();
 }
 
 fn till_accept(c: &mut Criterion) {
+    let mut g = c.benchmark_group("till");
+    g.throughput(Throughput::Elements(1));
+    for suite in Suite::ALL {
+        till_accept_suite(&mut g, suite);
+    }
+    g.finish();
+}
+
+/// One-token payments from a purse minted by the real `Bank::mint`.
+fn till_accept_suite(g: &mut criterion::BenchmarkGroup<'_, WallTime>, suite: Suite) {
     let mut rng = ChaCha20Rng::seed_from_u64(4);
-    let bank_id = BankId::new("demo-bank").unwrap();
+    let mut config = BankConfig::new(BankId::new("demo-bank").unwrap());
+    config.default_suite = suite;
     let bank = Bank::new(
-        BankConfig::new(bank_id),
+        config,
         testing::bank_identity(),
-        Box::new(testing::bank_token_key()),
+        testing::bank_token_keys(),
         Box::new(RustCrypto),
-    );
+    )
+    .unwrap();
     let public = bank.public();
     let buyer = testing::buyer_identity();
     let seller = testing::seller_identity();
@@ -165,6 +181,7 @@ fn till_accept(c: &mut Criterion) {
                 count: 10,
             }],
             authorizations: vec![],
+            suite: None,
         },
     };
     let balance = Amount::new(100, Currency::EUR);
@@ -202,9 +219,8 @@ fn till_accept(c: &mut Criterion) {
         .accept(&request, &prepared.payment, &seller_purse, NOW, &mut rng)
         .unwrap();
     assert_eq!(accepted.consumed.len(), 1);
+    assert_eq!(accepted.tokens.first().unwrap().token.token.suite, suite);
 
-    let mut g = c.benchmark_group("till");
-    g.throughput(Throughput::Elements(1));
     for (name, policy) in [
         ("accept_1_token/verify_all", VerifyPolicy::All),
         (
@@ -213,7 +229,7 @@ fn till_accept(c: &mut Criterion) {
         ),
     ] {
         till.verify = policy;
-        g.bench_function(name, |b| {
+        g.bench_function(format!("{name}/{suite}"), |b| {
             b.iter(|| {
                 till.accept(
                     &request,
@@ -226,7 +242,6 @@ fn till_accept(c: &mut Criterion) {
             })
         });
     }
-    g.finish();
 }
 
 criterion_group!(benches, split_join, encodings, token_crypto, till_accept);

@@ -7,6 +7,7 @@ use crate::assertion::Assertion;
 use crate::crypto::seal::SealedBox;
 use crate::ids::{BankId, CaseId, KeyId, Nonce, PurseId, SessionSerial};
 use crate::split::{Item, Share};
+use crate::suite::Suite;
 use crate::time::Timestamp;
 use crate::token::{SignedToken, TokenKind};
 use crate::wire::{Decode, Encode, Reader, TextForm, WireError, Writer, get_option, put_option};
@@ -91,6 +92,8 @@ pub struct PurseRequest {
     pub currency: Currency,
     pub money: Vec<Denomination>,
     pub authorizations: Vec<AuthorizationOrder>,
+    /// The token suite the buyer asks for; the bank's default if none.
+    pub suite: Option<Suite>,
 }
 
 versioned!(
@@ -101,6 +104,7 @@ versioned!(
         self.currency.encode(w);
         w.list(&self.money);
         w.list(&self.authorizations);
+        put_option(w, &self.suite);
     },
     |r| {
         Ok(PurseRequest {
@@ -108,6 +112,7 @@ versioned!(
             currency: Currency::decode(r)?,
             money: r.list("denominations", 64)?,
             authorizations: r.list("authorizations", 16)?,
+            suite: get_option(r, "suite")?,
         })
     }
 );

@@ -3,8 +3,8 @@
 //! redemption (Fig. 9) and answer the bank's return requests (Fig. 10).
 //!
 //! A payment is all or nothing: every half must join with one of the
-//! seller's, give a token of this bank whose kind and value match the purse,
-//! and (for those checked) carry a valid bank signature; the tokens must cover
+//! seller's, give a token whose kind and value match the purse, and (for
+//! those checked) carry a valid signature by the bank's key for its suite; the tokens must cover
 //! the price and any required assertion; and no token may be superfluous.
 //! Only then are the goods released and the halves consumed.
 
@@ -24,6 +24,7 @@ use crate::messages::{
     ReturnResponse, SpentToken,
 };
 use crate::split::{Item, Share, join};
+use crate::suite::Suite;
 use crate::time::Timestamp;
 use crate::token::{SignedToken, TokenKind};
 use crate::wire::Decode;
@@ -49,8 +50,6 @@ pub enum TillError {
     UnknownHalf(SessionSerial),
     #[error("half {0} does not join with the seller's half: it is forged or damaged")]
     BadHalf(SessionSerial),
-    #[error("the token of half {0} was issued by another bank")]
-    WrongBank(SessionSerial),
     #[error("the token of half {0} is not what the bank put in the purse")]
     TokenMismatch(SessionSerial),
     #[error("the token of half {0} has expired")]
@@ -88,7 +87,6 @@ impl TillError {
             Self::AlreadySpent(_) => "double_spend",
             Self::UnknownHalf(_) => "unknown_half",
             Self::BadHalf(_) => "bad_half",
-            Self::WrongBank(_) => "wrong_bank",
             Self::TokenMismatch(_) => "token_mismatch",
             Self::TokenExpired(_) => "token_expired",
             Self::BadSignature(_) => "bad_token_signature",
@@ -196,7 +194,7 @@ pub const PURSE_FRESHNESS: Freshness = Freshness {
 pub struct Till {
     me: KeyId,
     bank: BankPublic,
-    token_key: Box<dyn VerifyingKey>,
+    token_keys: BTreeMap<Suite, Box<dyn VerifyingKey>>,
     bank_letters: Correspondent,
     pub verify: VerifyPolicy,
 }
@@ -210,7 +208,7 @@ impl Till {
     ) -> Result<Self, TillError> {
         Ok(Self {
             me,
-            token_key: backend.verifying_key(&bank.token_key)?,
+            token_keys: bank.token_keys.verifiers(backend)?,
             bank_letters: Correspondent::new(
                 backend.verifying_key(&bank.identity.signing)?,
                 PURSE_FRESHNESS,
@@ -386,9 +384,6 @@ impl Till {
         };
         let joined = join(&[&mine.share, &item.share]).map_err(|_| TillError::BadHalf(s))?;
         let token = SignedToken::from_bytes(&joined).map_err(|_| TillError::BadHalf(s))?;
-        if token.token.bank != self.bank.id {
-            return Err(TillError::WrongBank(s));
-        }
         if token.token.kind != mine.kind {
             return Err(TillError::TokenMismatch(s));
         }
@@ -400,8 +395,14 @@ impl Till {
             VerifyPolicy::Sample { one_in } => one_in <= 1 || rng.next_u32().is_multiple_of(one_in),
         };
         if check {
+            // A token of another bank, or of a suite this bank does not sign,
+            // fails here like any other forgery.
+            let key = self
+                .token_keys
+                .get(&token.token.suite)
+                .ok_or(TillError::BadSignature(s))?;
             token
-                .verify(self.token_key.as_ref())
+                .verify(key.as_ref())
                 .map_err(|_| TillError::BadSignature(s))?;
         }
         Ok(token)

@@ -21,8 +21,8 @@ use crate::crypto::{Backend, CryptoError, PrivateIdentity};
 use crate::ids::{BankId, KeyId, Nonce, PurseId, SessionSerial};
 use crate::letter::{self, Correspondent, LetterError, LetterKind};
 use crate::messages::{
-    AuthorizationOrder, Denomination, ForwardedPurseRequest, Outcome, Payment, PaymentRequest,
-    PurseContents, PurseRequest, Receipt, RefundRequest, RefundResult, Refusal,
+    ForwardedPurseRequest, Outcome, Payment, PaymentRequest, PurseContents, PurseRequest, Receipt,
+    RefundRequest, RefundResult, Refusal,
 };
 use crate::split::{Item, Share};
 use crate::till::PURSE_FRESHNESS;
@@ -273,26 +273,16 @@ impl Wallet {
 
     /// Fig. 2: a signed purse request sealed for the bank, wrapped for the
     /// seller to forward. The nonce is returned so the host can match the answer.
-    #[allow(clippy::too_many_arguments)]
     pub fn request_purse<R: CryptoRng + ?Sized>(
         &self,
         identity: &PrivateIdentity,
-        seller: KeyId,
-        currency: Currency,
-        money: Vec<Denomination>,
-        authorizations: Vec<AuthorizationOrder>,
+        body: &PurseRequest,
         now: Timestamp,
         rng: &mut R,
     ) -> Result<(ForwardedPurseRequest, Nonce), WalletError> {
-        let body = PurseRequest {
-            seller,
-            currency,
-            money,
-            authorizations,
-        };
         let (sealed, nonce) = letter::send(
             LetterKind::PurseRequest,
-            &body,
+            body,
             identity.signing.as_ref(),
             &self.bank.identity,
             now,

@@ -90,6 +90,16 @@ impl Writer {
         self.buf.extend_from_slice(&v.to_be_bytes());
     }
 
+    /// An unsigned LEB128 integer: 7 bits a byte, low bits first, the top bit
+    /// set on every byte but the last. Small values take one byte.
+    pub fn varint(&mut self, mut v: u64) {
+        while v >= 0x80 {
+            self.u8((v as u8 & 0x7f) | 0x80);
+            v >>= 7;
+        }
+        self.u8(v as u8);
+    }
+
     pub fn array(&mut self, v: &[u8]) {
         self.buf.extend_from_slice(v);
     }
@@ -180,6 +190,26 @@ impl<'a> Reader<'a> {
 
     pub fn u64(&mut self) -> Result<u64, WireError> {
         Ok(u64::from_be_bytes(self.array()?))
+    }
+
+    /// An unsigned LEB128 integer in its shortest form only (see [`Writer::varint`]).
+    pub fn varint(&mut self, field: &'static str) -> Result<u64, WireError> {
+        let mut value: u64 = 0;
+        for i in 0..10u32 {
+            let byte = self.u8()?;
+            let bits = u64::from(byte & 0x7f);
+            // The tenth byte holds the top bit of a u64 and nothing more; a
+            // zero last byte after the first would be a longer form of a
+            // shorter number.
+            if (i == 9 && byte > 1) || (i > 0 && byte == 0) {
+                return Err(WireError::Invalid(field));
+            }
+            value |= bits << (7 * i);
+            if byte & 0x80 == 0 {
+                return Ok(value);
+            }
+        }
+        Err(WireError::Invalid(field))
     }
 
     pub fn bytes16(&mut self, field: &'static str, max: usize) -> Result<&'a [u8], WireError> {
@@ -330,6 +360,44 @@ pub fn get_option<T: Decode>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn varints_round_trip_in_their_shortest_form_only() {
+        for (v, len) in [
+            (0u64, 1),
+            (127, 1),
+            (128, 2),
+            (16_383, 2),
+            (16_384, 3),
+            (u64::MAX, 10),
+        ] {
+            let mut w = Writer::new();
+            w.varint(v);
+            let bytes = w.into_bytes();
+            assert_eq!(bytes.len(), len, "{v}");
+            let mut r = Reader::new(&bytes);
+            assert_eq!(r.varint("value"), Ok(v));
+            assert_eq!(r.finish(), Ok(()));
+        }
+        // 0 written in two bytes, 1 in three, a u64 with an 11th byte, an
+        // overflowing tenth byte, and a number that never ends.
+        for bad in [
+            &[0x80, 0x00][..],
+            &[0x81, 0x80, 0x00],
+            &[0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02],
+            &[0xff; 11],
+        ] {
+            assert_eq!(
+                Reader::new(bad).varint("value"),
+                Err(WireError::Invalid("value")),
+                "{bad:?}"
+            );
+        }
+        assert!(matches!(
+            Reader::new(&[0x80]).varint("value"),
+            Err(WireError::Truncated { .. })
+        ));
+    }
 
     #[test]
     fn reader_refuses_to_read_past_the_end() {

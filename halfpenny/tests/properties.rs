@@ -9,18 +9,19 @@
 
 mod common;
 
-use halfpenny::crypto::SigningKey as _;
-use halfpenny::crypto::rustcrypto::RsaVerifier;
-use halfpenny::ids::{BankId, PurseId, SessionSerial, TokenSerial};
+use halfpenny::crypto::Backend as _;
+use halfpenny::crypto::rustcrypto::RustCrypto;
+use halfpenny::ids::{PurseId, SessionSerial, TokenSerial};
 use halfpenny::messages::{
     Payment, PaymentRequest, PurseContents, Receipt, RedemptionRequest, RefundRequest,
 };
 use halfpenny::split::{Half, Item, Share, join, split};
 use halfpenny::wire::{Decode, Encode, TextForm};
-use halfpenny::{Amount, Assertion, Currency, Timestamp, Token, TokenKind, testing};
+use halfpenny::{Amount, Assertion, Currency, Suite, Timestamp, Token, TokenKind, testing};
 use proptest::prelude::*;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use rstest::rstest;
 
 fn token_strategy() -> impl Strategy<Value = Token> {
     let kind = prop_oneof![
@@ -29,15 +30,18 @@ fn token_strategy() -> impl Strategy<Value = Token> {
         (1u8..=150).prop_map(|n| TokenKind::Authorization(Assertion::AgeAtLeast(n))),
         "[a-z0-9_-]{1,32}".prop_map(|s| TokenKind::Authorization(Assertion::parse(&s).unwrap())),
     ];
-    ("[a-z0-9.-]{1,32}", kind, any::<[u8; 16]>(), any::<u64>()).prop_map(
-        |(bank, kind, serial, exp)| Token {
-            suite: halfpenny::Suite::Rsa2048Sha256,
-            bank: BankId::new(&bank).unwrap(),
+    (
+        prop::sample::select(Suite::ALL.to_vec()),
+        kind,
+        any::<[u8; 16]>(),
+        any::<u64>(),
+    )
+        .prop_map(|(suite, kind, serial, exp)| Token {
+            suite,
             kind,
             serial: TokenSerial(serial),
             expires_at: Timestamp(exp),
-        },
-    )
+        })
 }
 
 proptest! {
@@ -45,27 +49,28 @@ proptest! {
 
     #[test]
     fn signed_tokens_round_trip_in_binary_and_text(token in token_strategy()) {
-        let key = testing::bank_token_key();
-        let verifier = RsaVerifier::new(key.public_key()).unwrap();
-        let signed = token.clone().sign(&key).unwrap();
+        let key = testing::bank_token_key_for(token.suite);
+        let verifier = RustCrypto.verifying_key(key.public_key()).unwrap();
+        let signed = token.clone().sign(key.as_ref()).unwrap();
         let bytes = signed.to_bytes();
         let back = halfpenny::SignedToken::from_bytes(&bytes).unwrap();
         prop_assert_eq!(&back, &signed);
         prop_assert_eq!(&back.token, &token);
-        prop_assert!(back.verify(&verifier).is_ok());
+        prop_assert!(back.verify(verifier.as_ref()).is_ok());
+        prop_assert_eq!(signed.signature().len(), token.suite.signature_len());
         prop_assert_eq!(halfpenny::SignedToken::from_text(&signed.to_text()).unwrap(), signed);
         prop_assert!(bytes.len() <= halfpenny::token::MAX_SIGNED_TOKEN_BYTES);
     }
 
     #[test]
     fn any_damage_to_a_signed_token_is_caught(token in token_strategy(), at in any::<prop::sample::Index>(), flip in 1u8..) {
-        let key = testing::bank_token_key();
-        let verifier = RsaVerifier::new(key.public_key()).unwrap();
-        let mut bytes = token.sign(&key).unwrap().to_bytes();
+        let key = testing::bank_token_key_for(token.suite);
+        let verifier = RustCrypto.verifying_key(key.public_key()).unwrap();
+        let mut bytes = token.sign(key.as_ref()).unwrap().to_bytes();
         let i = at.index(bytes.len());
         bytes[i] ^= flip;
         // Either it no longer decodes, or the signature no longer holds.
-        if let Ok(t) = halfpenny::SignedToken::from_bytes(&bytes) { prop_assert!(t.verify(&verifier).is_err()) }
+        if let Ok(t) = halfpenny::SignedToken::from_bytes(&bytes) { prop_assert!(t.verify(verifier.as_ref()).is_err()) }
         // Truncation and trailing bytes never decode.
         let good = bytes.clone();
         prop_assert!(halfpenny::SignedToken::from_bytes(&good[..i]).is_err());
@@ -151,16 +156,18 @@ proptest! {
     }
 }
 
-#[test]
-fn three_party_split_needs_all_three_items() {
+#[rstest]
+fn three_party_split_needs_all_three_items(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
     let mut rng = ChaCha20Rng::seed_from_u64(3);
     let signed = Token::mint(
-        BankId::new("demo-bank").unwrap(),
+        suite,
         TokenKind::Money(Amount::new(25, Currency::USD)),
         Timestamp(10),
         &mut rng,
     )
-    .sign(&testing::bank_token_key())
+    .sign(testing::bank_token_key_for(suite).as_ref())
     .unwrap();
     let shares = split(&signed.to_bytes(), 3, &mut rng).unwrap();
     let joined = join(&[&shares[0], &shares[1], &shares[2]]).unwrap();
@@ -175,18 +182,26 @@ fn three_party_split_needs_all_three_items() {
     }
 }
 
-#[test]
-fn sizes_are_what_the_docs_say() {
+/// Token, half and half-as-text sizes for a one-cent token (see token.rs).
+#[rstest]
+#[case::rsa2048_sha256(Suite::Rsa2048Sha256, 287, 310, 419)]
+#[case::ed25519(Suite::Ed25519, 95, 118, 163)]
+fn sizes_are_what_the_docs_say(
+    #[case] suite: Suite,
+    #[case] token_bytes: usize,
+    #[case] half_bytes: usize,
+    #[case] half_chars: usize,
+) {
     let mut rng = ChaCha20Rng::seed_from_u64(1);
     let signed = Token::mint(
-        BankId::new("demo-bank").unwrap(),
+        suite,
         TokenKind::Money(Amount::new(1, Currency::USD)),
         Timestamp(10),
         &mut rng,
     )
-    .sign(&testing::bank_token_key())
+    .sign(testing::bank_token_key_for(suite).as_ref())
     .unwrap();
-    assert_eq!(signed.to_bytes().len(), 304);
+    assert_eq!(signed.to_bytes().len(), token_bytes);
     let shares = split(&signed.to_bytes(), 2, &mut rng).unwrap();
     let half = Half {
         purse: PurseId([1; 16]),
@@ -195,6 +210,6 @@ fn sizes_are_what_the_docs_say() {
             share: shares[0].clone(),
         },
     };
-    assert_eq!(half.to_bytes().len(), 327);
-    assert_eq!(half.to_text().len(), 441);
+    assert_eq!(half.to_bytes().len(), half_bytes);
+    assert_eq!(half.to_text().len(), half_chars);
 }

@@ -14,7 +14,8 @@ use halfpenny::split::{Item, Share};
 use halfpenny::testing;
 use halfpenny::till::{TillError, VerifyPolicy};
 use halfpenny::wallet::WalletError;
-use halfpenny::{Amount, Currency, Nonce, SessionSerial};
+use halfpenny::{Amount, Currency, Nonce, SessionSerial, Suite};
+use rstest::rstest;
 
 fn pay(
     f: &mut Fixture,
@@ -45,9 +46,11 @@ fn pay(
     )
 }
 
-#[test]
-fn a_good_payment_is_accepted_and_consumes_exactly_its_halves() {
-    let mut f = Fixture::new(VerifyPolicy::All);
+#[rstest]
+fn a_good_payment_is_accepted_and_consumes_exactly_its_halves(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let mut f = Fixture::new(suite, VerifyPolicy::All);
     let (req, payment, mut sp) = pay(&mut f, 6, &[0, 5]);
     let accepted = f.till.accept(&req, &payment, &sp, NOW, &mut f.rng).unwrap();
     assert_eq!(accepted.receipt.paid, Amount::new(6, Currency::USD));
@@ -72,9 +75,9 @@ fn a_good_payment_is_accepted_and_consumes_exactly_its_halves() {
     );
 }
 
-#[test]
-fn every_refusal_names_its_reason() {
-    let mut f = Fixture::new(VerifyPolicy::All);
+#[rstest]
+fn every_refusal_names_its_reason(#[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite) {
+    let mut f = Fixture::new(suite, VerifyPolicy::All);
     let (req, payment, sp) = pay(&mut f, 6, &[0, 5]);
     let mut rng = f.rng.clone();
     let mut check =
@@ -189,10 +192,16 @@ fn every_refusal_names_its_reason() {
     );
 }
 
-#[test]
-fn tokens_signed_by_the_wrong_key_are_caught_by_the_signature_check() {
+#[rstest]
+fn tokens_signed_by_the_wrong_key_are_caught_by_the_signature_check(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
     // A bank (or forger) that signs with a key the till does not trust.
-    let mut f = Fixture::with_token_key(VerifyPolicy::All, Box::new(testing::other_token_key()));
+    let mut f = Fixture::with_token_key(
+        suite,
+        VerifyPolicy::All,
+        testing::other_token_key_for(suite),
+    );
     let (req, payment, sp) = pay(&mut f, 1, &[0]);
     assert_eq!(
         f.till
@@ -202,8 +211,9 @@ fn tokens_signed_by_the_wrong_key_are_caught_by_the_signature_check() {
     );
     // Sampling one in ten checks some of them; over many payments it catches them.
     let mut sampled = Fixture::with_token_key(
+        suite,
         VerifyPolicy::Sample { one_in: 10 },
-        Box::new(testing::other_token_key()),
+        testing::other_token_key_for(suite),
     );
     let (req, payment, sp) = pay(&mut sampled, 1, &[0]);
     let caught = (0..200)
@@ -220,9 +230,11 @@ fn tokens_signed_by_the_wrong_key_are_caught_by_the_signature_check() {
     );
 }
 
-#[test]
-fn the_wallet_pays_exactly_and_never_spends_a_pending_half_twice() {
-    let mut f = Fixture::new(VerifyPolicy::All);
+#[rstest]
+fn the_wallet_pays_exactly_and_never_spends_a_pending_half_twice(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let mut f = Fixture::new(suite, VerifyPolicy::All);
     let (_sp, mut bp) = f.purse(&[(1, 5), (5, 2)], &[]);
     let req = f.request(6, None);
     let prepared = f.wallet.prepare_payment(&bp, &req, NOW).unwrap();

@@ -123,13 +123,15 @@ impl Bank {
             });
         }
 
+        let suite = order.suite.unwrap_or(self.config.default_suite);
+        let token_key = self.token_key(suite)?;
         let purse_id = PurseId::random(rng);
         let expires_at = now.plus(self.config.token_lifetime_secs);
         let tokens: Vec<Token> = kinds
             .into_iter()
-            .map(|k| Token::mint(self.config.id.clone(), k, expires_at, rng))
+            .map(|k| Token::mint(suite, k, expires_at, rng))
             .collect();
-        let signed = sign_all(tokens, self.token_key.as_ref())?;
+        let signed = sign_all(tokens, token_key)?;
 
         let mut records = BTreeMap::new();
         let mut seller_entries = Vec::with_capacity(signed.len());

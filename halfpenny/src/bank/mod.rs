@@ -46,6 +46,7 @@ use crate::crypto::{
 use crate::ids::{BankId, CaseId, KeyId, PurseId, SessionSerial, TokenSerial};
 use crate::ledger::LedgerError;
 use crate::letter::{self, Freshness, LetterError, LetterKind, SignedLetter};
+use crate::suite::{Suite, TokenKeys};
 use crate::time::Timestamp;
 use crate::token::TokenKind;
 use crate::wire::Decode;
@@ -62,6 +63,8 @@ pub struct BankConfig {
     pub return_window_secs: u64,
     pub freshness: Freshness,
     pub max_tokens_per_purse: usize,
+    /// The suite of a purse whose request names none.
+    pub default_suite: Suite,
 }
 
 impl BankConfig {
@@ -73,6 +76,7 @@ impl BankConfig {
             return_window_secs: 72 * 3_600,
             freshness: Freshness::default(),
             max_tokens_per_purse: crate::messages::MAX_TOKENS_PER_PURSE,
+            default_suite: Suite::Rsa2048Sha256,
         }
     }
 }
@@ -197,6 +201,8 @@ pub enum BankError {
     EmptyRequest,
     #[error("a purse holds at most {max} tokens, {asked} were asked for")]
     TooManyTokens { asked: u64, max: usize },
+    #[error("this bank does not sign tokens with {0}")]
+    UnsupportedSuite(Suite),
     #[error("every denomination needs a value and a count above zero")]
     BadDenomination,
     #[error("the bank could not prove that the buyer meets `{0}`")]
@@ -234,6 +240,7 @@ impl BankError {
             Self::InsufficientFunds { .. } => "insufficient_funds",
             Self::EmptyRequest => "empty_request",
             Self::TooManyTokens { .. } => "too_many_tokens",
+            Self::UnsupportedSuite(_) => "unsupported_suite",
             Self::BadDenomination => "bad_denomination",
             Self::AssertionNotProven(_) => "assertion_not_proven",
             Self::UnknownPurse => "unknown_purse",
@@ -255,7 +262,8 @@ impl BankError {
 pub struct Bank {
     pub config: BankConfig,
     identity: PrivateIdentity,
-    token_key: Box<dyn SigningKey>,
+    token_keys: BTreeMap<Suite, Box<dyn SigningKey>>,
+    token_public: TokenKeys,
     backend: Box<dyn Backend>,
 }
 
@@ -265,31 +273,56 @@ pub struct BankPublic {
     pub id: BankId,
     /// Signs and receives letters.
     pub identity: PublicIdentity,
-    /// Signs tokens.
-    pub token_key: crate::crypto::PublicKey,
+    /// Sign tokens, one key per suite.
+    pub token_keys: TokenKeys,
+    /// The suite of a purse whose request names none.
+    pub default_suite: Suite,
 }
 
 impl Bank {
+    /// A bank with one token key per suite it signs; the default suite must
+    /// be one of them.
     pub fn new(
         config: BankConfig,
         identity: PrivateIdentity,
-        token_key: Box<dyn SigningKey>,
+        token_keys: Vec<Box<dyn SigningKey>>,
         backend: Box<dyn Backend>,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, BankError> {
+        let mut keys = BTreeMap::new();
+        for key in token_keys {
+            let suite = Suite::of_key(key.public_key());
+            if keys.insert(suite, key).is_some() {
+                return Err(BankError::Crypto(CryptoError::BadPrivateKey));
+            }
+        }
+        if !keys.contains_key(&config.default_suite) {
+            return Err(BankError::UnsupportedSuite(config.default_suite));
+        }
+        let token_public = TokenKeys::new(keys.values().map(|k| k.public_key().clone()))?;
+        Ok(Self {
             config,
             identity,
-            token_key,
+            token_keys: keys,
+            token_public,
             backend,
-        }
+        })
     }
 
     pub fn public(&self) -> BankPublic {
         BankPublic {
             id: self.config.id.clone(),
             identity: self.identity.public(),
-            token_key: self.token_key.public_key().clone(),
+            token_keys: self.token_public.clone(),
+            default_suite: self.config.default_suite,
         }
+    }
+
+    /// The key that signs this suite's tokens.
+    fn token_key(&self, suite: Suite) -> Result<&dyn SigningKey, BankError> {
+        self.token_keys
+            .get(&suite)
+            .map(|k| k.as_ref())
+            .ok_or(BankError::UnsupportedSuite(suite))
     }
 
     /// Step 1002: opens a sealed letter of the expected kind and checks that it

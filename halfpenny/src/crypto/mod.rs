@@ -1,12 +1,14 @@
 //! Signatures and sealing behind small traits, so each host picks its backend.
 //!
-//! Every party signs with RSA-2048 PKCS#1 v1.5 over SHA-256 and receives sealed
-//! messages under RSA-OAEP-SHA-256 wrapping a fresh ChaCha20-Poly1305 key.
-//! [`rustcrypto`] is the pure-Rust backend that runs everywhere, wasm included;
-//! the `halfpenny-aws-lc` crate is the fast native one for the bank's
-//! private-key work. Sealing itself ([`seal`]) takes the caller's randomness and
+//! Every party signs its letters with RSA-2048 PKCS#1 v1.5 over SHA-256 and
+//! receives sealed messages under RSA-OAEP-SHA-256 wrapping a fresh
+//! ChaCha20-Poly1305 key. Tokens are signed with RSA-2048 or, as the second
+//! suite, with Ed25519 ([`ed25519`]). [`rustcrypto`] is the pure-Rust backend
+//! that runs everywhere, wasm included; the `halfpenny-aws-lc` crate is the
+//! fast native one for the bank's private-key work. Sealing itself ([`seal`]) takes the caller's randomness and
 //! so lives here, shared by every backend.
 
+pub mod ed25519;
 pub mod rustcrypto;
 pub mod seal;
 
@@ -23,7 +25,7 @@ pub const MAX_PUBLIC_KEY_BYTES: usize = 600;
 /// Errors of the cryptographic layer. They never include key material.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {
-    #[error("the public key is not an RSA-2048 key")]
+    #[error("the public key is not a valid RSA-2048 or Ed25519 key")]
     BadPublicKey,
     #[error("the private key could not be read")]
     BadPrivateKey,
@@ -54,8 +56,15 @@ impl CryptoError {
     }
 }
 
-/// A public key as it travels: the DER SubjectPublicKeyInfo of an RSA-2048 key.
-/// Backends parse and check it when they are asked to use it.
+/// The kind of key a [`PublicKey`] holds.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum KeyAlgorithm {
+    Rsa2048,
+    Ed25519,
+}
+
+/// A public key as it travels: the DER SubjectPublicKeyInfo of an RSA-2048 or
+/// an Ed25519 key. Backends parse and check it when they are asked to use it.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct PublicKey(Vec<u8>);
 
@@ -69,6 +78,16 @@ impl PublicKey {
 
     pub fn as_der(&self) -> &[u8] {
         &self.0
+    }
+
+    /// Which kind of key this is, read from its encoding. (An RSA key is only
+    /// fully checked when a backend parses it.)
+    pub fn algorithm(&self) -> KeyAlgorithm {
+        if ed25519::raw_public(self).is_some() {
+            KeyAlgorithm::Ed25519
+        } else {
+            KeyAlgorithm::Rsa2048
+        }
     }
 
     /// The key's fingerprint, which also names the party that holds it.
@@ -96,7 +115,8 @@ impl Decode for PublicKey {
     }
 }
 
-/// A private key that signs (RSA-2048, PKCS#1 v1.5, SHA-256; deterministic).
+/// A private key that signs (RSA-2048 PKCS#1 v1.5 SHA-256, or Ed25519; both
+/// deterministic).
 pub trait SigningKey: Send + Sync + fmt::Debug {
     fn public_key(&self) -> &PublicKey;
     fn sign(&self, message: &[u8]) -> Result<Vec<u8>, CryptoError>;

@@ -1,4 +1,4 @@
-//! The pure-Rust backend (`rsa` 0.10, RustCrypto). Runs natively and in wasm.
+//! The pure-Rust backend (`rsa` 0.10 and `ed25519-dalek`). Runs natively and in wasm.
 
 use rand_core::CryptoRng;
 use rsa::pkcs1v15;
@@ -9,7 +9,10 @@ use rsa::{Oaep, PrivateKey as RsaPrivateKey, PublicKey as RsaPublicKey};
 use sha2::Sha256;
 use zeroize::Zeroizing;
 
-use super::{Backend, CryptoError, DecryptionKey, PublicKey, SigningKey, VerifyingKey};
+use super::ed25519::Ed25519Verifier;
+use super::{
+    Backend, CryptoError, DecryptionKey, KeyAlgorithm, PublicKey, SigningKey, VerifyingKey,
+};
 
 const BITS: usize = 2048;
 
@@ -19,7 +22,10 @@ pub struct RustCrypto;
 
 impl Backend for RustCrypto {
     fn verifying_key(&self, key: &PublicKey) -> Result<Box<dyn VerifyingKey>, CryptoError> {
-        Ok(Box::new(RsaVerifier::new(key)?))
+        Ok(match key.algorithm() {
+            KeyAlgorithm::Rsa2048 => Box::new(RsaVerifier::new(key)?),
+            KeyAlgorithm::Ed25519 => Box::new(Ed25519Verifier::new(key)?),
+        })
     }
 }
 

@@ -12,7 +12,7 @@ use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::messages::{AuthorizationOrder, Denomination, PaymentRequest, PurseRequest};
 use halfpenny::till::{SellerPurse, Till, VerifyPolicy};
 use halfpenny::wallet::{BuyerPurse, Wallet};
-use halfpenny::{Amount, Assertion, BankId, Currency, Nonce, Timestamp, testing};
+use halfpenny::{Amount, Assertion, BankId, Currency, Nonce, Suite, Timestamp, TokenKeys, testing};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 
@@ -39,24 +39,31 @@ pub fn account(id: &PrivateIdentity, role: Role) -> AccountRecord {
 }
 
 impl Fixture {
-    pub fn new(verify: VerifyPolicy) -> Self {
-        Self::with_token_key(verify, Box::new(testing::bank_token_key()))
+    /// A bank that signs with every suite and mints `suite` tokens by default.
+    pub fn new(suite: Suite, verify: VerifyPolicy) -> Self {
+        Self::with_token_key(suite, verify, testing::bank_token_key_for(suite))
     }
 
-    /// A bank that signs tokens with `token_key` while the till and wallet
-    /// trust the published fixture token key.
+    /// A bank that signs `suite` tokens with `token_key` while the till and
+    /// wallet trust the published fixture token keys.
     pub fn with_token_key(
+        suite: Suite,
         verify: VerifyPolicy,
         token_key: Box<dyn halfpenny::crypto::SigningKey>,
     ) -> Self {
-        let bank = Bank::new(
-            BankConfig::new(BankId::new("demo-bank").unwrap()),
-            testing::bank_identity(),
-            token_key,
-            Box::new(RustCrypto),
+        let mut config = BankConfig::new(BankId::new("demo-bank").unwrap());
+        config.default_suite = suite;
+        let mut keys = vec![token_key];
+        keys.extend(
+            Suite::ALL
+                .into_iter()
+                .filter(|s| *s != suite)
+                .map(testing::bank_token_key_for),
         );
+        let bank = Bank::new(config, testing::bank_identity(), keys, Box::new(RustCrypto)).unwrap();
         let mut public = bank.public();
-        public.token_key = testing::bank_token_public();
+        public.token_keys =
+            TokenKeys::new(Suite::ALL.into_iter().map(testing::bank_token_public_for)).unwrap();
         let buyer = testing::buyer_identity();
         let seller = testing::seller_identity();
         let till = Till::new(seller.id(), public.clone(), &RustCrypto, verify).unwrap();
@@ -96,6 +103,7 @@ impl Fixture {
                     count: *c,
                 })
                 .collect(),
+            suite: None,
         };
         let req = Authenticated {
             nonce: Nonce::random(&mut self.rng),
