@@ -1,7 +1,7 @@
-//! The bank's throughput over real HTTP on 127.0.0.1, with a real database:
-//! minting a 1,000-token purse (one RSA-2048 signature per token, spread over
-//! every core) and redeeming batches of 1,000 tokens (no signature per token:
-//! bound by the database). Runs on a SQLite file, and on PostgreSQL when
+//! The bank's throughput over real HTTP on 127.0.0.1, with a real database,
+//! once per token suite: minting a 1,000-token purse (one signature per
+//! token, spread over every core) and redeeming batches of 1,000 tokens (no
+//! signature per token: bound by the database). Runs on a SQLite file, and on PostgreSQL when
 //! HALFPENNY_TEST_POSTGRES names a server. Each run checks its own output:
 //! every token minted, every token credited exactly once, books balanced.
 //!
@@ -23,33 +23,33 @@ mod common;
 use std::time::Instant;
 
 use common::*;
-use halfpenny::SignedToken;
 use halfpenny::letter::LetterKind;
 use halfpenny::messages::{RedemptionRequest, SpentToken};
 use halfpenny::split::join;
 use halfpenny::testing;
 use halfpenny::wire::{Decode, TextForm};
+use halfpenny::{SignedToken, Suite};
 use serde_json::json;
 
 const TOKENS: u32 = 1_000;
 const RUNS: usize = 5;
 
-fn summary(name: &str, database: &str, per_sec: &mut [f64]) {
+fn summary(name: &str, database: &str, suite: Suite, per_sec: &mut [f64]) {
     per_sec.sort_by(f64::total_cmp);
     let median = per_sec[per_sec.len() / 2];
     let (min, max) = (per_sec[0], per_sec[per_sec.len() - 1]);
     eprintln!(
-        "{name} on {database}: median {median:.0} tokens/s (min {min:.0}, max {max:.0}, {} runs)",
+        "{name} on {database}, {suite}: median {median:.0} tokens/s (min {min:.0}, max {max:.0}, {} runs)",
         per_sec.len()
     );
     println!(
         "{}",
-        json!({ "figure": name, "database": database, "median": median, "min": min, "max": max, "runs": per_sec.len(), "unit": "tokens/s" })
+        json!({ "figure": name, "database": database, "suite": suite.name(), "median": median, "min": min, "max": max, "runs": per_sec.len(), "unit": "tokens/s" })
     );
 }
 
-async fn bench(database: &str) {
-    let s = Server::start().await;
+async fn bench(database: &str, suite: Suite) {
+    let s = Server::start(suite).await;
     let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 1).await;
     let mut seller = Party::new(&s, testing::seller_identity(), "seller", 2).await;
     let purses = RUNS * 2 + 2;
@@ -72,12 +72,19 @@ async fn bench(database: &str) {
             (TOKENS as usize, TOKENS as usize),
             "every token minted"
         );
+        let (session, mine) = sp.halves.iter().next().unwrap();
+        let joined = join(&[&mine.share, &bp.halves[session].share]).unwrap();
+        assert_eq!(
+            SignedToken::from_bytes(&joined).unwrap().token.suite,
+            suite,
+            "minted in the suite asked for"
+        );
         if run > 0 {
             mint_rates.push(f64::from(TOKENS) / secs);
         }
         minted.push((sp, bp));
     }
-    summary("bank_minting", database, &mut mint_rates);
+    summary("bank_minting", database, suite, &mut mint_rates);
 
     // Redemption of 1,000 joined tokens per request.
     let mut redeem_rates = Vec::new();
@@ -112,7 +119,7 @@ async fn bench(database: &str) {
             redeem_rates.push(f64::from(TOKENS) / secs);
         }
     }
-    summary("bank_redemption", database, &mut redeem_rates);
+    summary("bank_redemption", database, suite, &mut redeem_rates);
     assert_eq!(s.balance(seller.id()).await, credited as i64);
     let t = s.totals().await;
     assert_eq!(t.outstanding["USD"], 0);
@@ -126,5 +133,8 @@ fn main() {
         .build()
         .unwrap();
     let on_postgres = std::env::var("HALFPENNY_TEST_POSTGRES").is_ok_and(|v| !v.is_empty());
-    rt.block_on(bench(if on_postgres { "postgresql" } else { "sqlite" }));
+    let database = if on_postgres { "postgresql" } else { "sqlite" };
+    for suite in Suite::ALL {
+        rt.block_on(bench(database, suite));
+    }
 }

@@ -19,8 +19,9 @@ use halfpenny::bank::TokenStatus;
 use halfpenny::letter::LetterKind;
 use halfpenny::messages::{RedemptionRequest, RefundRequest, ReturnRequest, SpentToken};
 use halfpenny::split::Item;
-use halfpenny::testing;
 use halfpenny::wire::TextForm;
+use halfpenny::{Suite, testing};
+use rstest::rstest;
 use serde_json::{Value, json};
 
 /// One request of a storm.
@@ -130,9 +131,12 @@ fn table(counts: &[(String, i64)], name: &str) -> i64 {
         .unwrap()
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn sixty_four_copies_of_the_same_tokens_credit_each_token_once() {
-    let s = Server::start().await;
+async fn sixty_four_copies_of_the_same_tokens_credit_each_token_once(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let s = Server::start(suite).await;
     let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 11).await;
     let mut seller = Party::new(&s, testing::seller_identity(), "seller", 12).await;
     s.fund(&buyer.account, 1_000, "f1").await;
@@ -237,9 +241,12 @@ async fn sixty_four_copies_of_the_same_tokens_credit_each_token_once() {
     assert_eq!(s.totals().await.outstanding["USD"], 38);
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_refund_racing_redemptions_pays_each_token_to_one_party() {
-    let s = Server::start_with(60).await;
+async fn a_refund_racing_redemptions_pays_each_token_to_one_party(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let s = Server::start_with(60, suite).await;
     let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 21).await;
     let mut seller = Party::new(&s, testing::seller_identity(), "seller", 22).await;
     s.fund(&buyer.account, 1_000, "f1").await;
@@ -408,9 +415,12 @@ async fn a_refund_racing_redemptions_pays_each_token_to_one_party() {
     assert_eq!(t.funded["USD"], 1_000);
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn thirty_two_copies_of_one_purse_request_mint_one_purse() {
-    let s = Server::start().await;
+async fn thirty_two_copies_of_one_purse_request_mint_one_purse(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let s = Server::start(suite).await;
     let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 31).await;
     let seller = Party::new(&s, testing::seller_identity(), "seller", 32).await;
     // Enough for many purses: only the request's nonce can stop a second one.
@@ -455,7 +465,7 @@ async fn thirty_two_copies_of_one_purse_request_mint_one_purse() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn racing_operator_postings_move_money_once_and_never_below_zero() {
-    let s = Server::start().await;
+    let s = Server::start(Suite::Rsa2048Sha256).await;
     let buyer = s.register(&testing::buyer_identity(), "buyer").await;
     let fund = |key: &str, minor: u64, direction: &str| {
         operator_shot(
@@ -501,11 +511,14 @@ async fn racing_operator_postings_move_money_once_and_never_below_zero() {
     assert_eq!((t.funded["USD"], t.postings), (0, 11));
 }
 
+#[rstest]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn deadline_settlements_racing_new_purses_do_not_deadlock() {
+async fn deadline_settlements_racing_new_purses_do_not_deadlock(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
     // A refund moves money outstanding -> buyer while a new purse moves it
     // buyer -> outstanding: on PostgreSQL both lock the same two balances.
-    let s = Server::start_with(30).await;
+    let s = Server::start_with(30, suite).await;
     let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 41).await;
     let seller = Party::new(&s, testing::seller_identity(), "seller", 42).await;
     s.fund(&buyer.account, 100_000, "f1").await;
@@ -552,9 +565,12 @@ async fn deadline_settlements_racing_new_purses_do_not_deadlock() {
 
 /// Two bank processes sharing one database: redemptions of the same tokens
 /// sent to both at once credit each token exactly once.
+#[rstest]
 #[tokio::test]
-async fn two_bank_processes_on_one_database_pay_each_token_once() {
-    let a = Server::start().await;
+async fn two_bank_processes_on_one_database_pay_each_token_once(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let a = Server::start(suite).await;
     let b = a.start_beside().await;
     let mut buyer = Party::new(&a, testing::buyer_identity(), "buyer", 41).await;
     let mut seller = Party::new(&a, testing::seller_identity(), "seller", 42).await;

@@ -17,16 +17,27 @@ use halfpenny::messages::{
 };
 use halfpenny::split::Item;
 use halfpenny::wire::TextForm;
-use halfpenny::{Assertion, testing};
+use halfpenny::{Assertion, Suite, testing};
 use rand_core::SeedableRng;
+use rstest::rstest;
 use serde_json::json;
 
 #[tokio::test]
 async fn accounts_funding_and_the_operator_token() {
-    let s = Server::start().await;
+    let s = Server::start(Suite::Rsa2048Sha256).await;
     assert_eq!(s.get("/v1/health").await, (200, json!({ "status": "ok" })));
     let (status, info) = s.get("/v1/bank").await;
     assert_eq!((status, info["id"].as_str()), (200, Some("demo-bank")));
+    let suites: Vec<&str> = info["token_keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["suite"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        (suites, info["default_suite"].as_str()),
+        (vec!["rsa2048-sha256", "ed25519"], Some("rsa2048-sha256"))
+    );
 
     let buyer = s.register(&testing::buyer_identity(), "buyer").await;
     assert_eq!(
@@ -91,9 +102,12 @@ async fn accounts_funding_and_the_operator_token() {
     assert_eq!((t.funded["USD"], t.postings), (750, 2));
 }
 
+#[rstest]
 #[tokio::test]
-async fn purses_are_minted_once_and_refused_clearly() {
-    let s = Server::start().await;
+async fn purses_are_minted_once_and_refused_clearly(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let s = Server::start(suite).await;
     let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 1).await;
     let seller = Party::new(&s, testing::seller_identity(), "seller", 2).await;
     s.fund(&buyer.account, 1_000, "f1").await;
@@ -117,7 +131,20 @@ async fn purses_are_minted_once_and_refused_clearly() {
     assert_eq!(s.balance(buyer.id()).await, 830);
     let (sp, bp) = open_purses(&s, &buyer, &seller, &first);
     assert_eq!((sp.halves.len(), bp.available().minor()), (34, 170));
+    assert_eq!(token_suites(&sp, &bp), [suite].into());
     assert_eq!(s.totals().await.outstanding["USD"], 170);
+
+    // A buyer may ask for the bank's other suite.
+    let other = Suite::ALL.into_iter().find(|x| *x != suite).unwrap();
+    let fwd = purse_request_in(&s, &mut buyer, &seller, &[(5, 2)], vec![], Some(other));
+    let (status, reply) = s
+        .post("/v1/purses", &json!({ "request": fwd.to_text() }))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let (sp2, bp2) = open_purses(&s, &buyer, &seller, &reply);
+    assert_eq!(token_suites(&sp2, &bp2), [other].into());
+    assert_eq!(s.balance(buyer.id()).await, 820);
+    assert_eq!(s.totals().await.outstanding["USD"], 180);
 
     // Refusals change nothing.
     let before = s.app.store.row_counts().await.unwrap();
@@ -205,15 +232,18 @@ async fn purses_are_minted_once_and_refused_clearly() {
     );
     assert_eq!(
         s.balance(buyer.id()).await,
-        830,
+        820,
         "authorization tokens cost nothing"
     );
     s.totals().await;
 }
 
+#[rstest]
 #[tokio::test]
-async fn redemption_refund_and_the_sellers_return() {
-    let s = Server::start().await;
+async fn redemption_refund_and_the_sellers_return(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let s = Server::start(suite).await;
     let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 3).await;
     let (address, mut notices) = seller_address().await;
     let seller_account = s
@@ -395,9 +425,12 @@ async fn redemption_refund_and_the_sellers_return() {
     );
 }
 
+#[rstest]
 #[tokio::test]
-async fn the_deadline_rule_and_the_chargeback() {
-    let s = Server::start_with(60).await;
+async fn the_deadline_rule_and_the_chargeback(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let s = Server::start_with(60, suite).await;
     let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 5).await;
     let mut seller = Party::new(&s, testing::seller_identity(), "seller", 6).await;
     s.fund(&buyer.account, 100, "f1").await;
@@ -468,7 +501,7 @@ async fn forged_misaddressed_stale_and_unknown_letters_are_refused() {
     use halfpenny::letter::SignedLetter;
     use halfpenny::wire::{Decode, Encode};
 
-    let s = Server::start().await;
+    let s = Server::start(Suite::Rsa2048Sha256).await;
     let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 7).await;
     let seller = Party::new(&s, testing::seller_identity(), "seller", 8).await;
     s.fund(&buyer.account, 100, "f1").await;

@@ -30,11 +30,12 @@ use halfpenny::wallet::Wallet;
 use halfpenny::wire::TextForm;
 use halfpenny::{
     Amount, Assertion, Attribute, BankId, Currency, Date, KeyId, Nonce, PurseId, SessionSerial,
-    Timestamp, TokenKind, testing,
+    Suite, Timestamp, TokenKind, testing,
 };
 use halfpenny_aws_lc::AwsLcKey;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
+use rstest::rstest;
 
 const NOW: Timestamp = Timestamp(1_795_478_400);
 const USD: Currency = Currency::USD;
@@ -47,18 +48,22 @@ fn aws(der: &[u8]) -> AwsLcKey {
     AwsLcKey::from_pkcs8_der(der).unwrap()
 }
 
-/// The core's bank with the published test keys (aws-lc, as the server runs it).
-fn bank() -> Bank {
+/// The core's bank with the published test keys (aws-lc, as the server runs
+/// it), minting `suite` tokens.
+fn bank(suite: Suite) -> Bank {
     let identity = PrivateIdentity {
         signing: Box::new(aws(testing::BANK_SIGNING)),
         sealing: Box::new(aws(testing::BANK_SEALING)),
     };
+    let mut config = BankConfig::new(BankId::new("demo-bank").unwrap());
+    config.default_suite = suite;
     Bank::new(
-        BankConfig::new(BankId::new("demo-bank").unwrap()),
+        config,
         identity,
-        Box::new(aws(testing::BANK_TOKEN)),
+        testing::bank_token_keys(),
         Box::new(halfpenny_aws_lc::AwsLc),
     )
+    .unwrap()
 }
 
 fn account(id: &PrivateIdentity, role: Role, address: Option<&str>) -> AccountRecord {
@@ -108,7 +113,7 @@ struct Snapshot {
 }
 
 impl World {
-    async fn new(seed: u64) -> World {
+    async fn new(seed: u64, suite: Suite) -> World {
         let (store, _, dir) = fresh().await;
         let (buyer, seller) = (testing::buyer_identity(), testing::seller_identity());
         let mut buyer_rec = account(&buyer, Role::Buyer, None);
@@ -120,7 +125,7 @@ impl World {
         buyer_rec.attributes.push(staff);
         World {
             store,
-            bank: bank(),
+            bank: bank(suite),
             buyer,
             seller,
             buyer_rec,
@@ -189,6 +194,7 @@ impl World {
                 })
                 .collect(),
             authorizations,
+            suite: None,
         };
         let req = Authenticated {
             nonce,
@@ -365,7 +371,7 @@ async fn accounts_attributes_and_row_counts() {
 
 #[tokio::test]
 async fn operator_postings_are_idempotent_and_guarded() {
-    let w = World::new(1).await;
+    let w = World::new(1, Suite::Rsa2048Sha256).await;
     let (buyer, seller) = (w.buyer_account(), w.seller_account());
     let fund = |minor| Posting {
         kind: PostingKind::Funding,
@@ -498,9 +504,12 @@ async fn operator_postings_are_idempotent_and_guarded() {
     );
 }
 
+#[rstest]
 #[tokio::test]
-async fn a_minted_purse_round_trips_and_is_stored_once() {
-    let mut w = World::new(2).await;
+async fn a_minted_purse_round_trips_and_is_stored_once(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let mut w = World::new(2, suite).await;
     w.fund(1_000, "f1").await;
     let n1 = w.nonce();
     let minted = w.mint(n1, &[(1, 3), (25, 2)], 2).await;
@@ -629,10 +638,13 @@ async fn a_minted_purse_round_trips_and_is_stored_once() {
     w.balanced().await;
 }
 
+#[rstest]
 #[tokio::test]
-async fn token_moves_are_conditional_and_only_chargebacks_overdraw() {
+async fn token_moves_are_conditional_and_only_chargebacks_overdraw(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
     use TokenStatus::*;
-    let mut w = World::new(3).await;
+    let mut w = World::new(3, suite).await;
     w.fund(1_000, "f1").await;
     let (_, purse) = w.purse(&[(10, 3)]).await;
     let p = purse.id;
@@ -823,9 +835,12 @@ async fn token_moves_are_conditional_and_only_chargebacks_overdraw() {
     );
 }
 
+#[rstest]
 #[tokio::test]
-async fn refund_cases_settle_once_and_letters_queue_in_order() {
-    let mut w = World::new(4).await;
+async fn refund_cases_settle_once_and_letters_queue_in_order(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let mut w = World::new(4, suite).await;
     w.fund(1_000, "f1").await;
     let (minted, open_purse) = w.purse(&[(5, 4)]).await;
     let p = open_purse.id;
@@ -1049,11 +1064,14 @@ async fn refund_cases_settle_once_and_letters_queue_in_order() {
     assert_eq!((count(&counts, "cases"), count(&counts, "outbox")), (1, 3));
 }
 
+#[rstest]
 #[tokio::test]
-async fn inbox_pages_oldest_first_a_hundred_at_a_time() {
+async fn inbox_pages_oldest_first_a_hundred_at_a_time(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
     // 101 refund cases against one seller: one return request each. Her
     // halves are only stored with a case, so one purse's halves serve all.
-    let mut w = World::new(5).await;
+    let mut w = World::new(5, suite).await;
     w.fund(1_000, "f1").await;
     let (minted, _) = w.purse(&[(1, 1)]).await;
     let wallet = Wallet::new(w.bank.public(), &RustCrypto).unwrap();

@@ -15,16 +15,18 @@ use bank_server::views::*;
 use bank_server::{App, Settings};
 use halfpenny::bank::BankPublic;
 use halfpenny::crypto::PrivateIdentity;
+use halfpenny::crypto::ed25519::Ed25519Key;
 use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::letter::{self, LetterKind};
 use halfpenny::messages::{
     AuthorizationOrder, Denomination, ForwardedPurseRequest, MintResponse, PaymentRequest,
+    PurseRequest,
 };
 use halfpenny::till::{SellerPurse, Till, VerifyPolicy};
 use halfpenny::wallet::{BuyerPurse, Wallet};
-use halfpenny::wire::{Encode, TextForm};
-use halfpenny::{Amount, BankId, Currency, KeyId, Nonce, Timestamp, testing};
-use halfpenny_aws_lc::AwsLcKey;
+use halfpenny::wire::{Decode, Encode, TextForm};
+use halfpenny::{Amount, BankId, Currency, KeyId, Nonce, Suite, Timestamp, testing};
+use halfpenny_aws_lc::{AwsLcKey, OnEveryCore};
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use serde_json::Value;
@@ -74,21 +76,24 @@ pub struct Server {
 }
 
 impl Server {
-    pub async fn start() -> Server {
-        Self::start_with(72 * 3600).await
+    /// A bank minting `suite` tokens, with a 72-hour return window.
+    pub async fn start(suite: Suite) -> Server {
+        Self::start_with(72 * 3600, suite).await
     }
 
-    pub async fn start_with(return_window_secs: u64) -> Server {
+    pub async fn start_with(return_window_secs: u64, suite: Suite) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let url = database_url(&dir).await;
-        Self::start_on(url, return_window_secs, Some(dir)).await
+        Self::start_on(url, return_window_secs, suite, Some(dir)).await
     }
 
     /// A second bank process sharing this one's database (and keys).
     pub async fn start_beside(&self) -> Server {
+        let config = &self.app.bank.config;
         Self::start_on(
             self.database.clone(),
-            self.app.bank.config.return_window_secs,
+            config.return_window_secs,
+            config.default_suite,
             None,
         )
         .await
@@ -97,10 +102,16 @@ impl Server {
     async fn start_on(
         url: String,
         return_window_secs: u64,
+        suite: Suite,
         dir: Option<tempfile::TempDir>,
     ) -> Server {
         let keys = BankKeys {
-            token: aws(testing::BANK_TOKEN),
+            tokens: vec![
+                Box::new(aws(testing::BANK_TOKEN)),
+                Box::new(OnEveryCore(
+                    Ed25519Key::from_pkcs8_der(testing::BANK_TOKEN_ED25519).unwrap(),
+                )),
+            ],
             identity: PrivateIdentity {
                 signing: Box::new(aws(testing::BANK_SIGNING)),
                 sealing: Box::new(aws(testing::BANK_SEALING)),
@@ -111,6 +122,7 @@ impl Server {
             database_url: url.clone(),
             operator_token: Some(zeroize::Zeroizing::new(OPERATOR.to_owned())),
             return_window_secs,
+            default_suite: suite,
         };
         let app = bank_server::build(settings, keys).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -293,26 +305,50 @@ pub fn purse_request(
     money: &[(u64, u32)],
     auth: Vec<AuthorizationOrder>,
 ) -> ForwardedPurseRequest {
+    purse_request_in(server, buyer, seller, money, auth, None)
+}
+
+/// A purse request that asks for a token suite (none: the bank's default).
+pub fn purse_request_in(
+    server: &Server,
+    buyer: &mut Party,
+    seller: &Party,
+    money: &[(u64, u32)],
+    auth: Vec<AuthorizationOrder>,
+    suite: Option<Suite>,
+) -> ForwardedPurseRequest {
     let wallet = buyer.wallet(server);
-    let money = money
-        .iter()
-        .map(|(v, c)| Denomination {
-            value_minor: *v,
-            count: *c,
-        })
-        .collect();
+    let body = PurseRequest {
+        seller: seller.id(),
+        currency: USD,
+        money: money
+            .iter()
+            .map(|(v, c)| Denomination {
+                value_minor: *v,
+                count: *c,
+            })
+            .collect(),
+        authorizations: auth,
+        suite,
+    };
     wallet
-        .request_purse(
-            &buyer.identity,
-            seller.id(),
-            USD,
-            money,
-            auth,
-            server.now(),
-            &mut buyer.rng,
-        )
+        .request_purse(&buyer.identity, &body, server.now(), &mut buyer.rng)
         .unwrap()
         .0
+}
+
+/// The suites of a purse's tokens, found by joining every pair of halves.
+pub fn token_suites(sp: &SellerPurse, bp: &BuyerPurse) -> std::collections::BTreeSet<Suite> {
+    sp.halves
+        .iter()
+        .map(|(session, mine)| {
+            let joined = halfpenny::split::join(&[&mine.share, &bp.halves[session].share]).unwrap();
+            halfpenny::SignedToken::from_bytes(&joined)
+                .unwrap()
+                .token
+                .suite
+        })
+        .collect()
 }
 
 pub fn open_purses(

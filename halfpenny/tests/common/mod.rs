@@ -6,7 +6,7 @@
     clippy::indexing_slicing
 )]
 
-use halfpenny::bank::{AccountRecord, Authenticated, Bank, BankConfig, Role};
+use halfpenny::bank::{AccountRecord, Authenticated, Bank, BankConfig, BankError, Minted, Role};
 use halfpenny::crypto::PrivateIdentity;
 use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::messages::{AuthorizationOrder, Denomination, PaymentRequest, PurseRequest};
@@ -27,6 +27,8 @@ pub struct Fixture {
     pub seller_account: AccountRecord,
     pub till: Till,
     pub wallet: Wallet,
+    /// The suite purse requests ask for (none: the bank's default).
+    pub ask_suite: Option<Suite>,
 }
 
 pub fn account(id: &PrivateIdentity, role: Role) -> AccountRecord {
@@ -77,6 +79,7 @@ impl Fixture {
             seller,
             till,
             wallet,
+            ask_suite: None,
         }
     }
 
@@ -103,24 +106,9 @@ impl Fixture {
                     count: *c,
                 })
                 .collect(),
-            suite: None,
+            suite: self.ask_suite,
         };
-        let req = Authenticated {
-            nonce: Nonce::random(&mut self.rng),
-            sender: self.buyer.id(),
-            body,
-        };
-        let minted = self
-            .bank
-            .mint(
-                &req,
-                &self.buyer_account,
-                Amount::new(1_000_000, Currency::USD),
-                &self.seller_account,
-                NOW,
-                &mut self.rng,
-            )
-            .unwrap();
+        let minted = self.mint(body).unwrap();
         let sp = self
             .till
             .receive_purse(&self.seller, &minted.response.seller_purse, NOW)
@@ -130,6 +118,23 @@ impl Fixture {
             .receive_purse(&self.buyer, &minted.response.buyer_purse, NOW)
             .unwrap();
         (sp, bp)
+    }
+
+    /// The bank's decision on a purse request, as if the buyer's letter had checked out.
+    pub fn mint(&mut self, body: PurseRequest) -> Result<Minted, BankError> {
+        let req = Authenticated {
+            nonce: Nonce::random(&mut self.rng),
+            sender: self.buyer.id(),
+            body,
+        };
+        self.bank.mint(
+            &req,
+            &self.buyer_account,
+            Amount::new(1_000_000, Currency::USD),
+            &self.seller_account,
+            NOW,
+            &mut self.rng,
+        )
     }
 
     pub fn request(&mut self, price: u64, requires: Option<&str>) -> PaymentRequest {
