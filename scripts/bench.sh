@@ -3,12 +3,15 @@
 #
 #   scripts/bench.sh
 #
-# 1. `openssl speed rsa2048` on one core, as the yardstick for RSA-2048;
+# 1. `openssl speed rsa2048` and `openssl speed ed25519` on one core, as the
+#    yardsticks for the two token suites;
 # 2. the criterion benches of `halfpenny` (benches/core.rs) and
 #    `halfpenny-aws-lc` (benches/backends.rs), with short settings;
 # 3. the bank over HTTP (bank-server/benches/bank.rs): minting and redemption
 #    on a SQLite file and, unless BENCH_POSTGRES=0, on PostgreSQL
 #    (scripts/postgres.sh installs and starts it when missing);
+#    Both token suites run everywhere: the core benches, minting, redemption;
+#    `cargo run -p halfpenny --example sizes` gives the bytes per half;
 # 4. BENCHMARKS.md at the workspace root: every figure in it is read from the
 #    tools' output, none is typed by hand.
 #
@@ -35,12 +38,18 @@ echo "== building the benches" >&2
 cargo bench -p halfpenny --bench core --no-run
 cargo bench -p halfpenny-aws-lc --bench backends --no-run
 cargo bench -p bank-server --bench bank --no-run
+cargo build -q -p halfpenny --example sizes
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 echo "== openssl speed -seconds $openssl_seconds rsa2048" >&2
 openssl speed -seconds "$openssl_seconds" rsa2048 >"$work/openssl.txt" 2>"$work/openssl.err"
 cat "$work/openssl.txt" >&2
+echo "== openssl speed -seconds $openssl_seconds ed25519" >&2
+openssl speed -seconds "$openssl_seconds" ed25519 >"$work/openssl-ed25519.txt" 2>"$work/openssl-ed25519.err"
+cat "$work/openssl-ed25519.txt" >&2
+
+cargo run -q -p halfpenny --example sizes >"$work/sizes.jsonl"
 
 # Criterion keeps older results; only those written from now on are reported.
 touch "$work/started"
@@ -62,6 +71,8 @@ target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import j
 
 BANK_OUT="$work/bank.jsonl" \
 OPENSSL_OUT="$work/openssl.txt" \
+OPENSSL_ED25519_OUT="$work/openssl-ed25519.txt" \
+SIZES_OUT="$work/sizes.jsonl" \
 STARTED="$work/started" \
 CRITERION_DIR="$target_dir/criterion" \
 OUT="$root/BENCHMARKS.md" \
@@ -98,6 +109,21 @@ if len(values) != len(header):
 columns = dict(zip(header, values))
 openssl_sign = float(columns["sign/s"])
 openssl_verify = float(columns["verify/s"])
+
+# --- openssl ed25519: the row "253 bits EdDSA (Ed25519)  <sign s> <verify s> <sign/s> <verify/s>".
+ed_row = next((l for l in open(env["OPENSSL_ED25519_OUT"]).read().splitlines() if "(Ed25519)" in l), None)
+if ed_row is None:
+    fail("could not read the output of openssl speed ed25519")
+ed_values = ed_row.split(")", 1)[1].split()
+if len(ed_values) != 4:
+    fail(f"openssl speed ed25519 printed {len(ed_values)} values, not 4")
+openssl_ed_sign, openssl_ed_verify = float(ed_values[2]), float(ed_values[3])
+yardstick = {
+    ("rsa2048", "sign"): openssl_sign,
+    ("rsa2048", "verify"): openssl_verify,
+    ("ed25519", "sign"): openssl_ed_sign,
+    ("ed25519", "verify"): openssl_ed_verify,
+}
 
 # --- criterion: every benchmark measured during this run.
 started = os.path.getmtime(env["STARTED"])
@@ -139,6 +165,10 @@ def kind(full_id):
     return None
 
 
+def scheme(full_id):
+    return "ed25519" if "ed25519" in full_id else "rsa2048"
+
+
 def duration(ns):
     for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
         if ns >= scale:
@@ -152,11 +182,9 @@ def rate(x):
 
 def ratio(r):
     k = kind(r["id"])
-    if k == "sign":
-        return f"{r['ops'] / openssl_sign:.2f}× openssl sign/s"
-    if k == "verify":
-        return f"{r['ops'] / openssl_verify:.2f}× openssl verify/s"
-    return ""
+    if k is None:
+        return ""
+    return f"{r['ops'] / yardstick[(scheme(r['id']), k)]:.2f}× openssl {scheme(r['id'])} {k}/s"
 
 
 cpu = "unknown"
@@ -181,11 +209,32 @@ w(f"- Load average before the run: {env['LOAD_BEFORE']} (other builds may have b
 w(f"- Toolchain: {env['RUSTC_VERSION']}; {env['OPENSSL_VERSION']}")
 w(f"- Criterion: warm-up {env['WARM_UP']} s, measurement {env['MEASURE']} s per benchmark; median of the samples")
 w("")
-w(f"## OpenSSL yardstick (`openssl speed -seconds {env['OPENSSL_SECONDS']} rsa2048`, one core)")
+w(f"## OpenSSL yardsticks (`openssl speed -seconds {env['OPENSSL_SECONDS']} rsa2048` and `ed25519`, one core)")
 w("")
 w("| | sign/s | verify/s |")
 w("|---|---:|---:|")
 w(f"| RSA-2048 | {rate(openssl_sign)} | {rate(openssl_verify)} |")
+w(f"| Ed25519 | {rate(openssl_ed_sign)} | {rate(openssl_ed_verify)} |")
+w("")
+
+# --- bytes per token and per half, per suite (examples/sizes.rs).
+sizes = [json.loads(l) for l in open(env["SIZES_OUT"]) if l.strip().startswith("{")]
+if not sizes:
+    fail("the sizes example printed nothing")
+w("## Bytes per half")
+w("")
+w("A money token as minted, and one half of it (purse id, session serial, share) in binary and")
+w("as text (`hph1.` + base64url), for three token values. The seed expects 20–500 bytes;")
+w("the Ed25519 targets are at most 120 bytes and 170 characters.")
+w("")
+w("| Suite | Value (minor units) | Token bytes | Half bytes | Half characters | Within 20–500 bytes | Within the Ed25519 targets |")
+w("|---|---:|---:|---:|---:|---|---|")
+for z in sizes:
+    seed_ok = "yes" if 20 <= z["half_bytes"] <= 500 else "no"
+    target = ""
+    if z["suite"] == "ed25519":
+        target = "yes" if z["half_bytes"] <= 120 and z["half_chars"] <= 170 else "no"
+    w(f"| {z['suite']} | {z['value_minor']:,} | {z['token_bytes']} | {z['half_bytes']} | {z['half_chars']} | {seed_ok} | {target} |")
 w("")
 
 # A summary per backend from the one-message RSA rows (`rsa2048/<op>/<backend>`).
@@ -194,6 +243,11 @@ for r in rows:
     parts = r["id"].split("/")
     if len(parts) == 3 and parts[0] == "rsa2048" and parts[1] in ("sign", "verify"):
         summary.setdefault(parts[2], {})[parts[1]] = r["ops"]
+ed_summary = {}
+for r in rows:
+    parts = r["id"].split("/")
+    if len(parts) == 3 and parts[0] == "ed25519" and parts[1] in ("sign", "verify"):
+        ed_summary.setdefault(parts[2], {})[parts[1]] = r["ops"]
 batch = [r for r in rows if any(p.startswith("sign_many") for p in r["id"].split("/"))]
 if summary:
     w("## RSA-2048 per backend (one core, one message at a time)")
@@ -206,12 +260,24 @@ if summary:
             f"| {backend} | {rate(s) if s else '–'} | {f'{s / openssl_sign:.2f}' if s else '–'} "
             f"| {rate(v) if v else '–'} | {f'{v / openssl_verify:.2f}' if v else '–'} |"
         )
-    for r in batch:
-        w("")
+    w("")
+if ed_summary:
+    w("## Ed25519 (one core, one message at a time)")
+    w("")
+    w("| Implementation | sign/s | × openssl | verify/s | × openssl |")
+    w("|---|---:|---:|---:|---:|")
+    for backend, ops in ed_summary.items():
+        s, v = ops.get("sign"), ops.get("verify")
         w(
-            f"`{r['id']}`: {rate(r['ops'])} signatures/s on {env['NPROC']} cores "
-            f"({r['ops'] / openssl_sign:.2f}× openssl's one-core sign/s)."
+            f"| {backend} | {rate(s) if s else '–'} | {f'{s / openssl_ed_sign:.2f}' if s else '–'} "
+            f"| {rate(v) if v else '–'} | {f'{v / openssl_ed_verify:.2f}' if v else '–'} |"
         )
+    w("")
+for r in batch:
+    w(
+        f"`{r['id']}`: {rate(r['ops'])} signatures/s on {env['NPROC']} cores "
+        f"({r['ops'] / yardstick[(scheme(r['id']), 'sign')]:.2f}× openssl's one-core {scheme(r['id'])} sign/s)."
+    )
     w("")
 
 w("## Every benchmark")
@@ -232,22 +298,29 @@ w("")
 bank = [json.loads(l) for l in open(env["BANK_OUT"]) if l.strip().startswith("{")]
 if bank:
     cores = int(env["NPROC"])
-    mint = {b["database"]: b["median"] for b in bank if b["figure"] == "bank_minting"}
+    suite_scheme = {"rsa2048-sha256": "rsa2048", "ed25519": "ed25519"}
+    mint = {(b["database"], b["suite"]): b["median"] for b in bank if b["figure"] == "bank_minting"}
     w("## The bank over HTTP (bank-server, 127.0.0.1)")
     w("")
-    w("Minting: one purse of 1,000 RSA-2048 tokens per request, every core signing, compared with")
-    w(f"openssl sign/s × {cores} cores. Redemption: 1,000 joined tokens per request, no signature per token,")
-    w("compared with minting on the same database. Each run checks its own output (every token minted,")
-    w("every token credited exactly once, books balanced). Median of 5 runs after one warm-up.")
+    w("Minting: one purse of 1,000 tokens per request, every core signing, compared with openssl")
+    w(f"sign/s for the suite's scheme × {cores} cores; per core, the Ed25519 target is 10,000 tokens/s.")
+    w("Redemption: 1,000 joined tokens per request, no signature per token, compared with minting on the")
+    w("same database and suite. Each run checks its own output (every token minted in the suite asked")
+    w("for, every token credited exactly once, books balanced). Median of 5 runs after one warm-up.")
     w("")
-    w("| Figure | Database | Median tokens/s | Min | Max | Ratio |")
-    w("|---|---|---:|---:|---:|---|")
+    w("| Figure | Suite | Database | Median tokens/s | Min | Max | Per core | Ratio |")
+    w("|---|---|---|---:|---:|---:|---:|---|")
     for b in bank:
+        sch = suite_scheme[b["suite"]]
         if b["figure"] == "bank_minting":
-            r = f"{b['median'] / (openssl_sign * cores):.2f}× openssl sign/s × {cores}"
+            r = f"{b['median'] / (yardstick[(sch, 'sign')] * cores):.2f}× openssl {sch} sign/s × {cores}"
         else:
-            r = f"{b['median'] / mint[b['database']]:.1f}× minting" if b["database"] in mint else ""
-        w(f"| {b['figure'].replace('bank_', '')} | {b['database']} | {rate(b['median'])} | {rate(b['min'])} | {rate(b['max'])} | {r} |")
+            key = (b["database"], b["suite"])
+            r = f"{b['median'] / mint[key]:.1f}× minting" if key in mint else ""
+        w(
+            f"| {b['figure'].replace('bank_', '')} | {b['suite']} | {b['database']} | {rate(b['median'])} "
+            f"| {rate(b['min'])} | {rate(b['max'])} | {rate(b['median'] / cores)} | {r} |"
+        )
     w("")
 
 with open(env["OUT"], "w") as f:

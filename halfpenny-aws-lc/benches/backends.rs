@@ -1,9 +1,10 @@
 //! RSA-2048 with each backend: one signature, one verification, and a batch
-//! of 1,000 signatures spread over every core by aws-lc's `sign_many`.
+//! of 1,000 signatures spread over every core by aws-lc's `sign_many`; and
+//! the same for Ed25519 (`ed25519-dalek`, spread by `OnEveryCore`).
 //!
-//! Benchmark ids name the operation as a path component (`sign`, `verify`,
-//! `sign_many_1000`) so that `scripts/bench.sh` can compare each row with
-//! `openssl speed rsa2048`.
+//! Benchmark ids name the scheme first and the operation as a path component
+//! (`sign`, `verify`, `sign_many_1000`) so that `scripts/bench.sh` can compare
+//! each row with `openssl speed` for the same scheme.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::hint::black_box;
@@ -11,9 +12,10 @@ use std::hint::black_box;
 use criterion::{Criterion, SamplingMode, Throughput, criterion_group, criterion_main};
 use halfpenny::crypto::SigningKey;
 use halfpenny::crypto::VerifyingKey;
+use halfpenny::crypto::ed25519::{Ed25519Key, Ed25519Verifier};
 use halfpenny::crypto::rustcrypto::RsaVerifier;
 use halfpenny::testing;
-use halfpenny_aws_lc::{AwsLcKey, AwsLcVerifier};
+use halfpenny_aws_lc::{AwsLcKey, AwsLcVerifier, OnEveryCore};
 
 fn backends(c: &mut Criterion) {
     let rustcrypto = testing::bank_token_key();
@@ -66,6 +68,29 @@ fn backends(c: &mut Criterion) {
     batch.sample_size(10);
     batch.bench_function("sign_many_1000/aws-lc", |b| {
         b.iter(|| aws_lc.sign_many(black_box(&messages)).unwrap())
+    });
+    batch.finish();
+
+    let ed = OnEveryCore(Ed25519Key::from_pkcs8_der(testing::BANK_TOKEN_ED25519).unwrap());
+    let ed_verifier = Ed25519Verifier::new(ed.public_key()).unwrap();
+    let ed_signature = ed.sign(&message).unwrap();
+    let mut one = c.benchmark_group("ed25519");
+    one.throughput(Throughput::Elements(1));
+    one.bench_function("sign/dalek", |b| {
+        b.iter(|| ed.sign(black_box(&message)).unwrap())
+    });
+    one.bench_function("verify/dalek", |b| {
+        b.iter(|| {
+            ed_verifier
+                .verify(black_box(&message), black_box(&ed_signature))
+                .unwrap()
+        })
+    });
+    one.finish();
+    let mut batch = c.benchmark_group("ed25519_batch");
+    batch.throughput(Throughput::Elements(1_000));
+    batch.bench_function("sign_many_1000/dalek-on-every-core", |b| {
+        b.iter(|| ed.sign_many(black_box(&messages)).unwrap())
     });
     batch.finish();
 }

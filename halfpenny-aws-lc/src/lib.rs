@@ -359,12 +359,11 @@ mod tests {
         let mut rng = ChaCha20Rng::seed_from_u64(7);
         let rc = bank_token_key();
         let key = aws(&rc);
-        let bank = halfpenny::BankId::new("demo-bank").unwrap();
         let kind = halfpenny::TokenKind::Money(halfpenny::Amount::new(1, halfpenny::Currency::EUR));
         let tokens: Vec<halfpenny::Token> = (0..5)
             .map(|_| {
                 halfpenny::Token::mint(
-                    bank.clone(),
+                    halfpenny::Suite::Rsa2048Sha256,
                     kind.clone(),
                     halfpenny::Timestamp(2_000_000_000),
                     &mut rng,
@@ -380,6 +379,57 @@ mod tests {
             t.verify(&rc_verifier).unwrap();
             t.verify(&aws_verifier).unwrap();
         }
+    }
+
+    #[test]
+    fn ed25519_tokens_signed_on_every_core_verify_under_both_backends() {
+        use halfpenny::Suite;
+        let mut rng = ChaCha20Rng::seed_from_u64(8);
+        let key = OnEveryCore(
+            halfpenny::crypto::ed25519::Ed25519Key::from_pkcs8_der(
+                halfpenny::testing::BANK_TOKEN_ED25519,
+            )
+            .unwrap(),
+        );
+        let kind = halfpenny::TokenKind::Money(halfpenny::Amount::new(5, halfpenny::Currency::EUR));
+        let tokens: Vec<halfpenny::Token> = (0..101)
+            .map(|_| {
+                halfpenny::Token::mint(
+                    Suite::Ed25519,
+                    kind.clone(),
+                    halfpenny::Timestamp(2_000_000_000),
+                    &mut rng,
+                )
+            })
+            .collect();
+        let parallel = halfpenny::token::sign_all(tokens.clone(), &key).unwrap();
+        let one_by_one = halfpenny::token::sign_all(tokens.clone(), &key.0).unwrap();
+        assert_eq!(parallel, one_by_one, "same signatures, same order");
+        let public = SigningKey::public_key(&key);
+        let verifiers = [
+            AwsLc.verifying_key(public).unwrap(),
+            RustCrypto.verifying_key(public).unwrap(),
+        ];
+        for (t, token) in parallel.iter().zip(&tokens) {
+            assert_eq!(&t.token, token);
+            assert_eq!(t.signature().len(), Suite::Ed25519.signature_len());
+            for v in &verifiers {
+                t.verify(v.as_ref()).unwrap();
+            }
+        }
+        // An RSA token key cannot sign Ed25519 tokens, nor the reverse.
+        assert_eq!(
+            halfpenny::token::sign_all(tokens, &aws(&bank_token_key())),
+            Err(CryptoError::SigningFailed)
+        );
+        // And another bank's Ed25519 signature does not verify.
+        let forger = halfpenny::testing::other_token_key_for(Suite::Ed25519);
+        let forged =
+            halfpenny::token::sign_all(vec![parallel[0].token.clone()], forger.as_ref()).unwrap();
+        assert_eq!(
+            forged[0].verify(verifiers[0].as_ref()),
+            Err(CryptoError::BadSignature)
+        );
     }
 
     #[test]
