@@ -446,7 +446,7 @@ impl Refusal {
         }
     }
 
-    fn from_u8(v: u8) -> Option<Self> {
+    pub(crate) fn from_u8(v: u8) -> Option<Self> {
         use Refusal::*;
         [
             UnknownPurse,

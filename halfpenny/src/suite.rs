@@ -134,6 +134,41 @@ impl TokenKeys {
     }
 }
 
+/// A u8 count, then each suite and its key, in suite order.
+impl Encode for TokenKeys {
+    fn encode(&self, w: &mut Writer) {
+        w.u8(self.0.len() as u8);
+        for (suite, key) in &self.0 {
+            suite.encode(w);
+            key.encode(w);
+        }
+    }
+}
+
+impl Decode for TokenKeys {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        let count = usize::from(r.u8()?);
+        if count > Suite::ALL.len() {
+            return Err(WireError::TooLong {
+                field: "token keys",
+                len: count,
+                max: Suite::ALL.len(),
+            });
+        }
+        let mut map = BTreeMap::new();
+        for _ in 0..count {
+            let suite = Suite::decode(r)?;
+            let key = PublicKey::decode(r)?;
+            let in_order = map.last_key_value().is_none_or(|(last, _)| *last < suite);
+            if !in_order || Suite::of_key(&key) != suite {
+                return Err(WireError::Invalid("token keys"));
+            }
+            map.insert(suite, key);
+        }
+        Ok(Self(map))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +192,11 @@ mod tests {
         let keys = TokenKeys::new([rsa.clone(), ed.clone()]).unwrap();
         assert_eq!(keys.get(Suite::Rsa2048Sha256), Some(&rsa));
         assert_eq!(keys.get(Suite::Ed25519), Some(&ed));
+        assert_eq!(TokenKeys::from_bytes(&keys.to_bytes()), Ok(keys.clone()));
+        // A key filed under the other suite is refused.
+        let mut bytes = keys.to_bytes();
+        bytes[1] = Suite::Ed25519 as u8;
+        assert!(TokenKeys::from_bytes(&bytes).is_err());
         assert!(TokenKeys::new([rsa.clone(), rsa]).is_err());
     }
 }

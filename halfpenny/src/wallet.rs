@@ -28,7 +28,8 @@ use crate::split::{Item, Share};
 use crate::till::PURSE_FRESHNESS;
 use crate::time::Timestamp;
 use crate::token::TokenKind;
-use crate::wire::Decode;
+use crate::messages::MAX_TOKENS_PER_PURSE;
+use crate::wire::{Decode, Encode, Reader, WireError, Writer};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WalletError {
@@ -112,6 +113,127 @@ pub struct BuyerPurse {
     pub currency: Currency,
     pub expires_at: Timestamp,
     pub halves: BTreeMap<SessionSerial, BuyerHalf>,
+}
+
+const SAVED_PURSE_VERSION: u8 = 1;
+
+impl Encode for HalfState {
+    fn encode(&self, w: &mut Writer) {
+        match self {
+            HalfState::Available => w.u8(0),
+            HalfState::Pending(p) => {
+                w.u8(1);
+                p.encode(w);
+            }
+            HalfState::Spent(p) => {
+                w.u8(2);
+                p.encode(w);
+            }
+            HalfState::Refunding => w.u8(3),
+            HalfState::Refunded => w.u8(4),
+            HalfState::Refused(r) => {
+                w.u8(5);
+                w.u8(*r as u8);
+            }
+        }
+    }
+}
+
+impl Decode for HalfState {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        Ok(match r.u8()? {
+            0 => HalfState::Available,
+            1 => HalfState::Pending(Nonce::decode(r)?),
+            2 => HalfState::Spent(Nonce::decode(r)?),
+            3 => HalfState::Refunding,
+            4 => HalfState::Refunded,
+            5 => {
+                let tag = r.u8()?;
+                HalfState::Refused(Refusal::from_u8(tag).ok_or(WireError::UnknownTag {
+                    field: "refusal",
+                    tag,
+                })?)
+            }
+            tag => {
+                return Err(WireError::UnknownTag {
+                    field: "half state",
+                    tag,
+                });
+            }
+        })
+    }
+}
+
+/// One half as a host saves it: session serial, kind, share, state.
+struct SavedHalf<'a>(SessionSerial, &'a BuyerHalf);
+
+impl Encode for SavedHalf<'_> {
+    fn encode(&self, w: &mut Writer) {
+        self.0.encode(w);
+        self.1.kind.encode(w);
+        self.1.share.encode(w);
+        self.1.state.encode(w);
+    }
+}
+
+/// A buyer's purse as a host saves it (IndexedDB, a file): versioned, so a
+/// later layout can still read what an older wallet wrote.
+impl Encode for BuyerPurse {
+    fn encode(&self, w: &mut Writer) {
+        w.u8(SAVED_PURSE_VERSION);
+        self.id.encode(w);
+        self.bank.encode(w);
+        self.seller.encode(w);
+        self.currency.encode(w);
+        self.expires_at.encode(w);
+        let halves: Vec<SavedHalf<'_>> =
+            self.halves.iter().map(|(s, h)| SavedHalf(*s, h)).collect();
+        w.list(&halves);
+    }
+}
+
+impl Decode for BuyerPurse {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        match r.u8()? {
+            SAVED_PURSE_VERSION => {}
+            v => return Err(WireError::UnknownVersion(v)),
+        }
+        let id = PurseId::decode(r)?;
+        let bank = BankId::decode(r)?;
+        let seller = KeyId::decode(r)?;
+        let currency = Currency::decode(r)?;
+        let expires_at = Timestamp::decode(r)?;
+        let count = r.u32()? as usize;
+        if count > MAX_TOKENS_PER_PURSE {
+            return Err(WireError::TooLong {
+                field: "purse halves",
+                len: count,
+                max: MAX_TOKENS_PER_PURSE,
+            });
+        }
+        let mut halves = BTreeMap::new();
+        for _ in 0..count {
+            let session = SessionSerial::decode(r)?;
+            let half = BuyerHalf {
+                kind: TokenKind::decode(r)?,
+                share: Share::decode(r)?,
+                state: HalfState::decode(r)?,
+            };
+            // Sorted and unique, so one purse has one encoding.
+            if halves.last_key_value().is_some_and(|(last, _)| *last >= session) {
+                return Err(WireError::Invalid("purse halves order"));
+            }
+            halves.insert(session, half);
+        }
+        Ok(BuyerPurse {
+            id,
+            bank,
+            seller,
+            currency,
+            expires_at,
+            halves,
+        })
+    }
 }
 
 impl BuyerPurse {

@@ -49,7 +49,7 @@ use crate::letter::{self, Freshness, LetterError, LetterKind, SignedLetter};
 use crate::suite::{Suite, TokenKeys};
 use crate::time::Timestamp;
 use crate::token::TokenKind;
-use crate::wire::Decode;
+use crate::wire::{Decode, Encode, Reader, WireError, Writer};
 
 /// How the bank runs.
 #[derive(Clone, Debug)]
@@ -277,6 +277,38 @@ pub struct BankPublic {
     pub token_keys: TokenKeys,
     /// The suite of a purse whose request names none.
     pub default_suite: Suite,
+}
+
+const BANK_PUBLIC_VERSION: u8 = 1;
+
+/// What a wallet or a till saves to work without the bank at hand.
+impl Encode for BankPublic {
+    fn encode(&self, w: &mut Writer) {
+        w.u8(BANK_PUBLIC_VERSION);
+        self.id.encode(w);
+        self.identity.encode(w);
+        self.token_keys.encode(w);
+        self.default_suite.encode(w);
+    }
+}
+
+impl Decode for BankPublic {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        match r.u8()? {
+            BANK_PUBLIC_VERSION => {}
+            v => return Err(WireError::UnknownVersion(v)),
+        }
+        let public = BankPublic {
+            id: BankId::decode(r)?,
+            identity: PublicIdentity::decode(r)?,
+            token_keys: TokenKeys::decode(r)?,
+            default_suite: Suite::decode(r)?,
+        };
+        if public.token_keys.get(public.default_suite).is_none() {
+            return Err(WireError::Invalid("default suite"));
+        }
+        Ok(public)
+    }
 }
 
 impl Bank {

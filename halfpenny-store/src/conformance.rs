@@ -1,0 +1,285 @@
+//! The suite every [`WalletStore`] backend must pass. A backend's tests call
+//! [`run_all`] with a function that makes a fresh, empty store; each check
+//! panics with a message naming what broke.
+//!
+//! The fixtures are made up (fake keys, fake shares): a store saves bytes and
+//! must not care what they mean.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use halfpenny::bank::BankPublic;
+use halfpenny::crypto::{PublicIdentity, PublicKey};
+use halfpenny::messages::{Payment, Receipt};
+use halfpenny::split::{Item, Share};
+use halfpenny::wallet::{BuyerHalf, BuyerPurse, HalfState};
+use halfpenny::{
+    Amount, BankId, Currency, KeyId, Nonce, PurseId, SessionSerial, Suite, Timestamp, TokenKeys,
+    TokenKind,
+};
+use zeroize::Zeroizing;
+
+use crate::{Event, EventKind, SavedIdentity, StoreError, WalletStore};
+
+const NOW: Timestamp = Timestamp(1_795_478_400);
+
+/// Runs every check, each on a fresh store from `fresh`.
+pub async fn run_all<S, F, Fut>(mut fresh: F)
+where
+    S: WalletStore,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = S>,
+{
+    identity_is_created_once(&fresh().await).await;
+    purses_round_trip_in_id_order(&fresh().await).await;
+    a_purse_is_added_once(&fresh().await).await;
+    an_update_is_all_or_nothing(&fresh().await).await;
+    one_half_never_goes_to_two_payments(&fresh().await).await;
+    history_keeps_its_order(&fresh().await).await;
+    replace_swaps_everything(&fresh().await).await;
+}
+
+fn key(byte: u8) -> PublicKey {
+    PublicKey::from_der(vec![byte; 64]).unwrap()
+}
+
+/// A made-up identity; `n` makes each one different.
+pub fn identity(n: u8) -> SavedIdentity {
+    let bank = BankPublic {
+        id: BankId::new("demo-bank").unwrap(),
+        identity: PublicIdentity {
+            signing: key(1),
+            sealing: key(2),
+        },
+        token_keys: TokenKeys::new([key(3)]).unwrap(),
+        default_suite: Suite::Rsa2048Sha256,
+    };
+    SavedIdentity {
+        signing_pkcs8: Zeroizing::new(vec![n; 1_218]),
+        sealing_pkcs8: Zeroizing::new(vec![n.wrapping_add(1); 1_217]),
+        bank_url: format!("http://127.0.0.1:870{n}"),
+        bank,
+        created_at: NOW,
+    }
+}
+
+/// A made-up purse of `tokens` one-cent halves, all available.
+pub fn purse(id: u8, tokens: u32) -> BuyerPurse {
+    let halves: BTreeMap<SessionSerial, BuyerHalf> = (0..tokens)
+        .map(|s| {
+            (
+                SessionSerial(s),
+                BuyerHalf {
+                    kind: TokenKind::Money(Amount::new(1, Currency::USD)),
+                    share: Share::from_bytes(vec![id ^ (s as u8); 95]),
+                    state: HalfState::Available,
+                },
+            )
+        })
+        .collect();
+    BuyerPurse {
+        id: PurseId([id; 16]),
+        bank: BankId::new("demo-bank").unwrap(),
+        seller: KeyId([9; 32]),
+        currency: Currency::USD,
+        expires_at: NOW.plus(90 * 86_400),
+        halves,
+    }
+}
+
+fn payment(purse: &BuyerPurse, id: u8, sessions: &[u32]) -> Payment {
+    Payment {
+        payment: Nonce([id; 16]),
+        purse: purse.id,
+        items: sessions
+            .iter()
+            .map(|s| Item {
+                session: SessionSerial(*s),
+                share: purse.halves[&SessionSerial(*s)].share.clone(),
+            })
+            .collect(),
+    }
+}
+
+async fn identity_is_created_once<S: WalletStore>(store: &S) {
+    assert_eq!(store.identity().await, Ok(None), "a new store has no identity");
+    let first = identity(1);
+    assert_eq!(store.create_identity(&first).await, Ok(true));
+    assert_eq!(
+        store.create_identity(&identity(2)).await,
+        Ok(false),
+        "an identity is never overwritten"
+    );
+    assert_eq!(store.identity().await, Ok(Some(first)), "keys come back whole");
+}
+
+async fn purses_round_trip_in_id_order<S: WalletStore>(store: &S) {
+    let purses = [purse(7, 3), purse(2, 1), purse(200, 250)];
+    for p in &purses {
+        assert_eq!(store.add_purse(p).await, Ok(true));
+    }
+    let mut expected = purses.to_vec();
+    expected.sort_by_key(|p| p.id);
+    assert_eq!(store.purses().await, Ok(expected));
+    assert_eq!(store.purse(PurseId([200; 16])).await, Ok(Some(purses[2].clone())));
+    assert_eq!(store.purse(PurseId([3; 16])).await, Ok(None));
+}
+
+async fn a_purse_is_added_once<S: WalletStore>(store: &S) {
+    let original = purse(5, 4);
+    assert_eq!(store.add_purse(&original).await, Ok(true));
+    let mut again = original.clone();
+    again.halves.clear();
+    assert_eq!(
+        store.add_purse(&again).await,
+        Ok(false),
+        "a purse delivered twice is kept as first saved"
+    );
+    assert_eq!(store.purse(original.id).await, Ok(Some(original)));
+}
+
+async fn an_update_is_all_or_nothing<S: WalletStore>(store: &S) {
+    let original = purse(6, 5);
+    store.add_purse(&original).await.unwrap();
+    let pay = payment(&original, 1, &[0, 3]);
+    // A change that gives up leaves nothing behind, even what it touched.
+    let gave_up = store
+        .update_purse(original.id, |p| {
+            p.halves.clear();
+            false
+        })
+        .await;
+    assert_eq!(gave_up, Ok(false));
+    assert_eq!(store.purse(original.id).await, Ok(Some(original.clone())));
+    // A change that goes through is saved.
+    assert_eq!(
+        store.update_purse(original.id, |p| p.mark_pending(&pay)).await,
+        Ok(true)
+    );
+    let saved = store.purse(original.id).await.unwrap().unwrap();
+    assert_eq!(saved.pending(), Amount::new(2, Currency::USD));
+    assert_eq!(saved.available(), Amount::new(3, Currency::USD));
+    let receipt = Receipt {
+        payment: pay.payment,
+        purse: original.id,
+        item: "article".into(),
+        price: Amount::new(2, Currency::USD),
+        paid: Amount::new(2, Currency::USD),
+        sessions: vec![SessionSerial(0), SessionSerial(3)],
+        authorized: None,
+        accepted_at: NOW,
+    };
+    assert_eq!(
+        store
+            .update_purse(original.id, |p| p.settle(&receipt).is_ok())
+            .await,
+        Ok(true)
+    );
+    let saved = store.purse(original.id).await.unwrap().unwrap();
+    assert_eq!(
+        (saved.pending(), saved.available()),
+        (
+            Amount::new(0, Currency::USD),
+            Amount::new(3, Currency::USD)
+        )
+    );
+    assert_eq!(
+        saved.halves[&SessionSerial(3)].state,
+        HalfState::Spent(pay.payment)
+    );
+    assert_eq!(
+        store.update_purse(PurseId([99; 16]), |_| true).await,
+        Err(StoreError::NotFound)
+    );
+}
+
+async fn one_half_never_goes_to_two_payments<S: WalletStore>(store: &S) {
+    let original = purse(8, 2);
+    store.add_purse(&original).await.unwrap();
+    let first = payment(&original, 1, &[1]);
+    let second = payment(&original, 2, &[0, 1]);
+    assert_eq!(
+        store.update_purse(original.id, |p| p.mark_pending(&first)).await,
+        Ok(true)
+    );
+    assert_eq!(
+        store.update_purse(original.id, |p| p.mark_pending(&second)).await,
+        Ok(false),
+        "half 1 is pending in the first payment"
+    );
+    let saved = store.purse(original.id).await.unwrap().unwrap();
+    assert_eq!(
+        saved.halves[&SessionSerial(1)].state,
+        HalfState::Pending(first.payment)
+    );
+    assert_eq!(
+        saved.halves[&SessionSerial(0)].state,
+        HalfState::Available,
+        "the refused payment took nothing"
+    );
+}
+
+async fn history_keeps_its_order<S: WalletStore>(store: &S) {
+    assert_eq!(store.events().await, Ok(vec![]));
+    let events = history();
+    for e in &events {
+        store.record(e).await.unwrap();
+    }
+    assert_eq!(store.events().await, Ok(events));
+}
+
+fn history() -> Vec<Event> {
+    let cents = |m| Amount::new(m, Currency::USD);
+    vec![
+        Event {
+            at: NOW,
+            purse: PurseId([1; 16]),
+            amount: cents(170),
+            kind: EventKind::PurseReceived,
+        },
+        Event {
+            at: NOW.plus(5),
+            purse: PurseId([1; 16]),
+            amount: cents(3),
+            kind: EventKind::Paid {
+                payment: Nonce([4; 16]),
+                item: "article-42".into(),
+            },
+        },
+        Event {
+            at: NOW.plus(6),
+            purse: PurseId([1; 16]),
+            amount: cents(2),
+            kind: EventKind::Released {
+                payment: Nonce([5; 16]),
+            },
+        },
+        Event {
+            at: NOW.plus(7),
+            purse: PurseId([1; 16]),
+            amount: cents(167),
+            kind: EventKind::RefundRequested,
+        },
+        Event {
+            at: NOW.plus(8),
+            purse: PurseId([1; 16]),
+            amount: cents(167),
+            kind: EventKind::Refunded,
+        },
+    ]
+}
+
+async fn replace_swaps_everything<S: WalletStore>(store: &S) {
+    store.create_identity(&identity(1)).await.unwrap();
+    store.add_purse(&purse(1, 2)).await.unwrap();
+    store.record(&history()[0]).await.unwrap();
+    let backup = (identity(3), vec![purse(4, 3), purse(9, 1)], history());
+    store
+        .replace(&backup.0, &backup.1, &backup.2)
+        .await
+        .unwrap();
+    assert_eq!(store.identity().await, Ok(Some(backup.0)));
+    assert_eq!(store.purses().await, Ok(backup.1));
+    assert_eq!(store.events().await, Ok(backup.2));
+}

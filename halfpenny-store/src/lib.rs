@@ -1,0 +1,71 @@
+//! # halfpenny-store: where a wallet keeps what it must not lose
+//!
+//! [`WalletStore`] is the small trait a buyer's host saves through: her keys
+//! and bank, her purses, and the history she is shown. Every backend —
+//! [`MemoryStore`] here, IndexedDB in the browser (`halfpenny-idb`) — passes
+//! the same [`conformance`] suite, so a host can swap one for another.
+//!
+//! Purses are saved in the core's own encoding (`BuyerPurse: Encode`), so a
+//! backend stores opaque bytes under a purse id and never interprets them.
+//! The one operation that matters for money is [`WalletStore::update_purse`]:
+//! read, change and write one purse in a single transaction, so that two tabs
+//! (or two tasks) can never mark the same half for two payments.
+
+pub mod conformance;
+mod error;
+mod history;
+mod identity;
+mod memory;
+
+pub use error::StoreError;
+pub use history::{Event, EventKind};
+pub use identity::SavedIdentity;
+pub use memory::MemoryStore;
+
+use halfpenny::PurseId;
+use halfpenny::wallet::BuyerPurse;
+
+/// A buyer's saved state. Methods are `async` because browser storage is;
+/// futures need not be `Send` (a browser has one thread).
+#[allow(async_fn_in_trait)]
+pub trait WalletStore {
+    /// Her keys and bank, if an identity was created.
+    async fn identity(&self) -> Result<Option<SavedIdentity>, StoreError>;
+
+    /// Saves a new identity. False, and nothing changed, if one exists: an
+    /// identity is never overwritten by accident (restoring a backup into a
+    /// wallet that has one is the host's explicit choice, via `replace`).
+    async fn create_identity(&self, identity: &SavedIdentity) -> Result<bool, StoreError>;
+
+    /// Replaces the identity and every purse and event with a backup's, in one
+    /// transaction.
+    async fn replace(
+        &self,
+        identity: &SavedIdentity,
+        purses: &[BuyerPurse],
+        events: &[Event],
+    ) -> Result<(), StoreError>;
+
+    /// Every purse, in purse-id order.
+    async fn purses(&self) -> Result<Vec<BuyerPurse>, StoreError>;
+
+    async fn purse(&self, id: PurseId) -> Result<Option<BuyerPurse>, StoreError>;
+
+    /// Saves a purse just received. False, and nothing changed, if a purse
+    /// with this id is already saved (a purse delivered twice).
+    async fn add_purse(&self, purse: &BuyerPurse) -> Result<bool, StoreError>;
+
+    /// Reads the purse, lets `change` edit it and writes it back, all in one
+    /// transaction. `change` returns false to leave the purse as it was (for
+    /// example when `mark_pending` finds a half already taken). Returns what
+    /// `change` returned; `StoreError::NotFound` if there is no such purse.
+    async fn update_purse<F>(&self, id: PurseId, change: F) -> Result<bool, StoreError>
+    where
+        F: FnOnce(&mut BuyerPurse) -> bool;
+
+    /// Appends an event to the history.
+    async fn record(&self, event: &Event) -> Result<(), StoreError>;
+
+    /// The history, oldest first.
+    async fn events(&self) -> Result<Vec<Event>, StoreError>;
+}
