@@ -1,7 +1,9 @@
 //! The bank's throughput over real HTTP on 127.0.0.1, with a real database,
 //! once per token suite: minting a 1,000-token purse (one signature per
-//! token, spread over every core) and redeeming batches of 1,000 tokens (no
-//! signature per token: bound by the database). Runs on a SQLite file, and on PostgreSQL when
+//! token, spread over every core), one request at a time and with
+//! `IN_FLIGHT` buyers' requests at once (as a bank serves many buyers: one
+//! request's signing overlaps another's database write), and redeeming
+//! batches of 1,000 tokens (no signature per token: bound by the database). Runs on a SQLite file, and on PostgreSQL when
 //! HALFPENNY_TEST_POSTGRES names a server. Each run checks its own output:
 //! every token minted, every token credited exactly once, books balanced.
 //!
@@ -28,11 +30,16 @@ use halfpenny::messages::{RedemptionRequest, SpentToken};
 use halfpenny::split::join;
 use halfpenny::testing;
 use halfpenny::wire::{Decode, TextForm};
+use futures_util::future::join_all;
+use halfpenny::crypto::PrivateIdentity;
 use halfpenny::{SignedToken, Suite};
+use halfpenny_aws_lc::AwsLcKey;
 use serde_json::json;
 
 const TOKENS: u32 = 1_000;
 const RUNS: usize = 5;
+/// Purse requests from different buyers sent at once in the concurrent figure.
+const IN_FLIGHT: usize = 4;
 
 fn summary(name: &str, database: &str, suite: Suite, per_sec: &mut [f64]) {
     per_sec.sort_by(f64::total_cmp);
@@ -123,6 +130,57 @@ async fn bench(database: &str, suite: Suite) {
     assert_eq!(s.balance(seller.id()).await, credited as i64);
     let t = s.totals().await;
     assert_eq!(t.outstanding["USD"], 0);
+
+    concurrent_minting(&s, &seller, database, suite).await;
+}
+
+/// `IN_FLIGHT` buyers each send a 1,000-token purse request at the same
+/// moment; the figure is all their tokens over the time until the last answer.
+async fn concurrent_minting(s: &Server, seller: &Party, database: &str, suite: Suite) {
+    let mut buyers = Vec::new();
+    for i in 0..IN_FLIGHT {
+        let identity = PrivateIdentity {
+            signing: Box::new(AwsLcKey::generate().unwrap().0),
+            sealing: Box::new(AwsLcKey::generate().unwrap().0),
+        };
+        let buyer = Party::new(s, identity, "buyer", 100 + i as u64).await;
+        s.fund(&buyer.account, u64::from(TOKENS) * (RUNS as u64 + 1), &format!("c{i}"))
+            .await;
+        buyers.push(buyer);
+    }
+    let outstanding_before = s.totals().await.outstanding["USD"];
+    let mut rates = Vec::new();
+    for run in 0..=RUNS {
+        let bodies: Vec<serde_json::Value> = buyers
+            .iter_mut()
+            .map(|b| {
+                let fwd = purse_request(s, b, seller, &[(1, TOKENS)], vec![]);
+                json!({ "request": fwd.to_text() })
+            })
+            .collect();
+        let t = Instant::now();
+        let replies = join_all(bodies.iter().map(|body| s.post("/v1/purses", body))).await;
+        let secs = t.elapsed().as_secs_f64();
+        for (buyer, (status, reply)) in buyers.iter().zip(&replies) {
+            assert_eq!(*status, 200, "{reply}");
+            let (sp, bp) = open_purses(s, buyer, seller, reply);
+            assert_eq!(bp.available().minor(), u64::from(TOKENS), "every token minted");
+            assert_eq!(token_suites(&sp, &bp), [suite].into());
+        }
+        if run > 0 {
+            rates.push((IN_FLIGHT as f64) * f64::from(TOKENS) / secs);
+        }
+    }
+    summary("bank_minting_concurrent", database, suite, &mut rates);
+    for b in &buyers {
+        assert_eq!(s.balance(b.id()).await, 0, "each buyer paid for every token");
+    }
+    let minted = (IN_FLIGHT * (RUNS + 1)) as i64 * i64::from(TOKENS);
+    assert_eq!(
+        s.totals().await.outstanding["USD"],
+        outstanding_before + minted,
+        "the books hold every token once"
+    );
 }
 
 /// Runs on the database the harness selects: a SQLite file, or PostgreSQL
