@@ -25,13 +25,13 @@ mod common;
 use std::time::Instant;
 
 use common::*;
+use futures_util::future::join_all;
+use halfpenny::crypto::PrivateIdentity;
 use halfpenny::letter::LetterKind;
 use halfpenny::messages::{RedemptionRequest, SpentToken};
 use halfpenny::split::join;
 use halfpenny::testing;
 use halfpenny::wire::{Decode, TextForm};
-use futures_util::future::join_all;
-use halfpenny::crypto::PrivateIdentity;
 use halfpenny::{SignedToken, Suite};
 use halfpenny_aws_lc::AwsLcKey;
 use serde_json::json;
@@ -144,8 +144,12 @@ async fn concurrent_minting(s: &Server, seller: &Party, database: &str, suite: S
             sealing: Box::new(AwsLcKey::generate().unwrap().0),
         };
         let buyer = Party::new(s, identity, "buyer", 100 + i as u64).await;
-        s.fund(&buyer.account, u64::from(TOKENS) * (RUNS as u64 + 1), &format!("c{i}"))
-            .await;
+        s.fund(
+            &buyer.account,
+            u64::from(TOKENS) * (RUNS as u64 + 1),
+            &format!("c{i}"),
+        )
+        .await;
         buyers.push(buyer);
     }
     let outstanding_before = s.totals().await.outstanding["USD"];
@@ -164,7 +168,11 @@ async fn concurrent_minting(s: &Server, seller: &Party, database: &str, suite: S
         for (buyer, (status, reply)) in buyers.iter().zip(&replies) {
             assert_eq!(*status, 200, "{reply}");
             let (sp, bp) = open_purses(s, buyer, seller, reply);
-            assert_eq!(bp.available().minor(), u64::from(TOKENS), "every token minted");
+            assert_eq!(
+                bp.available().minor(),
+                u64::from(TOKENS),
+                "every token minted"
+            );
             assert_eq!(token_suites(&sp, &bp), [suite].into());
         }
         if run > 0 {
@@ -173,7 +181,11 @@ async fn concurrent_minting(s: &Server, seller: &Party, database: &str, suite: S
     }
     summary("bank_minting_concurrent", database, suite, &mut rates);
     for b in &buyers {
-        assert_eq!(s.balance(b.id()).await, 0, "each buyer paid for every token");
+        assert_eq!(
+            s.balance(b.id()).await,
+            0,
+            "each buyer paid for every token"
+        );
     }
     let minted = (IN_FLIGHT * (RUNS + 1)) as i64 * i64::from(TOKENS);
     assert_eq!(

@@ -103,7 +103,11 @@ fn payment(purse: &BuyerPurse, id: u8, sessions: &[u32]) -> Payment {
 }
 
 async fn identity_is_created_once<S: WalletStore>(store: &S) {
-    assert_eq!(store.identity().await, Ok(None), "a new store has no identity");
+    assert_eq!(
+        store.identity().await,
+        Ok(None),
+        "a new store has no identity"
+    );
     let first = identity(1);
     assert_eq!(store.create_identity(&first).await, Ok(true));
     assert_eq!(
@@ -111,7 +115,11 @@ async fn identity_is_created_once<S: WalletStore>(store: &S) {
         Ok(false),
         "an identity is never overwritten"
     );
-    assert_eq!(store.identity().await, Ok(Some(first)), "keys come back whole");
+    assert_eq!(
+        store.identity().await,
+        Ok(Some(first)),
+        "keys come back whole"
+    );
 }
 
 async fn purses_round_trip_in_id_order<S: WalletStore>(store: &S) {
@@ -122,7 +130,10 @@ async fn purses_round_trip_in_id_order<S: WalletStore>(store: &S) {
     let mut expected = purses.to_vec();
     expected.sort_by_key(|p| p.id);
     assert_eq!(store.purses().await, Ok(expected));
-    assert_eq!(store.purse(PurseId([200; 16])).await, Ok(Some(purses[2].clone())));
+    assert_eq!(
+        store.purse(PurseId([200; 16])).await,
+        Ok(Some(purses[2].clone()))
+    );
     assert_eq!(store.purse(PurseId([3; 16])).await, Ok(None));
 }
 
@@ -154,7 +165,9 @@ async fn an_update_is_all_or_nothing<S: WalletStore>(store: &S) {
     assert_eq!(store.purse(original.id).await, Ok(Some(original.clone())));
     // A change that goes through is saved.
     assert_eq!(
-        store.update_purse(original.id, |p| p.mark_pending(&pay)).await,
+        store
+            .update_purse(original.id, |p| p.mark_pending(&pay))
+            .await,
         Ok(true)
     );
     let saved = store.purse(original.id).await.unwrap().unwrap();
@@ -179,10 +192,7 @@ async fn an_update_is_all_or_nothing<S: WalletStore>(store: &S) {
     let saved = store.purse(original.id).await.unwrap().unwrap();
     assert_eq!(
         (saved.pending(), saved.available()),
-        (
-            Amount::new(0, Currency::USD),
-            Amount::new(3, Currency::USD)
-        )
+        (Amount::new(0, Currency::USD), Amount::new(3, Currency::USD))
     );
     assert_eq!(
         saved.halves[&SessionSerial(3)].state,
@@ -200,11 +210,15 @@ async fn one_half_never_goes_to_two_payments<S: WalletStore>(store: &S) {
     let first = payment(&original, 1, &[1]);
     let second = payment(&original, 2, &[0, 1]);
     assert_eq!(
-        store.update_purse(original.id, |p| p.mark_pending(&first)).await,
+        store
+            .update_purse(original.id, |p| p.mark_pending(&first))
+            .await,
         Ok(true)
     );
     assert_eq!(
-        store.update_purse(original.id, |p| p.mark_pending(&second)).await,
+        store
+            .update_purse(original.id, |p| p.mark_pending(&second))
+            .await,
         Ok(false),
         "half 1 is pending in the first payment"
     );

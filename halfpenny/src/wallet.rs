@@ -20,6 +20,7 @@ use crate::crypto::seal::SealedBox;
 use crate::crypto::{Backend, CryptoError, PrivateIdentity};
 use crate::ids::{BankId, KeyId, Nonce, PurseId, SessionSerial};
 use crate::letter::{self, Correspondent, LetterError, LetterKind};
+use crate::messages::MAX_TOKENS_PER_PURSE;
 use crate::messages::{
     ForwardedPurseRequest, Outcome, Payment, PaymentRequest, PurseContents, PurseRequest, Receipt,
     RefundRequest, RefundResult, Refusal,
@@ -28,7 +29,6 @@ use crate::split::{Item, Share};
 use crate::till::PURSE_FRESHNESS;
 use crate::time::Timestamp;
 use crate::token::TokenKind;
-use crate::messages::MAX_TOKENS_PER_PURSE;
 use crate::wire::{Decode, Encode, Reader, WireError, Writer};
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -220,7 +220,10 @@ impl Decode for BuyerPurse {
                 state: HalfState::decode(r)?,
             };
             // Sorted and unique, so one purse has one encoding.
-            if halves.last_key_value().is_some_and(|(last, _)| *last >= session) {
+            if halves
+                .last_key_value()
+                .is_some_and(|(last, _)| *last >= session)
+            {
                 return Err(WireError::Invalid("purse halves order"));
             }
             halves.insert(session, half);

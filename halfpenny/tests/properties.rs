@@ -136,6 +136,8 @@ proptest! {
         canonical::<PurseContents>(&bytes)?;
         canonical::<RedemptionRequest>(&bytes)?;
         canonical::<RefundRequest>(&bytes)?;
+        canonical::<halfpenny::wallet::BuyerPurse>(&bytes)?;
+        canonical::<halfpenny::bank::BankPublic>(&bytes)?;
         canonical::<halfpenny::crypto::seal::SealedBox>(&bytes)?;
         canonical::<halfpenny::letter::Letter>(&bytes)?;
         canonical::<halfpenny::letter::SignedLetter>(&bytes)?;
@@ -153,6 +155,67 @@ proptest! {
         let p = Payment { payment: halfpenny::Nonce([7; 16]), purse: PurseId(purse), items };
         prop_assert_eq!(Payment::from_bytes(&p.to_bytes()).unwrap(), p.clone());
         prop_assert_eq!(Payment::from_text(&p.to_text()).unwrap(), p);
+    }
+}
+
+fn half_state_strategy() -> impl Strategy<Value = halfpenny::wallet::HalfState> {
+    use halfpenny::wallet::HalfState;
+    prop_oneof![
+        Just(HalfState::Available),
+        any::<[u8; 16]>().prop_map(|n| HalfState::Pending(halfpenny::Nonce(n))),
+        any::<[u8; 16]>().prop_map(|n| HalfState::Spent(halfpenny::Nonce(n))),
+        Just(HalfState::Refunding),
+        Just(HalfState::Refunded),
+        Just(HalfState::Refused(
+            halfpenny::messages::Refusal::AlreadyRedeemed
+        )),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// A saved purse reads back as it was written, and its halves must come
+    /// in session order, so one purse has one encoding.
+    #[test]
+    fn saved_purses_round_trip(
+        id in any::<[u8; 16]>(),
+        halves in prop::collection::btree_map(any::<u32>(), (1u64..1000, prop::collection::vec(any::<u8>(), 1..300), half_state_strategy()), 0..20),
+    ) {
+        use halfpenny::wallet::{BuyerHalf, BuyerPurse};
+        let purse = BuyerPurse {
+            id: PurseId(id),
+            bank: halfpenny::BankId::new("demo-bank").unwrap(),
+            seller: halfpenny::KeyId([3; 32]),
+            currency: Currency::USD,
+            expires_at: Timestamp(1_800_000_000),
+            halves: halves.into_iter().map(|(s, (v, share, state))| (SessionSerial(s), BuyerHalf {
+                kind: TokenKind::Money(Amount::new(v, Currency::USD)),
+                share: Share::from_bytes(share),
+                state,
+            })).collect(),
+        };
+        let bytes = purse.to_bytes();
+        prop_assert_eq!(BuyerPurse::from_bytes(&bytes).unwrap(), purse.clone());
+        if purse.halves.len() >= 2 {
+            // Swap the first two halves' records: same content, wrong order.
+            let mut two: Vec<_> = purse.halves.iter().take(2).collect();
+            two.reverse();
+            let mut w = halfpenny::wire::Writer::new();
+            let head_len = 1 + 16 + 1 + 9 + 32 + 3 + 8;
+            w.array(&bytes[..head_len]);
+            w.u32(purse.halves.len() as u32);
+            for (s, h) in two.iter().copied().chain(purse.halves.iter().skip(2)) {
+                s.encode(&mut w);
+                h.kind.encode(&mut w);
+                h.share.encode(&mut w);
+                h.state.encode(&mut w);
+            }
+            prop_assert_eq!(
+                BuyerPurse::from_bytes(&w.into_bytes()),
+                Err(halfpenny::wire::WireError::Invalid("purse halves order"))
+            );
+        }
     }
 }
 
