@@ -4,7 +4,12 @@
 //!
 //! The fixtures are made up (fake keys, fake shares): a store saves bytes and
 //! must not care what they mean.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use std::collections::BTreeMap;
 use std::future::Future;

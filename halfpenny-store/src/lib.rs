@@ -11,6 +11,7 @@
 //! read, change and write one purse in a single transaction, so that two tabs
 //! (or two tasks) can never mark the same half for two payments.
 
+pub mod backup;
 pub mod conformance;
 mod error;
 mod history;

@@ -1,0 +1,237 @@
+//! # halfpenny-idb: the wallet's store in the browser
+//!
+//! [`IdbStore`] keeps a buyer's identity, purses and history in IndexedDB
+//! (through `rexie`), as the bytes the core encodes. Each method is one
+//! IndexedDB transaction; [`WalletStore::update_purse`] reads, changes and
+//! writes a purse inside one read-write transaction, and the browser runs
+//! read-write transactions on the same store one after another, across tabs
+//! too, so two tabs can never mark one half for two payments.
+//!
+//! The database has a version; [`SCHEMA_VERSION`] and the object stores it
+//! creates are listed in [`open`]. Only `wasm32` builds have any code.
+#![cfg(target_arch = "wasm32")]
+
+use halfpenny::PurseId;
+use halfpenny::wallet::BuyerPurse;
+use halfpenny::wire::{Decode, Encode};
+use halfpenny_store::{Event, SavedIdentity, StoreError, WalletStore};
+use js_sys::Uint8Array;
+use rexie::{ObjectStore, Rexie, Store, Transaction, TransactionMode};
+use wasm_bindgen::{JsCast, JsValue};
+
+/// Version 1: `meta` (the identity under the key `identity`), `purses` (one
+/// record per purse, keyed by the purse id in hex, so reading them all gives
+/// purse-id order), `events` (the history, auto-numbered in order).
+/// A later version adds its stores and moves data in [`open`].
+pub const SCHEMA_VERSION: u32 = 1;
+
+const META: &str = "meta";
+const PURSES: &str = "purses";
+const EVENTS: &str = "events";
+const IDENTITY_KEY: &str = "identity";
+
+/// A wallet kept in one IndexedDB database.
+#[derive(Debug)]
+pub struct IdbStore {
+    db: Rexie,
+}
+
+fn failed(e: rexie::Error) -> StoreError {
+    StoreError::Backend(e.to_string())
+}
+
+/// Opens (creating or upgrading) the database `name`.
+pub async fn open(name: &str) -> Result<IdbStore, StoreError> {
+    let db = Rexie::builder(name)
+        .version(SCHEMA_VERSION)
+        .add_object_store(ObjectStore::new(META))
+        .add_object_store(ObjectStore::new(PURSES))
+        .add_object_store(ObjectStore::new(EVENTS).auto_increment(true))
+        .build()
+        .await
+        .map_err(failed)?;
+    Ok(IdbStore { db })
+}
+
+/// Deletes the database `name` (tests, and "forget this wallet").
+pub async fn delete(name: &str) -> Result<(), StoreError> {
+    Rexie::delete(name).await.map_err(failed)
+}
+
+fn bytes_value(bytes: &[u8]) -> JsValue {
+    Uint8Array::from(bytes).into()
+}
+
+fn read<T: Decode>(value: &JsValue, what: &'static str) -> Result<T, StoreError> {
+    let array = value
+        .dyn_ref::<Uint8Array>()
+        .ok_or(StoreError::Corrupt(what))?;
+    T::from_bytes(&array.to_vec()).map_err(|_| StoreError::Corrupt(what))
+}
+
+fn purse_key(id: PurseId) -> JsValue {
+    JsValue::from_str(&id.to_hex())
+}
+
+impl IdbStore {
+    fn transaction(
+        &self,
+        stores: &[&str],
+        mode: TransactionMode,
+    ) -> Result<Transaction, StoreError> {
+        self.db.transaction(stores, mode).map_err(failed)
+    }
+
+    fn store(tx: &Transaction, name: &str) -> Result<Store, StoreError> {
+        tx.store(name).map_err(failed)
+    }
+
+    /// Waits until a read-write transaction is committed.
+    async fn commit(tx: Transaction) -> Result<(), StoreError> {
+        if tx.done().await.map_err(failed)?.is_committed() {
+            Ok(())
+        } else {
+            Err(StoreError::Backend("the change was not saved".into()))
+        }
+    }
+
+    async fn all<T: Decode>(&self, name: &str, what: &'static str) -> Result<Vec<T>, StoreError> {
+        let tx = self.transaction(&[name], TransactionMode::ReadOnly)?;
+        let values = Self::store(&tx, name)?
+            .get_all(None, None)
+            .await
+            .map_err(failed)?;
+        values.iter().map(|v| read(v, what)).collect()
+    }
+}
+
+impl WalletStore for IdbStore {
+    async fn identity(&self) -> Result<Option<SavedIdentity>, StoreError> {
+        let tx = self.transaction(&[META], TransactionMode::ReadOnly)?;
+        let value = Self::store(&tx, META)?
+            .get(JsValue::from_str(IDENTITY_KEY))
+            .await
+            .map_err(failed)?;
+        value.map(|v| read(&v, "identity")).transpose()
+    }
+
+    async fn create_identity(&self, identity: &SavedIdentity) -> Result<bool, StoreError> {
+        let tx = self.transaction(&[META], TransactionMode::ReadWrite)?;
+        let meta = Self::store(&tx, META)?;
+        let key = JsValue::from_str(IDENTITY_KEY);
+        if meta.key_exists(key.clone()).await.map_err(failed)? {
+            Self::commit(tx).await?;
+            return Ok(false);
+        }
+        meta.add(&bytes_value(&identity.to_bytes()), Some(&key))
+            .await
+            .map_err(failed)?;
+        Self::commit(tx).await?;
+        Ok(true)
+    }
+
+    async fn replace(
+        &self,
+        identity: &SavedIdentity,
+        purses: &[BuyerPurse],
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        let tx = self.transaction(&[META, PURSES, EVENTS], TransactionMode::ReadWrite)?;
+        let (meta, purse_store, event_store) = (
+            Self::store(&tx, META)?,
+            Self::store(&tx, PURSES)?,
+            Self::store(&tx, EVENTS)?,
+        );
+        for s in [&meta, &purse_store, &event_store] {
+            s.clear().await.map_err(failed)?;
+        }
+        meta.put(
+            &bytes_value(&identity.to_bytes()),
+            Some(&JsValue::from_str(IDENTITY_KEY)),
+        )
+        .await
+        .map_err(failed)?;
+        for p in purses {
+            purse_store
+                .put(&bytes_value(&p.to_bytes()), Some(&purse_key(p.id)))
+                .await
+                .map_err(failed)?;
+        }
+        for e in events {
+            event_store
+                .add(&bytes_value(&e.to_bytes()), None)
+                .await
+                .map_err(failed)?;
+        }
+        Self::commit(tx).await
+    }
+
+    async fn purses(&self) -> Result<Vec<BuyerPurse>, StoreError> {
+        self.all(PURSES, "purse").await
+    }
+
+    async fn purse(&self, id: PurseId) -> Result<Option<BuyerPurse>, StoreError> {
+        let tx = self.transaction(&[PURSES], TransactionMode::ReadOnly)?;
+        let value = Self::store(&tx, PURSES)?
+            .get(purse_key(id))
+            .await
+            .map_err(failed)?;
+        value.map(|v| read(&v, "purse")).transpose()
+    }
+
+    async fn add_purse(&self, purse: &BuyerPurse) -> Result<bool, StoreError> {
+        let tx = self.transaction(&[PURSES], TransactionMode::ReadWrite)?;
+        let store = Self::store(&tx, PURSES)?;
+        let key = purse_key(purse.id);
+        if store.key_exists(key.clone()).await.map_err(failed)? {
+            Self::commit(tx).await?;
+            return Ok(false);
+        }
+        store
+            .add(&bytes_value(&purse.to_bytes()), Some(&key))
+            .await
+            .map_err(failed)?;
+        Self::commit(tx).await?;
+        Ok(true)
+    }
+
+    async fn update_purse<F>(&self, id: PurseId, change: F) -> Result<bool, StoreError>
+    where
+        F: FnOnce(&mut BuyerPurse) -> bool,
+    {
+        let tx = self.transaction(&[PURSES], TransactionMode::ReadWrite)?;
+        let store = Self::store(&tx, PURSES)?;
+        let key = purse_key(id);
+        // No other await between the read and the write: the transaction
+        // stays active, and no other read-write transaction on purses runs
+        // in between.
+        let Some(value) = store.get(key.clone()).await.map_err(failed)? else {
+            Self::commit(tx).await?;
+            return Err(StoreError::NotFound);
+        };
+        let mut purse: BuyerPurse = read(&value, "purse")?;
+        if !change(&mut purse) {
+            Self::commit(tx).await?;
+            return Ok(false);
+        }
+        store
+            .put(&bytes_value(&purse.to_bytes()), Some(&key))
+            .await
+            .map_err(failed)?;
+        Self::commit(tx).await?;
+        Ok(true)
+    }
+
+    async fn record(&self, event: &Event) -> Result<(), StoreError> {
+        let tx = self.transaction(&[EVENTS], TransactionMode::ReadWrite)?;
+        Self::store(&tx, EVENTS)?
+            .add(&bytes_value(&event.to_bytes()), None)
+            .await
+            .map_err(failed)?;
+        Self::commit(tx).await
+    }
+
+    async fn events(&self) -> Result<Vec<Event>, StoreError> {
+        self.all(EVENTS, "history event").await
+    }
+}

@@ -1,0 +1,159 @@
+//! The storage conformance suite against real IndexedDB in headless Chromium
+//! (`wasm-bindgen-test`; see scripts/browser.sh), plus what only a browser
+//! can show: the data outlives the connection, and two writers racing for
+//! one half never both get it.
+#![cfg(target_arch = "wasm32")]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::cell::Cell;
+
+use halfpenny::wallet::HalfState;
+use halfpenny::{Nonce, SessionSerial};
+use halfpenny_idb::{IdbStore, delete, open};
+use halfpenny_store::{WalletStore, conformance};
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+thread_local! {
+    static NEXT: Cell<u32> = const { Cell::new(0) };
+}
+
+/// A fresh, empty database with a name no other check uses.
+async fn fresh() -> IdbStore {
+    let n = NEXT.with(|c| {
+        c.set(c.get() + 1);
+        c.get()
+    });
+    let name = format!("halfpenny-conformance-{n}");
+    delete(&name).await.unwrap();
+    open(&name).await.unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn indexeddb_passes_the_conformance_suite() {
+    conformance::run_all(fresh).await;
+}
+
+#[wasm_bindgen_test]
+async fn a_wallet_reopened_finds_everything() {
+    delete("halfpenny-reopen").await.unwrap();
+    let purse = conformance::purse(3, 4);
+    {
+        let store = open("halfpenny-reopen").await.unwrap();
+        store
+            .create_identity(&conformance::identity(1))
+            .await
+            .unwrap();
+        store.add_purse(&purse).await.unwrap();
+    }
+    let again = open("halfpenny-reopen").await.unwrap();
+    assert_eq!(
+        again.identity().await.unwrap(),
+        Some(conformance::identity(1))
+    );
+    assert_eq!(again.purses().await.unwrap(), vec![purse]);
+}
+
+#[wasm_bindgen_test]
+async fn two_connections_racing_for_one_half_never_both_get_it() {
+    delete("halfpenny-race").await.unwrap();
+    // Two connections to one database, as two tabs have.
+    let (a, b) = (
+        open("halfpenny-race").await.unwrap(),
+        open("halfpenny-race").await.unwrap(),
+    );
+    let purse = conformance::purse(5, 1);
+    a.add_purse(&purse).await.unwrap();
+    let take = |n: u8| {
+        move |p: &mut halfpenny::wallet::BuyerPurse| {
+            let h = p.halves.get_mut(&SessionSerial(0)).unwrap();
+            if h.state != HalfState::Available {
+                return false;
+            }
+            h.state = HalfState::Pending(Nonce([n; 16]));
+            true
+        }
+    };
+    let (first, second) = futures_join(
+        a.update_purse(purse.id, take(1)),
+        b.update_purse(purse.id, take(2)),
+    )
+    .await;
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert!(
+        first ^ second,
+        "exactly one writer takes the half: {first} {second}"
+    );
+    let winner = if first { 1 } else { 2 };
+    assert_eq!(
+        a.purse(purse.id).await.unwrap().unwrap().halves[&SessionSerial(0)].state,
+        HalfState::Pending(Nonce([winner; 16]))
+    );
+}
+
+#[wasm_bindgen_test]
+async fn a_backup_restores_into_another_browser_database() {
+    use halfpenny_store::backup;
+    use rand_core::SeedableRng;
+    let from = fresh().await;
+    from.create_identity(&conformance::identity(1))
+        .await
+        .unwrap();
+    from.add_purse(&conformance::purse(1, 3)).await.unwrap();
+    from.add_purse(&conformance::purse(2, 2)).await.unwrap();
+    let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(1);
+    let file = backup::export(&from, "a long passphrase", &mut rng)
+        .await
+        .unwrap();
+    let to = fresh().await;
+    assert_eq!(
+        backup::import(&to, &file, "not the passphrase").await,
+        Err(backup::BackupError::WrongPassphrase)
+    );
+    assert_eq!(
+        to.identity().await,
+        Ok(None),
+        "a refused backup changes nothing"
+    );
+    backup::import(&to, &file, "a long passphrase")
+        .await
+        .unwrap();
+    assert_eq!(to.identity().await, from.identity().await);
+    assert_eq!(to.purses().await, from.purses().await);
+}
+
+/// Runs two futures at once on the browser's one thread.
+async fn futures_join<A: std::future::Future, B: std::future::Future>(
+    a: A,
+    b: B,
+) -> (A::Output, B::Output) {
+    use std::pin::pin;
+    use std::task::Poll;
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none() {
+            if let Poll::Ready(v) = a.as_mut().poll(cx) {
+                ra = Some(v);
+            }
+        }
+        if rb.is_none() {
+            if let Poll::Ready(v) = b.as_mut().poll(cx) {
+                rb = Some(v);
+            }
+        }
+        if ra.is_some() && rb.is_some() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    (ra.unwrap(), rb.unwrap())
+}
