@@ -70,3 +70,50 @@ pub trait WalletStore {
     /// The history, oldest first.
     async fn events(&self) -> Result<Vec<Event>, StoreError>;
 }
+
+/// A shared store is a store: two wallets (two tabs) can use one.
+impl<S: WalletStore + ?Sized> WalletStore for &S {
+    async fn identity(&self) -> Result<Option<SavedIdentity>, StoreError> {
+        (**self).identity().await
+    }
+
+    async fn create_identity(&self, identity: &SavedIdentity) -> Result<bool, StoreError> {
+        (**self).create_identity(identity).await
+    }
+
+    async fn replace(
+        &self,
+        identity: &SavedIdentity,
+        purses: &[BuyerPurse],
+        events: &[Event],
+    ) -> Result<(), StoreError> {
+        (**self).replace(identity, purses, events).await
+    }
+
+    async fn purses(&self) -> Result<Vec<BuyerPurse>, StoreError> {
+        (**self).purses().await
+    }
+
+    async fn purse(&self, id: PurseId) -> Result<Option<BuyerPurse>, StoreError> {
+        (**self).purse(id).await
+    }
+
+    async fn add_purse(&self, purse: &BuyerPurse) -> Result<bool, StoreError> {
+        (**self).add_purse(purse).await
+    }
+
+    async fn update_purse<F>(&self, id: PurseId, change: F) -> Result<bool, StoreError>
+    where
+        F: FnOnce(&mut BuyerPurse) -> bool,
+    {
+        (**self).update_purse(id, change).await
+    }
+
+    async fn record(&self, event: &Event) -> Result<(), StoreError> {
+        (**self).record(event).await
+    }
+
+    async fn events(&self) -> Result<Vec<Event>, StoreError> {
+        (**self).events().await
+    }
+}

@@ -1,0 +1,369 @@
+//! The keeper: a buyer's identity and her core `Wallet`, with every change
+//! saved through a `WalletStore` before the host sends anything.
+
+use halfpenny::bank::BankPublic;
+use halfpenny::crypto::rustcrypto::{RsaKey, RustCrypto};
+use halfpenny::crypto::seal::SealedBox;
+use halfpenny::crypto::{PrivateIdentity, PublicIdentity};
+use halfpenny::messages::{
+    ForwardedPurseRequest, PaymentRequest, PurseRequest, Receipt, RefundResult,
+};
+use halfpenny::wallet::{BuyerPurse, HalfState, PreparedPayment, Wallet, WalletError};
+use halfpenny::{Amount, KeyId, Nonce, PurseId, SessionSerial, Timestamp};
+use halfpenny_store::{Event, EventKind, SavedIdentity, StoreError, WalletStore};
+use rand_core::CryptoRng;
+
+use crate::KeeperError;
+
+/// What the wallet shows for one purse.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PurseSummary {
+    pub purse: PurseId,
+    pub seller: KeyId,
+    pub available: Amount,
+    pub pending: Amount,
+    /// Payments sent and not yet settled or released: what to recover.
+    pub pending_payments: Vec<Nonce>,
+    pub expires_at: Timestamp,
+}
+
+/// A buyer's wallet on top of a store.
+#[derive(Debug)]
+pub struct Keeper<S: WalletStore> {
+    store: S,
+    identity: PrivateIdentity,
+    saved: SavedIdentity,
+    wallet: Wallet,
+}
+
+impl<S: WalletStore> Keeper<S> {
+    /// Makes her two RSA-2048 keys from `rng` (slow in a browser: seconds)
+    /// and saves them with her bank's address and keys.
+    pub async fn create<R: CryptoRng + ?Sized>(
+        store: S,
+        bank_url: String,
+        bank: BankPublic,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<Self, KeeperError> {
+        if store.identity().await?.is_some() {
+            return Err(KeeperError::AlreadyCreated);
+        }
+        let (signing, sealing) = (RsaKey::generate(rng)?, RsaKey::generate(rng)?);
+        Self::create_with(store, &signing, &sealing, bank_url, bank, now).await
+    }
+
+    /// Saves an identity made of existing keys.
+    pub async fn create_with(
+        store: S,
+        signing: &RsaKey,
+        sealing: &RsaKey,
+        bank_url: String,
+        bank: BankPublic,
+        now: Timestamp,
+    ) -> Result<Self, KeeperError> {
+        let saved = SavedIdentity {
+            signing_pkcs8: signing.to_pkcs8_der()?,
+            sealing_pkcs8: sealing.to_pkcs8_der()?,
+            bank_url,
+            bank,
+            created_at: now,
+        };
+        // Another tab may have made one meanwhile: it is kept, this one dropped.
+        if !store.create_identity(&saved).await? {
+            return Err(KeeperError::AlreadyCreated);
+        }
+        Self::from_saved(store, saved)
+    }
+
+    /// The wallet saved in `store`, if it has an identity.
+    pub async fn load(store: S) -> Result<Option<Self>, KeeperError> {
+        match store.identity().await? {
+            Some(saved) => Ok(Some(Self::from_saved(store, saved)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn from_saved(store: S, saved: SavedIdentity) -> Result<Self, KeeperError> {
+        let key = |der: &[u8]| RsaKey::from_pkcs8_der(der).map_err(|_| KeeperError::BadSavedKeys);
+        let identity = PrivateIdentity {
+            signing: Box::new(key(&saved.signing_pkcs8)?),
+            sealing: Box::new(key(&saved.sealing_pkcs8)?),
+        };
+        let wallet = Wallet::new(saved.bank.clone(), &RustCrypto)?;
+        Ok(Self {
+            store,
+            identity,
+            saved,
+            wallet,
+        })
+    }
+
+    /// What she registers at the bank.
+    pub fn public(&self) -> PublicIdentity {
+        self.identity.public()
+    }
+
+    pub fn bank(&self) -> &BankPublic {
+        &self.saved.bank
+    }
+
+    pub fn bank_url(&self) -> &str {
+        &self.saved.bank_url
+    }
+
+    pub fn store(&self) -> &S {
+        &self.store
+    }
+
+    /// A purse request sealed for the bank, for the seller to forward.
+    pub fn request_purse<R: CryptoRng + ?Sized>(
+        &self,
+        body: &PurseRequest,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<ForwardedPurseRequest, KeeperError> {
+        Ok(self.wallet.request_purse(&self.identity, body, now, rng)?.0)
+    }
+
+    /// Opens and saves her purse. A purse delivered twice is saved once.
+    pub async fn receive_purse(
+        &self,
+        sealed: &SealedBox,
+        now: Timestamp,
+    ) -> Result<BuyerPurse, KeeperError> {
+        let purse = self.wallet.receive_purse(&self.identity, sealed, now)?;
+        if self.store.add_purse(&purse).await? {
+            self.store
+                .record(&Event {
+                    at: now,
+                    purse: purse.id,
+                    amount: purse.available(),
+                    kind: EventKind::PurseReceived,
+                })
+                .await?;
+        }
+        Ok(purse)
+    }
+
+    pub async fn summaries(&self) -> Result<Vec<PurseSummary>, KeeperError> {
+        Ok(self
+            .store
+            .purses()
+            .await?
+            .into_iter()
+            .map(|p| PurseSummary {
+                purse: p.id,
+                seller: p.seller,
+                available: p.available(),
+                pending: p.pending(),
+                pending_payments: p.pending_payments().into_keys().collect(),
+                expires_at: p.expires_at,
+            })
+            .collect())
+    }
+
+    /// Chooses halves for the request from a purse for this seller and marks
+    /// them pending, in one store transaction. Send the payment only after
+    /// this returns. Asked again for the same request (a lost reply), it
+    /// returns the very same halves (`retry`).
+    pub async fn pay(
+        &self,
+        request: &PaymentRequest,
+        now: Timestamp,
+    ) -> Result<PreparedPayment, KeeperError> {
+        let mut refusal: Option<WalletError> = None;
+        for purse in self.store.purses().await? {
+            if purse.seller != request.seller {
+                continue;
+            }
+            let mut prepared = None;
+            let mut refused = None;
+            let marked = self
+                .store
+                .update_purse(purse.id, |fresh| {
+                    // Chosen from the purse as saved now, not as read above:
+                    // another tab may have spent some halves meanwhile.
+                    match self.wallet.prepare_payment(fresh, request, now) {
+                        Ok(p) => {
+                            let ok = fresh.mark_pending(&p.payment);
+                            prepared = Some(p);
+                            ok
+                        }
+                        Err(e) => {
+                            refused = Some(e);
+                            false
+                        }
+                    }
+                })
+                .await?;
+            if let (true, Some(p)) = (marked, prepared) {
+                return Ok(p);
+            }
+            // Say why the most promising purse refused: a missing
+            // authorization tells more than a purse that is merely too small.
+            if let Some(e) = refused {
+                if refusal.is_none() || matches!(refusal, Some(WalletError::NotEnough(_))) {
+                    refusal = Some(e);
+                }
+            }
+        }
+        Err(refusal.map_or(KeeperError::NoPurseForSeller, KeeperError::CannotPay))
+    }
+
+    /// The seller's receipt: the payment's halves are spent. The same receipt
+    /// twice changes nothing the second time.
+    pub async fn settle(&self, receipt: &Receipt, now: Timestamp) -> Result<(), KeeperError> {
+        let mut outcome = Ok(true);
+        self.update(receipt.purse, |p| match p.settle(receipt) {
+            Ok(()) => true,
+            Err(e) => {
+                let already = receipt.sessions.iter().all(|s| {
+                    p.halves.get(s).map(|h| &h.state) == Some(&HalfState::Spent(receipt.payment))
+                });
+                outcome = if already { Ok(false) } else { Err(e) };
+                false
+            }
+        })
+        .await?;
+        if outcome? {
+            self.store
+                .record(&Event {
+                    at: now,
+                    purse: receipt.purse,
+                    amount: receipt.paid,
+                    kind: EventKind::Paid {
+                        payment: receipt.payment,
+                        item: receipt.item.clone(),
+                    },
+                })
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// The till says it never took this payment: its halves are hers again.
+    pub async fn release(
+        &self,
+        purse: PurseId,
+        payment: Nonce,
+        now: Timestamp,
+    ) -> Result<(), KeeperError> {
+        let mut outcome = Err(KeeperError::UnknownPurse);
+        self.update(purse, |p| {
+            let before = p.available();
+            match p.release(payment) {
+                Ok(()) => {
+                    outcome = p
+                        .available()
+                        .checked_sub(before)
+                        .map_err(|_| KeeperError::Wallet(WalletError::NoSuchPayment(payment)));
+                    true
+                }
+                Err(e) => {
+                    outcome = Err(e.into());
+                    false
+                }
+            }
+        })
+        .await?;
+        let amount = outcome?;
+        self.store
+            .record(&Event {
+                at: now,
+                purse,
+                amount,
+                kind: EventKind::Released { payment },
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// Marks every available half of the purse as being refunded and returns
+    /// the request sealed for the bank; send it only after this returns.
+    pub async fn request_refund<R: CryptoRng + ?Sized>(
+        &self,
+        purse: PurseId,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<SealedBox, KeeperError> {
+        let mut outcome = Err(KeeperError::UnknownPurse);
+        let mut amount = None;
+        self.update(purse, |p| {
+            let value = p.available();
+            match self.wallet.request_refund(&self.identity, p, now, rng) {
+                Ok(sealed) => {
+                    outcome = Ok(sealed);
+                    amount = Some(value);
+                    true
+                }
+                Err(e) => {
+                    outcome = Err(e.into());
+                    false
+                }
+            }
+        })
+        .await?;
+        let sealed = outcome?;
+        if let Some(amount) = amount {
+            self.store
+                .record(&Event {
+                    at: now,
+                    purse,
+                    amount,
+                    kind: EventKind::RefundRequested,
+                })
+                .await?;
+        }
+        Ok(sealed)
+    }
+
+    /// Opens the bank's refund result and records what came back.
+    pub async fn finish_refund(
+        &self,
+        sealed: &SealedBox,
+        now: Timestamp,
+    ) -> Result<RefundResult, KeeperError> {
+        let result = self
+            .wallet
+            .open_refund_result(&self.identity, sealed, now)?;
+        let answered: Vec<SessionSerial> = result
+            .lines
+            .iter()
+            .filter(|l| l.purse == result.purse)
+            .map(|l| l.session)
+            .collect();
+        let mut changed = false;
+        self.update(result.purse, |p| {
+            // Only halves still waiting for this answer: the same result
+            // twice is recorded once.
+            changed = answered
+                .iter()
+                .any(|s| p.halves.get(s).map(|h| &h.state) == Some(&HalfState::Refunding));
+            p.finish_refund(&result);
+            changed
+        })
+        .await?;
+        if changed {
+            self.store
+                .record(&Event {
+                    at: now,
+                    purse: result.purse,
+                    amount: result.buyer_refunded,
+                    kind: EventKind::Refunded,
+                })
+                .await?;
+        }
+        Ok(result)
+    }
+
+    async fn update<F>(&self, purse: PurseId, change: F) -> Result<bool, KeeperError>
+    where
+        F: FnOnce(&mut BuyerPurse) -> bool,
+    {
+        match self.store.update_purse(purse, change).await {
+            Err(StoreError::NotFound) => Err(KeeperError::UnknownPurse),
+            other => Ok(other?),
+        }
+    }
+}

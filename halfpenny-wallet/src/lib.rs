@@ -1,0 +1,18 @@
+//! # halfpenny-wallet: the buyer's wallet, without its screen
+//!
+//! [`Keeper`] holds a buyer's identity and drives the core's `Wallet` state
+//! machine, saving every step through a [`WalletStore`] before anything
+//! leaves: a payment's halves are chosen and marked pending inside one store
+//! transaction, then sent; a receipt settles them; a till that says it never
+//! took them releases them. So a half is never lost and never in two
+//! payments, whatever tabs, crashes or lost replies do. The host (the browser
+//! app) only moves the messages: it never touches a half itself.
+//!
+//! Time and randomness are passed in, as in the core; this crate does no I/O
+//! besides the store.
+
+mod error;
+mod keeper;
+
+pub use error::KeeperError;
+pub use keeper::{Keeper, PurseSummary};
