@@ -1,11 +1,15 @@
 # Sourced by ./test: what the browser tests need, installed when missing.
 # - Debian's chromium and chromium-driver from apt (no browser is ever
 #   downloaded by a test tool);
-# - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock: its
-#   wasm-bindgen-test-runner drives headless Chromium through chromedriver.
+# - the wasm tools (scripts/wasm-tools.sh): wasm-bindgen-test-runner drives
+#   headless Chromium through chromedriver.
 # The Chromium flags (root in CI: no sandbox) are in each crate's webdriver.json.
 
 browser_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+for tool in node npm; do
+  command -v "$tool" >/dev/null 2>&1 || { echo "browser: '$tool' is required but not installed" >&2; exit 1; }
+done
 
 missing_packages=()
 for package in chromium chromium-driver; do
@@ -18,11 +22,8 @@ if [ "${#missing_packages[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive "${as_root[@]}" apt-get install -y -qq "${missing_packages[@]}"
 fi
 
-wasm_bindgen_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' "$browser_root/Cargo.lock")"
-if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wasm_bindgen_version"; then
-  # Not --locked: a dependency it pins is missing from the registry.
-  cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
-fi
+# shellcheck source=wasm-tools.sh
+source "$browser_root/scripts/wasm-tools.sh"
 
 export CHROMEDRIVER=/usr/bin/chromedriver
 export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner

@@ -55,6 +55,10 @@ enum Command {
         /// rsa2048-sha256 or ed25519.
         #[arg(long, env = "HALFPENNY_TOKEN_SUITE", default_value = "rsa2048-sha256")]
         token_suite: Suite,
+        /// Serve the buyer's wallet page (static files, e.g. static/wallet)
+        /// at /wallet/, on the bank's own origin.
+        #[arg(long)]
+        wallet_dir: Option<PathBuf>,
     },
     /// Print the OpenAPI document of the HTTP API (checked in as bank-server/openapi.json).
     Openapi,
@@ -157,6 +161,7 @@ async fn main() -> Result<()> {
             return_window_secs,
             sweep_every_secs,
             token_suite,
+            wallet_dir,
         } => {
             let created = keys::ensure(&dir)?;
             for path in created {
@@ -194,7 +199,12 @@ async fn main() -> Result<()> {
                 .await
                 .with_context(|| format!("binding {listen}"))?;
             tracing::info!(%listen, bank = %app.bank.config.id, "bank listening");
-            axum::serve(listener, api::router(app))
+            let mut router = api::router(app);
+            if let Some(dir) = wallet_dir {
+                tracing::info!(dir = %dir.display(), "serving the wallet page at /wallet/");
+                router = router.nest_service("/wallet", tower_http::services::ServeDir::new(dir));
+            }
+            axum::serve(listener, router)
                 .with_graceful_shutdown(shutdown())
                 .await?;
         }

@@ -445,13 +445,13 @@ impl App {
         for k in [&identity.signing, &identity.sealing] {
             halfpenny::crypto::Backend::verifying_key(&backend, k).map_err(BankError::from)?;
         }
-        if let Some(a) = &address {
-            if a.len() > 512 || !(a.starts_with("http://") || a.starts_with("https://")) {
-                return Err(ApiError::bad_request(
-                    "bad_address",
-                    "A seller's address is an http(s) URL of at most 512 characters.",
-                ));
-            }
+        if let Some(a) = &address
+            && (a.len() > 512 || !(a.starts_with("http://") || a.starts_with("https://")))
+        {
+            return Err(ApiError::bad_request(
+                "bad_address",
+                "A seller's address is an http(s) URL of at most 512 characters.",
+            ));
         }
         let rec = AccountRecord {
             identity,

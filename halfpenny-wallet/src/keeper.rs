@@ -5,11 +5,12 @@ use halfpenny::bank::BankPublic;
 use halfpenny::crypto::rustcrypto::{RsaKey, RustCrypto};
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::crypto::{PrivateIdentity, PublicIdentity};
+use halfpenny::letter::{self, LetterKind};
 use halfpenny::messages::{
-    ForwardedPurseRequest, PaymentRequest, PurseRequest, Receipt, RefundResult,
+    ForwardedPurseRequest, PaymentRequest, PurseRequest, Receipt, RefundResult, StatementRequest,
 };
 use halfpenny::wallet::{BuyerPurse, HalfState, PreparedPayment, Wallet, WalletError};
-use halfpenny::{Amount, KeyId, Nonce, PurseId, SessionSerial, Timestamp};
+use halfpenny::{Amount, Currency, KeyId, Nonce, PurseId, SessionSerial, Timestamp};
 use halfpenny_store::{Event, EventKind, SavedIdentity, StoreError, WalletStore};
 use rand_core::CryptoRng;
 
@@ -126,6 +127,24 @@ impl<S: WalletStore> Keeper<S> {
         Ok(self.wallet.request_purse(&self.identity, body, now, rng)?.0)
     }
 
+    /// A signed request for her balance and entries, sealed for the bank.
+    pub fn statement_request<R: CryptoRng + ?Sized>(
+        &self,
+        currency: Currency,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<SealedBox, KeeperError> {
+        Ok(letter::send(
+            LetterKind::StatementRequest,
+            &StatementRequest { currency },
+            self.identity.signing.as_ref(),
+            &self.saved.bank.identity,
+            now,
+            rng,
+        )?
+        .0)
+    }
+
     /// Opens and saves her purse. A purse delivered twice is saved once.
     pub async fn receive_purse(
         &self,
@@ -202,10 +221,10 @@ impl<S: WalletStore> Keeper<S> {
             }
             // Say why the most promising purse refused: a missing
             // authorization tells more than a purse that is merely too small.
-            if let Some(e) = refused {
-                if refusal.is_none() || matches!(refusal, Some(WalletError::NotEnough(_))) {
-                    refusal = Some(e);
-                }
+            if let Some(e) = refused
+                && (refusal.is_none() || matches!(refusal, Some(WalletError::NotEnough(_))))
+            {
+                refusal = Some(e);
             }
         }
         Err(refusal.map_or(KeeperError::NoPurseForSeller, KeeperError::CannotPay))

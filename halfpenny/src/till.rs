@@ -329,10 +329,10 @@ impl Till {
                 token,
             });
         }
-        if let Some(needed) = &request.requires {
-            if authorized.is_none() {
-                return Err(TillError::MissingAuthorization(needed.clone()));
-            }
+        if let Some(needed) = &request.requires
+            && authorized.is_none()
+        {
+            return Err(TillError::MissingAuthorization(needed.clone()));
         }
         let paid = values.iter().fold(0u64, |a, v| a.saturating_add(*v));
         let price = request.price.minor();

@@ -355,13 +355,13 @@ impl BuyerPurse {
     /// Records the bank's answer to her refund.
     pub fn finish_refund(&mut self, result: &RefundResult) {
         for line in result.lines.iter().filter(|l| l.purse == self.id) {
-            if let Some(h) = self.halves.get_mut(&line.session) {
-                if h.state == HalfState::Refunding {
-                    h.state = match line.outcome {
-                        Outcome::Credited(_) => HalfState::Refunded,
-                        Outcome::Refused(r) => HalfState::Refused(r),
-                    };
-                }
+            if let Some(h) = self.halves.get_mut(&line.session)
+                && h.state == HalfState::Refunding
+            {
+                h.state = match line.outcome {
+                    Outcome::Credited(_) => HalfState::Refunded,
+                    Outcome::Refused(r) => HalfState::Refused(r),
+                };
             }
         }
     }
