@@ -39,6 +39,7 @@ cargo bench -p halfpenny --bench core --no-run
 cargo bench -p halfpenny-aws-lc --bench backends --no-run
 cargo bench -p bank-server --bench bank --no-run
 cargo build -q -p halfpenny --example sizes
+scripts/wallet.sh --release
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
@@ -73,6 +74,8 @@ BANK_OUT="$work/bank.jsonl" \
 OPENSSL_OUT="$work/openssl.txt" \
 OPENSSL_ED25519_OUT="$work/openssl-ed25519.txt" \
 SIZES_OUT="$work/sizes.jsonl" \
+WALLET_WASM="$root/static/wallet/pkg/wallet_wasm_bg.wasm" \
+WALLET_JS="$root/static/wallet/pkg/wallet_wasm.js" \
 STARTED="$work/started" \
 CRITERION_DIR="$target_dir/criterion" \
 OUT="$root/BENCHMARKS.md" \
@@ -215,6 +218,23 @@ w("| | sign/s | verify/s |")
 w("|---|---:|---:|")
 w(f"| RSA-2048 | {rate(openssl_sign)} | {rate(openssl_verify)} |")
 w(f"| Ed25519 | {rate(openssl_ed_sign)} | {rate(openssl_ed_verify)} |")
+w("")
+
+# --- the wallet page as served: raw and gzip (level 9), release build, no wasm-opt.
+import gzip
+w("## Wallet page size")
+w("")
+w("`scripts/wallet.sh --release` (wasm-pack, no wasm-opt yet); the target is under 400 KB gzip.")
+w("")
+w("| File | Raw | Gzip | Within 400 KB gzip |")
+w("|---|---:|---:|---|")
+total_gz = 0
+for label, path in (("wallet_wasm_bg.wasm", env["WALLET_WASM"]), ("wallet_wasm.js", env["WALLET_JS"])):
+    data = open(path, "rb").read()
+    gz = len(gzip.compress(data, 9))
+    total_gz += gz
+    w(f"| `{label}` | {len(data) / 1024:,.0f} KB | {gz / 1024:,.0f} KB | |")
+w(f"| together | | {total_gz / 1024:,.0f} KB | {'yes' if total_gz <= 400 * 1024 else 'no'} |")
 w("")
 
 # --- bytes per token and per half, per suite (examples/sizes.rs).
