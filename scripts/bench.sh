@@ -257,42 +257,33 @@ for z in sizes:
     w(f"| {z['suite']} | {z['value_minor']:,} | {z['token_bytes']} | {z['half_bytes']} | {z['half_chars']} | {seed_ok} | {target} |")
 w("")
 
-# A summary per backend from the one-message RSA rows (`rsa2048/<op>/<backend>`).
-summary = {}
-for r in rows:
-    parts = r["id"].split("/")
-    if len(parts) == 3 and parts[0] == "rsa2048" and parts[1] in ("sign", "verify"):
-        summary.setdefault(parts[2], {})[parts[1]] = r["ops"]
-ed_summary = {}
-for r in rows:
-    parts = r["id"].split("/")
-    if len(parts) == 3 and parts[0] == "ed25519" and parts[1] in ("sign", "verify"):
-        ed_summary.setdefault(parts[2], {})[parts[1]] = r["ops"]
-batch = [r for r in rows if any(p.startswith("sign_many") for p in r["id"].split("/"))]
-if summary:
-    w("## RSA-2048 per backend (one core, one message at a time)")
-    w("")
-    w("| Backend | sign/s | × openssl | verify/s | × openssl |")
-    w("|---|---:|---:|---:|---:|")
-    for backend, ops in summary.items():
-        s, v = ops.get("sign"), ops.get("verify")
-        w(
-            f"| {backend} | {rate(s) if s else '–'} | {f'{s / openssl_sign:.2f}' if s else '–'} "
-            f"| {rate(v) if v else '–'} | {f'{v / openssl_verify:.2f}' if v else '–'} |"
-        )
-    w("")
-if ed_summary:
-    w("## Ed25519 (one core, one message at a time)")
+# A summary per implementation from the one-message rows (`<scheme>/<op>/<implementation>`).
+def per_implementation(scheme_name):
+    found = {}
+    for r in rows:
+        parts = r["id"].split("/")
+        if len(parts) == 3 and parts[0] == scheme_name and parts[1] in ("sign", "verify"):
+            found.setdefault(parts[2], {})[parts[1]] = r["ops"]
+    return found
+
+
+for scheme_name, title in (("rsa2048", "RSA-2048 per backend"), ("ed25519", "Ed25519")):
+    found = per_implementation(scheme_name)
+    if not found:
+        continue
+    sign_ref, verify_ref = yardstick[(scheme_name, "sign")], yardstick[(scheme_name, "verify")]
+    w(f"## {title} (one core, one message at a time)")
     w("")
     w("| Implementation | sign/s | × openssl | verify/s | × openssl |")
     w("|---|---:|---:|---:|---:|")
-    for backend, ops in ed_summary.items():
+    for name, ops in found.items():
         s, v = ops.get("sign"), ops.get("verify")
         w(
-            f"| {backend} | {rate(s) if s else '–'} | {f'{s / openssl_ed_sign:.2f}' if s else '–'} "
-            f"| {rate(v) if v else '–'} | {f'{v / openssl_ed_verify:.2f}' if v else '–'} |"
+            f"| {name} | {rate(s) if s else '–'} | {f'{s / sign_ref:.2f}' if s else '–'} "
+            f"| {rate(v) if v else '–'} | {f'{v / verify_ref:.2f}' if v else '–'} |"
         )
     w("")
+batch = [r for r in rows if any(p.startswith("sign_many") for p in r["id"].split("/"))]
 for r in batch:
     w(
         f"`{r['id']}`: {rate(r['ops'])} signatures/s on {env['NPROC']} cores "

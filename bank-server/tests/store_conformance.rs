@@ -186,13 +186,7 @@ impl World {
         let body = PurseRequest {
             seller: self.seller.id(),
             currency: USD,
-            money: money
-                .iter()
-                .map(|(v, c)| Denomination {
-                    value_minor: *v,
-                    count: *c,
-                })
-                .collect(),
+            money: Denomination::list(money),
             authorizations,
             suite: None,
         };

@@ -48,13 +48,7 @@ impl BuyerHost {
         let body = PurseRequest {
             seller,
             currency,
-            money: money
-                .iter()
-                .map(|(v, c)| Denomination {
-                    value_minor: *v,
-                    count: *c,
-                })
-                .collect(),
+            money: Denomination::list(money),
             authorizations,
             suite: None,
         };

@@ -38,16 +38,7 @@ fn buy_purse(w: &mut World, k: &Keeper<&MemoryStore>) -> PurseId {
     let body = PurseRequest {
         seller: w.seller.id(),
         currency: Currency::USD,
-        money: vec![
-            Denomination {
-                value_minor: 1,
-                count: 5,
-            },
-            Denomination {
-                value_minor: 5,
-                count: 2,
-            },
-        ],
+        money: Denomination::list(&[(1, 5), (5, 2)]),
         authorizations: vec![],
         suite: None,
     };

@@ -45,6 +45,16 @@ pub struct Denomination {
     pub count: u32,
 }
 
+impl Denomination {
+    /// An order from `(value in minor units, count)` pairs.
+    pub fn list(pairs: &[(u64, u32)]) -> Vec<Denomination> {
+        pairs
+            .iter()
+            .map(|&(value_minor, count)| Denomination { value_minor, count })
+            .collect()
+    }
+}
+
 impl Encode for Denomination {
     fn encode(&self, w: &mut Writer) {
         w.u64(self.value_minor);

@@ -136,6 +136,25 @@ async fn load() -> Result<Option<Shared>, String> {
     Ok(keeper.map(Rc::new))
 }
 
+/// A passphrase field bound to a signal.
+#[component]
+fn Passphrase(
+    testid: &'static str,
+    placeholder: &'static str,
+    value: ReadSignal<String>,
+    set: WriteSignal<String>,
+) -> impl IntoView {
+    view! {
+        <input
+            type="password"
+            placeholder=placeholder
+            data-testid=testid
+            prop:value=move || value.get()
+            on:input=move |ev| set.set(event_target_value(&ev))
+        />
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     let keeper = StoredValue::new_local(None::<Shared>);
@@ -250,12 +269,11 @@ pub fn App() -> impl IntoView {
             <section class="restore">
                 <h2>"Restore from a backup"</h2>
                 <input type="file" node_ref=restore_file data-testid="restore-file" />
-                <input
-                    type="password"
+                <Passphrase
+                    testid="restore-passphrase"
                     placeholder="Backup passphrase"
-                    data-testid="restore-passphrase"
-                    prop:value=move || restore_passphrase.get()
-                    on:input=move |ev| set_restore_passphrase.set(event_target_value(&ev))
+                    value=restore_passphrase
+                    set=set_restore_passphrase
                 />
                 <button data-testid="restore-submit" on:click=on_restore>
                     "Restore"
@@ -338,12 +356,11 @@ pub fn App() -> impl IntoView {
                             </section>
                             <section class="backup">
                                 <h2>"Back up"</h2>
-                                <input
-                                    type="password"
+                                <Passphrase
+                                    testid="backup-passphrase"
                                     placeholder="A passphrase of 10 characters or more"
-                                    data-testid="backup-passphrase"
-                                    prop:value=move || passphrase.get()
-                                    on:input=move |ev| set_passphrase.set(event_target_value(&ev))
+                                    value=passphrase
+                                    set=set_passphrase
                                 />
                                 <button data-testid="backup-save" on:click=on_backup>
                                     "Save a backup"

@@ -321,13 +321,7 @@ pub fn purse_request_in(
     let body = PurseRequest {
         seller: seller.id(),
         currency: USD,
-        money: money
-            .iter()
-            .map(|(v, c)| Denomination {
-                value_minor: *v,
-                count: *c,
-            })
-            .collect(),
+        money: Denomination::list(money),
         authorizations: auth,
         suite,
     };

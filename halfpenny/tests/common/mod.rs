@@ -92,13 +92,7 @@ impl Fixture {
         let body = PurseRequest {
             seller: self.seller.id(),
             currency: Currency::USD,
-            money: money
-                .iter()
-                .map(|(v, c)| Denomination {
-                    value_minor: *v,
-                    count: *c,
-                })
-                .collect(),
+            money: Denomination::list(money),
             authorizations: auth
                 .iter()
                 .map(|(a, c)| AuthorizationOrder {
