@@ -16,7 +16,8 @@
 #    tools' output, none is typed by hand.
 #
 # Settings (environment): OPENSSL_SECONDS (3), WARM_UP_SECS (1), MEASURE_SECS (3),
-# BENCH_POSTGRES (1). About six minutes on two cores, once the bench profile is built.
+# BENCH_POSTGRES (1). About ten minutes on two cores, once the bench profile and the
+# release wallet are built (the first build of both adds about fifteen).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -314,8 +315,8 @@ if bank:
     w("## The bank over HTTP (bank-server, 127.0.0.1)")
     w("")
     w("Minting: one purse of 1,000 tokens per request, every core signing, compared with openssl")
-    w("(`minting_concurrent`: four buyers' requests at once, as a bank serves many buyers)")
     w(f"sign/s for the suite's scheme × {cores} cores; per core, the Ed25519 target is 10,000 tokens/s.")
+    w("`minting_concurrent`: four buyers' requests at once, as a bank serves many buyers.")
     w("Redemption: 1,000 joined tokens per request, no signature per token, compared with minting on the")
     w("same database and suite. Each run checks its own output (every token minted in the suite asked")
     w("for, every token credited exactly once, books balanced). Median of 5 runs after one warm-up.")
