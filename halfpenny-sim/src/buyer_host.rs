@@ -10,7 +10,7 @@ use halfpenny::messages::{
     AuthorizationOrder, Denomination, ForwardedPurseRequest, Payment, PaymentRequest, PurseRequest,
     Receipt, RefundResult,
 };
-use halfpenny::wallet::{BuyerPurse, PreparedPayment, Wallet};
+use halfpenny::wallet::{BuyerPurse, PreparedPayment, Wallet, WalletError};
 use halfpenny::{Currency, KeyId, PurseId, Timestamp};
 use rand_core::CryptoRng;
 
@@ -77,7 +77,7 @@ impl BuyerHost {
         request: &PaymentRequest,
         now: Timestamp,
     ) -> Result<PreparedPayment, SimError> {
-        let mut last = SimError::Unknown("purse for this seller");
+        let mut refusal = None;
         let mut chosen = None;
         for purse in self.purses.values().filter(|p| p.seller == request.seller) {
             match self.wallet.prepare_payment(purse, request, now) {
@@ -85,18 +85,12 @@ impl BuyerHost {
                     chosen = Some(prepared);
                     break;
                 }
-                // Report the most telling refusal, whatever the purses'
-                // order: a missing authorization says more than a purse
-                // that is merely too small.
-                Err(e) => {
-                    if matches!(last, SimError::Unknown(_)) || last.code() == "not_enough_in_purse"
-                    {
-                        last = e.into();
-                    }
-                }
+                Err(e) => WalletError::keep_most_telling(&mut refusal, e),
             }
         }
-        let prepared = chosen.ok_or(last)?;
+        let prepared = chosen.ok_or_else(|| {
+            refusal.map_or(SimError::Unknown("purse for this seller"), SimError::from)
+        })?;
         let purse = self
             .purses
             .get_mut(&prepared.payment.purse)

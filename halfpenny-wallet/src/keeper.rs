@@ -219,12 +219,8 @@ impl<S: WalletStore> Keeper<S> {
             if let (true, Some(p)) = (marked, prepared) {
                 return Ok(p);
             }
-            // Say why the most promising purse refused: a missing
-            // authorization tells more than a purse that is merely too small.
-            if let Some(e) = refused
-                && (refusal.is_none() || matches!(refusal, Some(WalletError::NotEnough(_))))
-            {
-                refusal = Some(e);
+            if let Some(e) = refused {
+                WalletError::keep_most_telling(&mut refusal, e);
             }
         }
         Err(refusal.map_or(KeeperError::NoPurseForSeller, KeeperError::CannotPay))
@@ -268,25 +264,15 @@ impl<S: WalletStore> Keeper<S> {
         payment: Nonce,
         now: Timestamp,
     ) -> Result<(), KeeperError> {
-        let mut outcome = Err(KeeperError::UnknownPurse);
-        self.update(purse, |p| {
-            let before = p.available();
-            match p.release(payment) {
-                Ok(()) => {
-                    outcome = p
-                        .available()
-                        .checked_sub(before)
-                        .map_err(|_| KeeperError::Wallet(WalletError::NoSuchPayment(payment)));
-                    true
-                }
-                Err(e) => {
-                    outcome = Err(e.into());
-                    false
-                }
-            }
-        })
-        .await?;
-        let amount = outcome?;
+        let amount = self
+            .try_update(purse, |p| {
+                let before = p.available();
+                p.release(payment)?;
+                p.available()
+                    .checked_sub(before)
+                    .map_err(|_| KeeperError::Wallet(WalletError::NoSuchPayment(payment)))
+            })
+            .await?;
         self.store
             .record(&Event {
                 at: now,
@@ -306,34 +292,21 @@ impl<S: WalletStore> Keeper<S> {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<SealedBox, KeeperError> {
-        let mut outcome = Err(KeeperError::UnknownPurse);
-        let mut amount = None;
-        self.update(purse, |p| {
-            let value = p.available();
-            match self.wallet.request_refund(&self.identity, p, now, rng) {
-                Ok(sealed) => {
-                    outcome = Ok(sealed);
-                    amount = Some(value);
-                    true
-                }
-                Err(e) => {
-                    outcome = Err(e.into());
-                    false
-                }
-            }
-        })
-        .await?;
-        let sealed = outcome?;
-        if let Some(amount) = amount {
-            self.store
-                .record(&Event {
-                    at: now,
-                    purse,
-                    amount,
-                    kind: EventKind::RefundRequested,
-                })
-                .await?;
-        }
+        let (sealed, amount) = self
+            .try_update(purse, |p| {
+                let value = p.available();
+                let sealed = self.wallet.request_refund(&self.identity, p, now, rng)?;
+                Ok((sealed, value))
+            })
+            .await?;
+        self.store
+            .record(&Event {
+                at: now,
+                purse,
+                amount,
+                kind: EventKind::RefundRequested,
+            })
+            .await?;
         Ok(sealed)
     }
 
@@ -374,6 +347,22 @@ impl<S: WalletStore> Keeper<S> {
                 .await?;
         }
         Ok(result)
+    }
+
+    /// Runs a fallible change on the saved purse; it is saved only if it
+    /// succeeds, and its result is returned.
+    async fn try_update<T>(
+        &self,
+        purse: PurseId,
+        change: impl FnOnce(&mut BuyerPurse) -> Result<T, KeeperError>,
+    ) -> Result<T, KeeperError> {
+        let mut outcome = Err(KeeperError::UnknownPurse);
+        self.update(purse, |p| {
+            outcome = change(p);
+            outcome.is_ok()
+        })
+        .await?;
+        outcome
     }
 
     async fn update<F>(&self, purse: PurseId, change: F) -> Result<bool, KeeperError>

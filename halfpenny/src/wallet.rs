@@ -62,6 +62,15 @@ pub enum WalletError {
 }
 
 impl WalletError {
+    /// When several purses refuse one payment, keeps the refusal to show her,
+    /// whatever the purses' order: any other reason (a missing authorization,
+    /// say) tells more than a purse that is merely too small.
+    pub fn keep_most_telling(kept: &mut Option<WalletError>, new: WalletError) {
+        if matches!(kept, None | Some(WalletError::NotEnough(_))) {
+            *kept = Some(new);
+        }
+    }
+
     /// A stable code for the wire.
     pub fn code(&self) -> &'static str {
         match self {
