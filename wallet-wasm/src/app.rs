@@ -136,6 +136,25 @@ async fn load() -> Result<Option<Shared>, String> {
     Ok(keeper.map(Rc::new))
 }
 
+/// Runs `work` with a progress line showing `message` (after a repaint, so
+/// the line shows before seconds of work), and shows its error, if any.
+fn in_background(
+    busy: WriteSignal<Option<String>>,
+    error: WriteSignal<Option<String>>,
+    message: &str,
+    work: impl Future<Output = Result<(), String>> + 'static,
+) {
+    error.set(None);
+    busy.set(Some(message.to_owned()));
+    spawn_local(async move {
+        browser::repaint().await;
+        if let Err(e) = work.await {
+            error.set(Some(e));
+        }
+        busy.set(None);
+    });
+}
+
 /// A passphrase field bound to a signal.
 #[component]
 fn Passphrase(
@@ -192,75 +211,50 @@ pub fn App() -> impl IntoView {
     });
 
     let on_create = move |_| {
-        set_error.set(None);
-        set_busy.set(Some(
-            "Making your keys. This can take a few seconds…".to_owned(),
-        ));
-        spawn_local(async move {
-            browser::repaint().await;
-            match create(bank_url.get_untracked()).await {
-                Ok(k) => {
-                    keeper.set_value(Some(k));
-                    refresh();
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-            set_busy.set(None);
-        });
+        in_background(
+            set_busy,
+            set_error,
+            "Making your keys. This can take a few seconds…",
+            async move {
+                keeper.set_value(Some(create(bank_url.get_untracked()).await?));
+                refresh();
+                Ok(())
+            },
+        );
     };
 
     let on_backup = move |_| {
-        set_error.set(None);
         let Some(k) = keeper.get_value() else { return };
         let pass = passphrase.get_untracked();
-        set_busy.set(Some("Encrypting your backup…".to_owned()));
-        spawn_local(async move {
-            browser::repaint().await;
-            let made = match browser::rng() {
-                Ok(mut rng) => backup::export(k.store(), &pass, &mut rng)
-                    .await
-                    .map_err(sentence),
-                Err(e) => Err(e),
-            };
-            match made.and_then(|file| browser::download("halfpenny-wallet.backup", &file)) {
-                Ok(()) => set_passphrase.set(String::new()),
-                Err(e) => set_error.set(Some(e)),
-            }
-            set_busy.set(None);
+        in_background(set_busy, set_error, "Encrypting your backup…", async move {
+            let file = backup::export(k.store(), &pass, &mut browser::rng()?)
+                .await
+                .map_err(sentence)?;
+            browser::download("halfpenny-wallet.backup", &file)?;
+            set_passphrase.set(String::new());
+            Ok(())
         });
     };
 
     let on_restore = move |_| {
-        set_error.set(None);
         let Some(input) = restore_file.get_untracked() else {
             return;
         };
         let input: web_sys::HtmlInputElement = input.unchecked_into();
         let pass = restore_passphrase.get_untracked();
-        set_busy.set(Some("Opening your backup…".to_owned()));
-        spawn_local(async move {
-            browser::repaint().await;
-            let restored = async {
-                let file = browser::read_file(&input).await?;
-                let store = open_store().await?;
-                backup::import(&store, &file, &pass)
-                    .await
-                    .map_err(sentence)?;
-                let k = load().await?.ok_or("The backup held no wallet.")?;
-                // Make sure the bank knows her (harmless if it does).
-                BankApi::new(k.bank_url()).register(&k.public()).await?;
-                Ok::<Shared, String>(k)
-            }
-            .await;
-            match restored {
-                Ok(k) => {
-                    keeper.set_value(Some(k));
-                    set_restore_passphrase.set(String::new());
-                    refresh();
-                }
-                Err(e) => set_error.set(Some(e)),
-            }
-            set_busy.set(None);
+        in_background(set_busy, set_error, "Opening your backup…", async move {
+            let file = browser::read_file(&input).await?;
+            let store = open_store().await?;
+            backup::import(&store, &file, &pass)
+                .await
+                .map_err(sentence)?;
+            let k = load().await?.ok_or("The backup held no wallet.")?;
+            // Make sure the bank knows her (harmless if it does).
+            BankApi::new(k.bank_url()).register(&k.public()).await?;
+            keeper.set_value(Some(k));
+            set_restore_passphrase.set(String::new());
+            refresh();
+            Ok(())
         });
     };
 
