@@ -1,10 +1,9 @@
 //! The JSON bodies of the HTTP API. Binary protocol messages travel inside
 //! them in their text form (`hpq1.…`, `hps1.…`), keys as base64url DER.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use halfpenny::crypto::PublicKey;
 use halfpenny::messages::{Line, Outcome, RedemptionResult, RefundResult, SettledBy};
+use halfpenny::wire::WireError;
 use halfpenny::{Amount, KeyId};
 use serde::{Deserialize, Serialize};
 
@@ -12,18 +11,16 @@ use crate::error::ApiError;
 use crate::store::{OutboxLetter, StatementLine};
 
 pub fn key_text(k: &PublicKey) -> String {
-    URL_SAFE_NO_PAD.encode(k.as_der())
+    k.to_base64url()
 }
 
 pub fn key_from_text(field: &'static str, s: &str) -> Result<PublicKey, ApiError> {
-    let der = URL_SAFE_NO_PAD.decode(s.trim()).map_err(|_| {
-        ApiError::bad_request("bad_public_key", format!("The {field} is not base64url."))
-    })?;
-    PublicKey::from_der(der).map_err(|_| {
-        ApiError::bad_request(
-            "bad_public_key",
-            format!("The {field} is not a public key."),
-        )
+    PublicKey::from_base64url(s).map_err(|e| {
+        let what = match e {
+            WireError::BadBase64 => "base64url",
+            _ => "a public key",
+        };
+        ApiError::bad_request("bad_public_key", format!("The {field} is not {what}."))
     })
 }
 

@@ -1,7 +1,5 @@
 //! The bank's HTTP API as the wallet uses it (see bank-server/openapi.json).
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use halfpenny::bank::BankPublic;
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::crypto::{PublicIdentity, PublicKey};
@@ -43,14 +41,7 @@ pub struct Statement {
 const UNREADABLE: &str = "The bank's answer could not be read.";
 
 fn key(text: &str) -> Result<PublicKey, String> {
-    let der = URL_SAFE_NO_PAD
-        .decode(text)
-        .map_err(|_| UNREADABLE.to_owned())?;
-    PublicKey::from_der(der).map_err(|_| UNREADABLE.to_owned())
-}
-
-fn key_text(key: &PublicKey) -> String {
-    URL_SAFE_NO_PAD.encode(key.as_der())
+    PublicKey::from_base64url(text).map_err(|_| UNREADABLE.to_owned())
 }
 
 impl BankApi {
@@ -90,8 +81,8 @@ impl BankApi {
         }
         let body = json!({
             "role": "buyer",
-            "signing_key": key_text(&who.signing),
-            "sealing_key": key_text(&who.sealing),
+            "signing_key": who.signing.to_base64url(),
+            "sealing_key": who.sealing.to_base64url(),
         });
         let reply: Reply = self.call("POST", "/v1/accounts", Some(body)).await?;
         Ok(reply.account)

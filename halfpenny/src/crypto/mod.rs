@@ -14,6 +14,9 @@ pub mod seal;
 
 use std::fmt;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
 use crate::ids::KeyId;
 use crate::wire::{Decode, Encode, Reader, WireError, Writer};
 
@@ -78,6 +81,19 @@ impl PublicKey {
 
     pub fn as_der(&self) -> &[u8] {
         &self.0
+    }
+
+    /// The DER in base64url without padding: how a key travels in JSON.
+    pub fn to_base64url(&self) -> String {
+        URL_SAFE_NO_PAD.encode(&self.0)
+    }
+
+    /// Reads [`PublicKey::to_base64url`]'s form (surrounding spaces allowed).
+    pub fn from_base64url(text: &str) -> Result<Self, WireError> {
+        let der = URL_SAFE_NO_PAD
+            .decode(text.trim())
+            .map_err(|_| WireError::BadBase64)?;
+        Self::from_der(der).map_err(|_| WireError::Invalid("public key"))
     }
 
     /// Which kind of key this is, read from its encoding. (An RSA key is only
@@ -203,4 +219,22 @@ pub(crate) fn labelled(label: &[u8], message: &[u8]) -> Vec<u8> {
     v.push(0);
     v.extend_from_slice(message);
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn public_keys_travel_as_base64url_der() {
+        let key = crate::testing::bank_token_public();
+        let text = key.to_base64url();
+        assert!(!text.contains(['+', '/', '=']));
+        assert_eq!(PublicKey::from_base64url(&format!(" {text}\n")), Ok(key));
+        assert_eq!(PublicKey::from_base64url("a+b/"), Err(WireError::BadBase64));
+        assert_eq!(
+            PublicKey::from_base64url(""),
+            Err(WireError::Invalid("public key"))
+        );
+    }
 }
