@@ -15,7 +15,11 @@ const chromium = {
 };
 
 export const BANK_PORT = 8790;
+export const SHOP_PORT = 8791;
+export const BANK = `http://127.0.0.1:${BANK_PORT}`;
+export const SHOP = `http://127.0.0.1:${SHOP_PORT}`;
 export const OPERATOR_TOKEN = "e2e-operator-token-0123456789";
+export const SHOP_OPERATOR_TOKEN = "e2e-seller-token-9876543210";
 
 export default defineConfig({
   testDir: "./tests",
@@ -26,17 +30,27 @@ export default defineConfig({
   reporter: [["list"]],
   outputDir: "./test-results",
   use: {
-    baseURL: `http://127.0.0.1:${BANK_PORT}`,
+    baseURL: BANK,
     launchOptions: chromium,
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
   },
-  webServer: {
-    // A real bank on a fresh SQLite file, serving the wallet page.
-    command: `bash ./start-bank.sh ${BANK_PORT}`,
-    url: `http://127.0.0.1:${BANK_PORT}/v1/health`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    env: { HALFPENNY_OPERATOR_TOKEN: OPERATOR_TOKEN },
-  },
+  webServer: [
+    {
+      // A real bank on a fresh SQLite file, serving the wallet page.
+      command: `bash ./start-bank.sh ${BANK_PORT}`,
+      url: `${BANK}/v1/health`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      env: { HALFPENNY_OPERATOR_TOKEN: OPERATOR_TOKEN },
+    },
+    {
+      // A real seller server (its own SQLite file) with the demo newspaper.
+      command: `bash ./start-shop.sh ${SHOP_PORT} ${BANK_PORT}`,
+      url: `${SHOP}/`,
+      reuseExistingServer: false,
+      timeout: 120_000,
+      env: { SHOP_OPERATOR_TOKEN },
+    },
+  ],
 });

@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use bank_server::store::Store;
 use bank_server::{Settings, api, keys};
 use clap::{Parser, Subcommand};
+use halfpenny::bank::Role;
 use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
 use halfpenny::{Amount, BankId, Currency, KeyId, Suite, Timestamp};
 use zeroize::Zeroizing;
@@ -88,6 +89,26 @@ enum Command {
         #[arg(long)]
         idempotency_key: String,
     },
+    /// For demos only: keeps giving every buyer account that registers a
+    /// grant of money (and, if asked, a verified date of birth), through the
+    /// same operator path as `fund`. Runs until stopped.
+    DemoGrants {
+        #[arg(
+            long,
+            env = "HALFPENNY_DATABASE_URL",
+            default_value = "sqlite://data/bank.db"
+        )]
+        database: String,
+        #[arg(long, default_value_t = 500)]
+        amount_minor: u64,
+        #[arg(long, default_value = "USD")]
+        currency: String,
+        /// A date of birth (YYYY-MM-DD) to record for each demo buyer.
+        #[arg(long)]
+        date_of_birth: Option<String>,
+        #[arg(long, default_value_t = 2)]
+        every_secs: u64,
+    },
     /// Record an attribute the operator has verified.
     Attribute {
         #[arg(
@@ -120,6 +141,40 @@ fn operator_token(file: Option<PathBuf>) -> Result<Option<Zeroizing<String>>> {
 fn account(s: &str) -> Result<KeyId> {
     KeyId::from_hex(s.strip_prefix("key_").unwrap_or(s))
         .map_err(|_| anyhow::anyhow!("an account is 64 lower-case hex digits"))
+}
+
+/// Moves money between the outside world and an account, once per key:
+/// `Ok(balance after)`, or `Err(the first answer)` if this key was used before.
+async fn fund(
+    store: &Store,
+    who: KeyId,
+    amount: Amount,
+    debit: bool,
+    idempotency_key: &str,
+) -> Result<Result<i64, String>> {
+    let c = LedgerAccount::Customer(who);
+    let posting = if debit {
+        Posting {
+            kind: PostingKind::Withdrawal,
+            debit: c,
+            credit: LedgerAccount::Settlement,
+            amount,
+        }
+    } else {
+        Posting {
+            kind: PostingKind::Funding,
+            debit: LedgerAccount::Settlement,
+            credit: c,
+            amount,
+        }
+    };
+    let mut key = b"operator:".to_vec();
+    key.extend_from_slice(idempotency_key.as_bytes());
+    Ok(store.operator_posting(&key, &posting, now()).await?)
+}
+
+fn currency_of(code: &str) -> Result<Currency> {
+    Currency::new(code).map_err(|_| anyhow::anyhow!("a currency is three capital letters"))
 }
 
 fn now() -> Timestamp {
@@ -233,31 +288,41 @@ async fn main() -> Result<()> {
             if store.account(&who).await?.is_none() {
                 bail!("the bank has no account {who}");
             }
-            let currency = Currency::new(&currency)
-                .map_err(|_| anyhow::anyhow!("a currency is three capital letters"))?;
-            let amount = Amount::new(amount_minor, currency);
-            let c = LedgerAccount::Customer(who);
-            let posting = if debit {
-                Posting {
-                    kind: PostingKind::Withdrawal,
-                    debit: c,
-                    credit: LedgerAccount::Settlement,
-                    amount,
-                }
-            } else {
-                Posting {
-                    kind: PostingKind::Funding,
-                    debit: LedgerAccount::Settlement,
-                    credit: c,
-                    amount,
-                }
-            };
-            let mut key = b"operator:".to_vec();
-            key.extend_from_slice(idempotency_key.as_bytes());
-            match store.operator_posting(&key, &posting, now()).await? {
+            let amount = Amount::new(amount_minor, currency_of(&currency)?);
+            match fund(&store, who, amount, debit, &idempotency_key).await? {
                 Ok(balance) => println!("{who}: balance {balance} minor units of {currency}"),
                 Err(first) => {
                     println!("{who}: already done with this key; balance then was {first}")
+                }
+            }
+        }
+        Command::DemoGrants {
+            database,
+            amount_minor,
+            currency: code,
+            date_of_birth,
+            every_secs,
+        } => {
+            let store = Store::connect(&database).await?;
+            let amount = Amount::new(amount_minor, currency_of(&code)?);
+            let attribute = date_of_birth
+                .map(|d| bank_server::views::attribute_from(Some(d), None))
+                .transpose()
+                .map_err(|e| anyhow::anyhow!(e.message))?;
+            let mut tick = tokio::time::interval(Duration::from_secs(every_secs.max(1)));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = shutdown() => break,
+                }
+                for who in store.accounts_with_role(Role::Buyer).await? {
+                    let key = format!("demo-grant:{}", who.to_hex());
+                    if fund(&store, who, amount, false, &key).await?.is_ok() {
+                        println!("demo buyer {who}: granted {amount}");
+                        if let Some(a) = &attribute {
+                            store.add_attribute(&who, a).await?;
+                        }
+                    }
                 }
             }
         }

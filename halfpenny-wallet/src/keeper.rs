@@ -23,6 +23,8 @@ pub struct PurseSummary {
     pub seller: KeyId,
     pub available: Amount,
     pub pending: Amount,
+    /// Handed to the bank for a refund, not yet answered.
+    pub refunding: Amount,
     /// Payments sent and not yet settled or released: what to recover.
     pub pending_payments: Vec<Nonce>,
     pub expires_at: Timestamp,
@@ -176,6 +178,7 @@ impl<S: WalletStore> Keeper<S> {
                 seller: p.seller,
                 available: p.available(),
                 pending: p.pending(),
+                refunding: p.refunding(),
                 pending_payments: p.pending_payments().into_keys().collect(),
                 expires_at: p.expires_at,
             })

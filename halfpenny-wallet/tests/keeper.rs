@@ -104,6 +104,10 @@ fn pay_settle_recover_and_refund_with_exact_balances(
 
     // Refund the rest: the seller hands in his tokens first, she gets 6c.
     let sealed = block_on(k.request_refund(purse, w.now, &mut w.rng)).unwrap();
+    let refunding =
+        |k: &Keeper<&MemoryStore>| block_on(k.summaries()).unwrap()[0].refunding.minor();
+    assert_eq!(available(&k), (0, 0));
+    assert_eq!(refunding(&k), 6);
     w.bank.refund(&sealed, w.now, &mut w.rng).unwrap();
     w.seller
         .answer_returns(&mut w.bank, w.now, &mut w.rng)
@@ -114,6 +118,7 @@ fn pay_settle_recover_and_refund_with_exact_balances(
     block_on(k.finish_refund(&results[0], w.now)).unwrap();
     assert_eq!(result.buyer_refunded, usd(6));
     assert_eq!(available(&k), (0, 0));
+    assert_eq!(refunding(&k), 0);
     assert_eq!(w.bank.balance(w.buyer.id(), Currency::USD), 85 + 6);
     assert_eq!(w.bank.balance(w.seller.id(), Currency::USD), 9);
     w.bank.check_books(Currency::USD).unwrap();

@@ -15,6 +15,8 @@ pub enum AmountError {
     Underflow,
     #[error("a currency is three capital letters, like USD")]
     InvalidCurrency,
+    #[error("write an amount like 1.50, with at most {0} digits after the point")]
+    InvalidDecimal(u32),
 }
 
 impl AmountError {
@@ -25,6 +27,7 @@ impl AmountError {
             Self::Overflow => "amount_overflow",
             Self::Underflow => "amount_underflow",
             Self::InvalidCurrency => "invalid_currency",
+            Self::InvalidDecimal(_) => "invalid_amount",
         }
     }
 }
@@ -142,6 +145,40 @@ impl Amount {
         Ok(Amount::new(minor, self.currency))
     }
 
+    /// Reads what a person typed, `1.5` or `1.50` or `2`, as an exact amount:
+    /// digits only, at most the currency's number of decimals, no sign.
+    pub fn from_decimal(text: &str, currency: Currency) -> Result<Amount, AmountError> {
+        let exp = currency.exponent();
+        let bad = AmountError::InvalidDecimal(exp);
+        let (whole, fraction) = text.trim().split_once('.').unwrap_or((text.trim(), ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if whole.is_empty() && fraction.is_empty()
+            || !digits(whole)
+            || !digits(fraction)
+            || fraction.len() > exp as usize
+            || whole.len() > 19
+        {
+            return Err(bad);
+        }
+        let scale = 10u64.pow(exp);
+        let whole: u64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| bad.clone())?
+        };
+        let padded = format!("{fraction:0<width$}", width = exp as usize);
+        let fraction: u64 = if padded.is_empty() {
+            0
+        } else {
+            padded.parse().map_err(|_| bad)?
+        };
+        let minor = whole
+            .checked_mul(scale)
+            .and_then(|m| m.checked_add(fraction))
+            .ok_or(AmountError::Overflow)?;
+        Ok(Amount::new(minor, currency))
+    }
+
     /// Adds up amounts that must all be in `currency`.
     pub fn sum<I: IntoIterator<Item = Amount>>(
         currency: Currency,
@@ -202,6 +239,24 @@ impl Decode for Amount {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn reads_decimals_exactly() {
+        let usd = |t: &str| Amount::from_decimal(t, Currency::USD).map(|a| a.minor());
+        assert_eq!(usd("1.50"), Ok(150));
+        assert_eq!(usd("1.5"), Ok(150));
+        assert_eq!(usd(" 2 "), Ok(200));
+        assert_eq!(usd(".05"), Ok(5));
+        assert_eq!(usd("0.01"), Ok(1));
+        for bad in ["", ".", "1.005", "-1", "1,50", "1e3", "+1", "1.2.3", "x"] {
+            assert_eq!(usd(bad), Err(AmountError::InvalidDecimal(2)), "{bad:?}");
+        }
+        assert_eq!(
+            usd("99999999999999999999"),
+            Err(AmountError::InvalidDecimal(2))
+        );
+        assert_eq!(usd("999999999999999999"), Err(AmountError::Overflow));
+    }
 
     #[test]
     fn displays_minor_units_without_floats() {

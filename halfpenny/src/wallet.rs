@@ -269,6 +269,11 @@ impl BuyerPurse {
         self.money_in(|s| matches!(s, HalfState::Pending(_)))
     }
 
+    /// Money handed to the bank for a refund, not yet answered.
+    pub fn refunding(&self) -> Amount {
+        self.money_in(|s| *s == HalfState::Refunding)
+    }
+
     /// Payments sent but not confirmed, each with its halves.
     pub fn pending_payments(&self) -> BTreeMap<Nonce, Vec<SessionSerial>> {
         let mut out: BTreeMap<Nonce, Vec<SessionSerial>> = BTreeMap::new();

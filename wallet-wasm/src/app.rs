@@ -2,7 +2,9 @@
 
 use std::rc::Rc;
 
-use halfpenny::{Amount, Currency};
+use halfpenny::crypto::seal::SealedBox;
+use halfpenny::wire::TextForm;
+use halfpenny::{Amount, Currency, PurseId};
 use halfpenny_idb::IdbStore;
 use halfpenny_store::{EventKind, WalletStore, backup};
 use halfpenny_wallet::Keeper;
@@ -12,6 +14,8 @@ use wasm_bindgen::JsCast;
 
 use crate::bank_api::BankApi;
 use crate::browser;
+use crate::pay::{self, Ask, COINS, Outcome};
+use crate::shop_link::ShopLink;
 
 /// The IndexedDB database this page keeps its wallet in.
 const DATABASE: &str = "halfpenny-wallet";
@@ -31,10 +35,14 @@ struct Overview {
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct PurseLine {
+    purse: PurseId,
     id: String,
     seller: String,
     available: String,
     pending: String,
+    /// Empty when nothing is being refunded.
+    refunding: Option<String>,
+    can_refund: bool,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -44,7 +52,7 @@ struct HistoryLine {
 }
 
 /// An error as people read it: a capital first letter and a full stop.
-fn sentence(e: impl std::fmt::Display) -> String {
+pub(crate) fn sentence(e: impl std::fmt::Display) -> String {
     let text = e.to_string();
     let mut chars = text.chars();
     let mut out: String = chars
@@ -63,9 +71,36 @@ async fn open_store() -> Result<IdbStore, String> {
         .map_err(|e| format!("This browser's storage is not available: {e}."))
 }
 
+/// Records the refund results the bank keeps for her. Reading the same
+/// result again changes nothing, so every one is read each time.
+async fn collect_refunds(keeper: &Keeper<IdbStore>, api: &BankApi) -> Result<(), String> {
+    let letters = api.inbox(&keeper.public().id().to_hex()).await?;
+    for l in letters.iter().filter(|l| l.kind == "refund_result") {
+        let Ok(sealed) = SealedBox::from_text(&l.letter) else {
+            continue;
+        };
+        // A result for a purse this wallet no longer holds is not hers to record.
+        let _ = keeper.finish_refund(&sealed, browser::now()).await;
+    }
+    Ok(())
+}
+
+/// Hands a purse's unspent halves to the bank for a refund.
+async fn refund(keeper: &Keeper<IdbStore>, purse: PurseId) -> Result<(), String> {
+    let mut rng = browser::rng()?;
+    let sealed = keeper
+        .request_refund(purse, browser::now(), &mut rng)
+        .await
+        .map_err(sentence)?;
+    BankApi::new(keeper.bank_url()).refund(&sealed).await?;
+    Ok(())
+}
+
 /// Reads everything the page shows, asking the bank for her balance.
 async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
     let api = BankApi::new(keeper.bank_url());
+    // Off-line, the page still shows what the wallet holds.
+    let _ = collect_refunds(keeper, &api).await;
     let mut rng = browser::rng()?;
     let letter = keeper
         .statement_request(Currency::USD, browser::now(), &mut rng)
@@ -84,6 +119,9 @@ async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
             seller: p.seller.to_hex(),
             available: p.available.to_string(),
             pending: p.pending.to_string(),
+            refunding: (!p.refunding.is_zero()).then(|| p.refunding.to_string()),
+            can_refund: !p.available.is_zero(),
+            purse: p.purse,
         })
         .collect();
     let history = keeper
@@ -185,6 +223,14 @@ pub fn App() -> impl IntoView {
     let (passphrase, set_passphrase) = signal(String::new());
     let (restore_passphrase, set_restore_passphrase) = signal(String::new());
     let restore_file = NodeRef::<leptos::html::Input>::new();
+    // A shop's pay button opened this window: its link, its request, and
+    // whether she needs a purse for that shop first.
+    let link = StoredValue::new_local(ShopLink::open());
+    let (ask, set_ask) = signal(None::<Ask>);
+    let (needs_purse, set_needs_purse) = signal(false);
+    let (paid, set_paid) = signal(None::<String>);
+    let (purse_total, set_purse_total) = signal("1.00".to_owned());
+    let (purse_coin, set_purse_coin) = signal(COINS[0]);
 
     let refresh = move || {
         spawn_local(async move {
@@ -196,6 +242,42 @@ pub fn App() -> impl IntoView {
         })
     };
 
+    // Settles what a lost reply left pending with this shop, then sees
+    // whether she can pay it or needs a purse for it first.
+    let check_ask = move || {
+        let (Some(k), Some(a)) = (keeper.get_value(), ask.get_untracked()) else {
+            return;
+        };
+        let Some(mut l) = link.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        in_background(set_busy, set_error, "Checking with the shop…", async move {
+            let recovered = pay::recover(&k, &mut l, &a).await;
+            link.set_value(Some(l));
+            recovered?;
+            set_needs_purse.set(!pay::has_purse_for(&k, &a).await?);
+            Ok(())
+        });
+    };
+
+    if link.with_value(Option::is_some) {
+        spawn_local(async move {
+            let Some(mut l) = link.try_update_value(Option::take).flatten() else {
+                return;
+            };
+            let request = l.next_request().await;
+            link.set_value(Some(l));
+            match request.as_ref().map(Ask::read) {
+                Some(Ok(a)) => {
+                    set_ask.set(Some(a));
+                    check_ask();
+                }
+                Some(Err(e)) => set_error.set(Some(e)),
+                None => {}
+            }
+        });
+    }
+
     spawn_local(async move {
         match load().await {
             Ok(found) => {
@@ -203,6 +285,7 @@ pub fn App() -> impl IntoView {
                 keeper.set_value(found);
                 if exists {
                     refresh();
+                    check_ask();
                 }
             }
             Err(e) => set_error.set(Some(e)),
@@ -218,6 +301,7 @@ pub fn App() -> impl IntoView {
             async move {
                 keeper.set_value(Some(create(bank_url.get_untracked()).await?));
                 refresh();
+                check_ask();
                 Ok(())
             },
         );
@@ -254,8 +338,147 @@ pub fn App() -> impl IntoView {
             keeper.set_value(Some(k));
             set_restore_passphrase.set(String::new());
             refresh();
+            check_ask();
             Ok(())
         });
+    };
+
+    let on_buy = move |_| {
+        let (Some(k), Some(a)) = (keeper.get_value(), ask.get_untracked()) else {
+            return;
+        };
+        let order = pay::order(&a, &purse_total.get_untracked(), purse_coin.get_untracked());
+        let Some(mut l) = link.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        in_background(
+            set_busy,
+            set_error,
+            "The bank is making your purse…",
+            async move {
+                let bought = match order {
+                    Ok(o) => pay::buy_purse(&k, &mut l, &o).await,
+                    Err(e) => Err(e),
+                };
+                link.set_value(Some(l));
+                bought?;
+                set_needs_purse.set(!pay::has_purse_for(&k, &a).await?);
+                refresh();
+                Ok(())
+            },
+        );
+    };
+
+    let on_approve = move |_| {
+        let (Some(k), Some(a)) = (keeper.get_value(), ask.get_untracked()) else {
+            return;
+        };
+        let Some(mut l) = link.try_update_value(Option::take).flatten() else {
+            return;
+        };
+        in_background(set_busy, set_error, "Paying…", async move {
+            let outcome = pay::pay(&k, &mut l, &a).await;
+            link.set_value(Some(l));
+            refresh();
+            match outcome? {
+                Outcome::Paid(text) => {
+                    set_ask.set(None);
+                    set_paid.set(Some(text));
+                    browser::close_soon();
+                }
+                Outcome::Unknown(text) => set_paid.set(Some(text)),
+            }
+            Ok(())
+        });
+    };
+
+    let on_refund = move |purse: PurseId| {
+        let Some(k) = keeper.get_value() else { return };
+        in_background(
+            set_busy,
+            set_error,
+            "Asking the bank for your refund…",
+            async move {
+                refund(&k, purse).await?;
+                refresh();
+                Ok(())
+            },
+        );
+    };
+
+    let on_decline = move |_| {
+        link.with_value(|l| {
+            if let Some(l) = l {
+                let _ = l.send(
+                    "cancel",
+                    serde_json::json!({ "message": "The buyer declined to pay." }),
+                );
+            }
+        });
+        set_ask.set(None);
+        browser::close_soon();
+    };
+
+    let pay_panel = move || {
+        ask.get().map(|a| {
+            let item = a.request.item.clone();
+            view! {
+                <section class="pay" data-testid="pay-panel">
+                    <h2>"A shop asks you to pay"</h2>
+                    <p>
+                        <span data-testid="pay-shop">{a.shop.clone()}</span>
+                        " asks " <strong data-testid="pay-price">{a.price.clone()}</strong>
+                        " for " <span data-testid="pay-item">{item}</span> "."
+                    </p>
+                    {a.requires.clone().map(|r| view! { <p>"It needs proof that " <code>{r}</code> "."</p> })}
+                    <Show when=move || needs_purse.get()>
+                        <div class="buy" data-testid="buy-purse">
+                            <p>"You have no purse for this shop yet. Buy one through it:"</p>
+                            <label>
+                                "Total "
+                                <input
+                                    data-testid="purse-total"
+                                    inputmode="decimal"
+                                    prop:value=move || purse_total.get()
+                                    on:input=move |ev| set_purse_total.set(event_target_value(&ev))
+                                />
+                            </label>
+                            <label>
+                                " in coins of "
+                                <select
+                                    data-testid="purse-coin"
+                                    on:change=move |ev| {
+                                        if let Ok(c) = event_target_value(&ev).parse() {
+                                            set_purse_coin.set(c);
+                                        }
+                                    }
+                                >
+                                    {COINS.iter().map(|c| {
+                                        let label = Amount::new(*c, a.request.price.currency()).to_string();
+                                        view! { <option value=c.to_string()>{label}</option> }
+                                    }).collect_view()}
+                                </select>
+                            </label>
+                            <button
+                                data-testid="purse-buy"
+                                disabled=move || busy.get().is_some()
+                                on:click=on_buy
+                            >
+                                "Buy this purse"
+                            </button>
+                        </div>
+                    </Show>
+                    <button
+                        data-testid="pay-approve"
+                        disabled=move || busy.get().is_some() || needs_purse.get()
+                        on:click=on_approve
+                    >
+                        "Pay " {a.price.clone()}
+                    </button>
+                    <button data-testid="pay-decline" on:click=on_decline>"Decline"</button>
+                </section>
+            }
+        })
     };
 
     let restore_form = move || {
@@ -287,6 +510,12 @@ pub fn App() -> impl IntoView {
             <Show when=move || error.get().is_some()>
                 <p class="error" data-testid="error" role="alert">
                     {move || error.get().unwrap_or_default()}
+                </p>
+            </Show>
+            {pay_panel}
+            <Show when=move || paid.get().is_some()>
+                <p class="paid" data-testid="pay-result" role="status">
+                    {move || paid.get().unwrap_or_default()}
                 </p>
             </Show>
             <Show when=move || started.get() && shown.get().is_none() && keeper.with_value(Option::is_none)>
@@ -330,16 +559,41 @@ pub fn App() -> impl IntoView {
                             <section class="purses">
                                 <h2>"Purses"</h2>
                                 <ul data-testid="purse-list">
-                                    {o.purses.iter().map(|p| view! {
-                                        <li data-testid="purse">
-                                            <code>{p.id.clone()}</code>
-                                            " for seller " <code>{p.seller.clone()}</code>
-                                            ": " <span data-testid="purse-available">{p.available.clone()}</span>
-                                            " available, " {p.pending.clone()} " pending"
-                                        </li>
+                                    {o.purses.iter().map(|p| {
+                                        let purse = p.purse;
+                                        view! {
+                                            <li data-testid="purse" data-purse=p.id.clone()>
+                                                <code>{p.id.clone()}</code>
+                                                " for seller " <code>{p.seller.clone()}</code>
+                                                ": " <span data-testid="purse-available">{p.available.clone()}</span>
+                                                " available, " {p.pending.clone()} " pending"
+                                                {p.refunding.clone().map(|r| view! {
+                                                    ", " <span data-testid="purse-refunding">{r}</span>
+                                                    " with the bank for a refund"
+                                                })}
+                                                <Show when={
+                                                    let can = p.can_refund;
+                                                    move || can
+                                                }>
+                                                    " "
+                                                    <button
+                                                        data-testid="purse-refund"
+                                                        disabled=move || busy.get().is_some()
+                                                        on:click=move |_| on_refund(purse)
+                                                    >
+                                                        "Take back what is unspent"
+                                                    </button>
+                                                </Show>
+                                            </li>
+                                        }
                                     }).collect_view()}
                                 </ul>
                             </section>
+                            <p>
+                                <button data-testid="refresh" on:click=move |_| refresh()>
+                                    "Check with the bank"
+                                </button>
+                            </p>
                             <section class="history">
                                 <h2>"History"</h2>
                                 <ul data-testid="history-list">

@@ -38,6 +38,21 @@ pub struct Statement {
     pub balance_minor: i64,
 }
 
+/// A refund case the bank opened.
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct RefundCase {
+    pub case: String,
+    /// Unix seconds: the seller must answer by then.
+    pub deadline: u64,
+}
+
+/// A sealed letter waiting for her at the bank.
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct InboxLetter {
+    pub kind: String,
+    pub letter: String,
+}
+
 const UNREADABLE: &str = "The bank's answer could not be read.";
 
 fn key(text: &str) -> Result<PublicKey, String> {
@@ -92,6 +107,24 @@ impl BankApi {
     pub async fn statement(&self, letter: &SealedBox) -> Result<Statement, String> {
         let body = json!({ "letter": letter.to_text() });
         self.call("POST", "/v1/statements", Some(body)).await
+    }
+
+    /// Hands her signed, sealed refund request to the bank.
+    pub async fn refund(&self, letter: &SealedBox) -> Result<RefundCase, String> {
+        let body = json!({ "letter": letter.to_text() });
+        self.call("POST", "/v1/refunds", Some(body)).await
+    }
+
+    /// The letters the bank keeps for her (sealed: only she can read them).
+    pub async fn inbox(&self, account: &str) -> Result<Vec<InboxLetter>, String> {
+        #[derive(Deserialize)]
+        struct Reply {
+            letters: Vec<InboxLetter>,
+        }
+        let reply: Reply = self
+            .call("GET", &format!("/v1/inbox/{account}"), None)
+            .await?;
+        Ok(reply.letters)
     }
 
     async fn call<T: for<'de> Deserialize<'de>>(

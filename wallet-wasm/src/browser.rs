@@ -71,3 +71,15 @@ pub async fn read_file(input: &web_sys::HtmlInputElement) -> Result<Vec<u8>, Str
         .map_err(|_| "The file could not be read.".to_owned())?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
+
+/// Closes this window (a popup the shop opened) after a moment, so she
+/// sees the outcome first.
+pub fn close_soon() {
+    let Some(w) = web_sys::window() else { return };
+    let close = wasm_bindgen::closure::Closure::once_into_js(move || {
+        if let Some(w) = web_sys::window() {
+            let _ = w.close();
+        }
+    });
+    let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(close.unchecked_ref(), 1200);
+}

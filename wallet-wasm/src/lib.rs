@@ -12,6 +12,10 @@
 mod app;
 mod bank_api;
 mod browser;
+mod pay;
+mod shop_link;
+
+pub(crate) use app::sentence;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -82,6 +82,24 @@ impl Store {
         }))
     }
 
+    /// Every account of one role, oldest first.
+    pub async fn accounts_with_role(&self, role: Role) -> Result<Vec<KeyId>, StoreError> {
+        let rows = self
+            .query("SELECT id FROM accounts WHERE role = $1 ORDER BY created_at, id")
+            .bind(role_code(role))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| {
+                let id: Vec<u8> = r.try_get("id")?;
+                let bytes: [u8; 32] = id
+                    .try_into()
+                    .map_err(|_| StoreError::Corrupt("account id"))?;
+                Ok(KeyId(bytes))
+            })
+            .collect()
+    }
+
     /// Records an attribute the operator verified. False if the account does not exist.
     pub async fn add_attribute(
         &self,

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Starts the demo shop for the end-to-end tests: a fresh seller (new keys,
+# new SQLite file) each run, talking to the test bank. The operator token
+# comes from the environment (SHOP_OPERATOR_TOKEN).
+set -euo pipefail
+port="$1"
+bank_port="$2"
+root="$(cd "$(dirname "$0")/.." && pwd)"
+data="$(mktemp -d)"
+trap 'rm -rf "$data"' EXIT
+"$root/target/debug/shop-server" serve \
+  --listen "127.0.0.1:$port" \
+  --bank-url "http://127.0.0.1:$bank_port" \
+  --data-dir "$data" \
+  --wallet-url "http://127.0.0.1:$bank_port/wallet/" \
+  --site-dir "$root/static/shop" \
+  --widget-dir "$root/static/widget"
