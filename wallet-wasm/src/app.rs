@@ -14,8 +14,10 @@ use wasm_bindgen::JsCast;
 
 use crate::bank_api::BankApi;
 use crate::browser;
-use crate::pay::{self, Ask, COINS, Outcome};
-use crate::shop_link::ShopLink;
+use crate::in_person::{Answers, InPerson, Shown};
+use crate::pay::{self, Ask, COINS, Courier, Outcome};
+use crate::qr;
+use crate::shop_link::{Incoming, ShopLink};
 
 /// The IndexedDB database this page keeps its wallet in.
 const DATABASE: &str = "halfpenny-wallet";
@@ -63,6 +65,28 @@ pub(crate) fn sentence(e: impl std::fmt::Display) -> String {
         out.push('.');
     }
     out
+}
+
+/// How the wallet reaches the seller who asks: the shop page that opened
+/// this window, or the buyer herself, copying codes to and from a till.
+#[derive(Debug)]
+enum Seller {
+    Page(ShopLink),
+    Till(InPerson),
+}
+
+impl Courier for Seller {
+    async fn ask(
+        &mut self,
+        kind: &str,
+        fields: serde_json::Value,
+        answers: &[&str],
+    ) -> Result<Incoming, String> {
+        match self {
+            Self::Page(link) => link.ask(kind, fields, answers).await,
+            Self::Till(till) => till.ask(kind, fields, answers).await,
+        }
+    }
 }
 
 async fn open_store() -> Result<IdbStore, String> {
@@ -223,9 +247,15 @@ pub fn App() -> impl IntoView {
     let (passphrase, set_passphrase) = signal(String::new());
     let (restore_passphrase, set_restore_passphrase) = signal(String::new());
     let restore_file = NodeRef::<leptos::html::Input>::new();
-    // A shop's pay button opened this window: its link, its request, and
-    // whether she needs a purse for that shop first.
-    let link = StoredValue::new_local(ShopLink::open());
+    // Who asks her to pay (a shop's pay button that opened this window, or
+    // a till in person), its request, and whether she needs a purse for
+    // that seller first.
+    let link = StoredValue::new_local(ShopLink::open().map(Seller::Page));
+    let popup = link.with_value(Option::is_some);
+    let (code, set_code) = signal(None::<Shown>);
+    let answers = StoredValue::new_local(None::<Answers>);
+    let (request_code, set_request_code) = signal(String::new());
+    let (pasted, set_pasted) = signal(String::new());
     let (ask, set_ask) = signal(None::<Ask>);
     let (needs_purse, set_needs_purse) = signal(false);
     let (paid, set_paid) = signal(None::<String>);
@@ -252,7 +282,12 @@ pub fn App() -> impl IntoView {
             return;
         };
         in_background(set_busy, set_error, "Checking with the shop…", async move {
-            let recovered = pay::recover(&k, &mut l, &a).await;
+            // A till in person cannot be asked: her pending payments wait
+            // for the receipt she pastes, or for her to release them.
+            let recovered = match &mut l {
+                Seller::Page(_) => pay::recover(&k, &mut l, &a).await,
+                Seller::Till(_) => Ok(()),
+            };
             link.set_value(Some(l));
             recovered?;
             set_needs_purse.set(!pay::has_purse_for(&k, &a).await?);
@@ -260,13 +295,13 @@ pub fn App() -> impl IntoView {
         });
     };
 
-    if link.with_value(Option::is_some) {
+    if popup {
         spawn_local(async move {
-            let Some(mut l) = link.try_update_value(Option::take).flatten() else {
+            let Some(Seller::Page(mut l)) = link.try_update_value(Option::take).flatten() else {
                 return;
             };
             let request = l.next_request().await;
-            link.set_value(Some(l));
+            link.set_value(Some(Seller::Page(l)));
             match request.as_ref().map(Ask::read) {
                 Some(Ok(a)) => {
                     set_ask.set(Some(a));
@@ -351,22 +386,21 @@ pub fn App() -> impl IntoView {
         let Some(mut l) = link.try_update_value(Option::take).flatten() else {
             return;
         };
-        in_background(
-            set_busy,
-            set_error,
-            "The bank is making your purse…",
-            async move {
-                let bought = match order {
-                    Ok(o) => pay::buy_purse(&k, &mut l, &o).await,
-                    Err(e) => Err(e),
-                };
-                link.set_value(Some(l));
-                bought?;
-                set_needs_purse.set(!pay::has_purse_for(&k, &a).await?);
-                refresh();
-                Ok(())
-            },
-        );
+        let waiting = match l {
+            Seller::Page(_) => "The bank is making your purse…",
+            Seller::Till(_) => "Waiting for the purse from the till…",
+        };
+        in_background(set_busy, set_error, waiting, async move {
+            let bought = match order {
+                Ok(o) => pay::buy_purse(&k, &mut l, &o).await,
+                Err(e) => Err(e),
+            };
+            link.set_value(Some(l));
+            bought?;
+            set_needs_purse.set(!pay::has_purse_for(&k, &a).await?);
+            refresh();
+            Ok(())
+        });
     };
 
     let on_approve = move |_| {
@@ -376,15 +410,22 @@ pub fn App() -> impl IntoView {
         let Some(mut l) = link.try_update_value(Option::take).flatten() else {
             return;
         };
-        in_background(set_busy, set_error, "Paying…", async move {
+        let waiting = match l {
+            Seller::Page(_) => "Paying…",
+            Seller::Till(_) => "Waiting for the till's receipt…",
+        };
+        in_background(set_busy, set_error, waiting, async move {
             let outcome = pay::pay(&k, &mut l, &a).await;
+            let from_page = matches!(l, Seller::Page(_));
             link.set_value(Some(l));
             refresh();
             match outcome? {
                 Outcome::Paid(text) => {
                     set_ask.set(None);
                     set_paid.set(Some(text));
-                    browser::close_soon();
+                    if from_page {
+                        browser::close_soon();
+                    }
                 }
                 Outcome::Unknown(text) => set_paid.set(Some(text)),
             }
@@ -408,15 +449,105 @@ pub fn App() -> impl IntoView {
 
     let on_decline = move |_| {
         link.with_value(|l| {
-            if let Some(l) = l {
+            if let Some(Seller::Page(l)) = l {
                 let _ = l.send(
                     "cancel",
                     serde_json::json!({ "message": "The buyer declined to pay." }),
                 );
+                browser::close_soon();
             }
         });
+        // A till in person is not waiting for anything: stop waiting for
+        // its answer (a payment already shown stays pending until she says).
+        answers.set_value(None);
         set_ask.set(None);
-        browser::close_soon();
+        set_code.set(None);
+    };
+
+    // In person: she pastes the till's payment request; codes for the till
+    // show on screen, and she pastes its answers back.
+    let on_read =
+        move |_| match Ask::from_code(&request_code.get_untracked(), "a till in person".to_owned())
+        {
+            Ok(a) => {
+                let (till, tx) = InPerson::new(move |shown| set_code.set(shown));
+                link.set_value(Some(Seller::Till(till)));
+                answers.set_value(Some(tx));
+                set_error.set(None);
+                set_paid.set(None);
+                set_request_code.set(String::new());
+                set_ask.set(Some(a));
+                check_ask();
+            }
+            Err(e) => set_error.set(Some(e)),
+        };
+    let answer = move |kind: &'static str, field: &'static str, text: String| {
+        answers.with_value(|tx| {
+            if let Some(tx) = tx {
+                let _ = tx.unbounded_send(Incoming::pasted(kind, field, text));
+            }
+        });
+        set_pasted.set(String::new());
+    };
+
+    let code_panel = move || {
+        code.get().map(|shown| {
+            let svg = qr::svg(&shown.code).unwrap_or_default();
+            let purse = shown.kind == "purse-request";
+            let (label, testid, qr_testid) = if purse {
+                ("Show the till this purse request:", "inperson-purse-request", "inperson-purse-request-qr")
+            } else {
+                ("Show the till this payment:", "inperson-payment", "inperson-payment-qr")
+            };
+            view! {
+                <section class="code" data-testid="inperson-code">
+                    <p>{label}</p>
+                    <textarea readonly rows="4" data-testid=testid prop:value=shown.code.clone()></textarea>
+                    <div class="qr" data-testid=qr_testid inner_html=svg></div>
+                    {if purse {
+                        view! {
+                            <p>"Then paste the purse the till gives you:"</p>
+                            <textarea
+                                rows="3"
+                                data-testid="inperson-purse"
+                                prop:value=move || pasted.get()
+                                on:input=move |ev| set_pasted.set(event_target_value(&ev))
+                            ></textarea>
+                            <button
+                                data-testid="inperson-keep-purse"
+                                on:click=move |_| answer("purse", "purse", pasted.get_untracked())
+                            >
+                                "Keep this purse"
+                            </button>
+                        }
+                        .into_any()
+                    } else {
+                        view! {
+                            <p>"Then paste the till's receipt:"</p>
+                            <textarea
+                                rows="3"
+                                data-testid="inperson-receipt"
+                                prop:value=move || pasted.get()
+                                on:input=move |ev| set_pasted.set(event_target_value(&ev))
+                            ></textarea>
+                            <button
+                                data-testid="inperson-settle"
+                                on:click=move |_| answer("receipt", "receipt", pasted.get_untracked())
+                            >
+                                "Done: the till took it"
+                            </button>
+                            <button
+                                data-testid="inperson-not-taken"
+                                on:click=move |_| answer("refused", "message", "The till did not take it.".to_owned())
+                            >
+                                "The till did not take it"
+                            </button>
+                        }
+                        .into_any()
+                    }}
+                </section>
+            }
+        })
     };
 
     let pay_panel = move || {
@@ -424,7 +555,7 @@ pub fn App() -> impl IntoView {
             let item = a.request.item.clone();
             view! {
                 <section class="pay" data-testid="pay-panel">
-                    <h2>"A shop asks you to pay"</h2>
+                    <h2>"A seller asks you to pay"</h2>
                     <p>
                         <span data-testid="pay-shop">{a.shop.clone()}</span>
                         " asks " <strong data-testid="pay-price">{a.price.clone()}</strong>
@@ -433,7 +564,7 @@ pub fn App() -> impl IntoView {
                     {a.requires.clone().map(|r| view! { <p>"It needs proof that " <code>{r}</code> "."</p> })}
                     <Show when=move || needs_purse.get()>
                         <div class="buy" data-testid="buy-purse">
-                            <p>"You have no purse for this shop yet. Buy one through it:"</p>
+                            <p>"You have no purse for this seller that can pay this. Buy one through the seller:"</p>
                             <label>
                                 "Total "
                                 <input
@@ -513,6 +644,7 @@ pub fn App() -> impl IntoView {
                 </p>
             </Show>
             {pay_panel}
+            {code_panel}
             <Show when=move || paid.get().is_some()>
                 <p class="paid" data-testid="pay-result" role="status">
                     {move || paid.get().unwrap_or_default()}
@@ -589,6 +721,19 @@ pub fn App() -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                             </section>
+                            <Show when=move || !popup && ask.get().is_none()>
+                                <section class="in-person">
+                                    <h2>"Pay a till in person"</h2>
+                                    <p>"Paste the payment request the till shows (it starts with hpr1.):"</p>
+                                    <textarea
+                                        rows="3"
+                                        data-testid="inperson-request"
+                                        prop:value=move || request_code.get()
+                                        on:input=move |ev| set_request_code.set(event_target_value(&ev))
+                                    ></textarea>
+                                    <button data-testid="inperson-read" on:click=on_read>"Read it"</button>
+                                </section>
+                            </Show>
                             <p>
                                 <button data-testid="refresh" on:click=move |_| refresh()>
                                     "Check with the bank"

@@ -12,7 +12,9 @@
 mod app;
 mod bank_api;
 mod browser;
+mod in_person;
 mod pay;
+mod qr;
 mod shop_link;
 
 pub(crate) use app::sentence;

@@ -3,7 +3,9 @@
 //! purse through the shop when she has none for it, and pay on approval.
 //!
 //! Every step goes through the keeper first (halves are marked pending before
-//! the payment leaves the page); this module only moves the messages.
+//! the payment leaves the page); this module only moves the messages, over a
+//! [`Courier`]: the shop page that opened this window, or the buyer herself
+//! copying codes to and from a till in person.
 
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::messages::{
@@ -18,27 +20,47 @@ use serde_json::json;
 
 use crate::browser;
 use crate::sentence;
-use crate::shop_link::{Incoming, ShopLink};
+use crate::shop_link::Incoming;
+
+/// Carries one message to the seller and brings back his answer.
+#[allow(async_fn_in_trait)] // a single-threaded page: no `Send` bound wanted
+pub trait Courier {
+    /// Sends `kind` with `fields` and waits for an answer whose type is one
+    /// of `answers`.
+    async fn ask(
+        &mut self,
+        kind: &str,
+        fields: serde_json::Value,
+        answers: &[&str],
+    ) -> Result<Incoming, String>;
+}
 
 /// A shop's request, as the buyer is asked to approve it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Ask {
     pub request: PaymentRequest,
-    /// The web origin of the page that asks, as the browser reported it.
+    /// The web origin of the page that asks, as the browser reported it, or
+    /// "a till in person".
     pub shop: String,
     pub price: String,
     pub requires: Option<String>,
 }
 
 impl Ask {
+    /// A `pay` message from the shop page that opened this window.
     pub fn read(m: &Incoming) -> Result<Self, String> {
-        let request = PaymentRequest::from_text(m.text("request")?)
-            .map_err(|_| "The shop's payment request could not be read.".to_owned())?;
+        Self::from_code(m.text("request")?, m.origin.clone())
+    }
+
+    /// A payment request code (`hpr1.…`) from `shop`.
+    pub fn from_code(code: &str, shop: String) -> Result<Self, String> {
+        let request = PaymentRequest::from_text(code.trim())
+            .map_err(|_| "The payment request could not be read.".to_owned())?;
         Ok(Self {
             price: request.price.to_string(),
             requires: request.requires.as_ref().map(ToString::to_string),
             request,
-            shop: m.origin.clone(),
+            shop,
         })
     }
 }
@@ -104,7 +126,7 @@ pub async fn has_purse_for(keeper: &Keeper<IdbStore>, ask: &Ask) -> Result<bool,
 /// settled if the till took it, released if it never did, else kept.
 pub async fn recover(
     keeper: &Keeper<IdbStore>,
-    link: &mut ShopLink,
+    link: &mut impl Courier,
     ask: &Ask,
 ) -> Result<(), String> {
     for purse in keeper.summaries().await.map_err(sentence)? {
@@ -135,7 +157,7 @@ pub async fn recover(
 /// Orders a purse through the shop and keeps her halves.
 pub async fn buy_purse(
     keeper: &Keeper<IdbStore>,
-    link: &mut ShopLink,
+    link: &mut impl Courier,
     order: &PurseRequest,
 ) -> Result<(), String> {
     let mut rng = browser::rng()?;
@@ -176,7 +198,7 @@ pub enum Outcome {
 /// shop's answer.
 pub async fn pay(
     keeper: &Keeper<IdbStore>,
-    link: &mut ShopLink,
+    link: &mut impl Courier,
     ask: &Ask,
 ) -> Result<Outcome, String> {
     let prepared = keeper
@@ -205,7 +227,7 @@ pub async fn pay(
                 .await
                 .map_err(sentence)?;
             Err(format!(
-                "The shop refused the payment and kept nothing: {}",
+                "The seller refused the payment and kept nothing: {}",
                 answer.message()
             ))
         }

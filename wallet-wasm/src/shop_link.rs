@@ -11,6 +11,8 @@ use serde_json::{Map, Value, json};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
+use crate::pay::Courier;
+
 /// The protocol version every message carries.
 const VERSION: u64 = 1;
 /// The longest text field accepted from a shop (a large purse is ~1 MB).
@@ -39,6 +41,17 @@ impl Incoming {
         self.text("message")
             .map(|m| m.chars().take(300).collect())
             .unwrap_or_else(|_| "The shop gave no reason.".to_owned())
+    }
+
+    /// An answer the buyer pasted herself: `field` holds `text`.
+    pub fn pasted(kind: &str, field: &str, text: String) -> Self {
+        let mut fields = Map::new();
+        fields.insert(field.to_owned(), Value::String(text));
+        Self {
+            origin: String::new(),
+            kind: kind.to_owned(),
+            fields,
+        }
     }
 
     /// Reads the raw `data` of a `message` event; `None` if it is not ours.
@@ -145,9 +158,19 @@ impl ShopLink {
         self.post(&Value::Object(message), origin)
     }
 
+    fn post(&self, message: &Value, target: &str) -> Result<(), String> {
+        let data = js_sys::JSON::parse(&message.to_string())
+            .map_err(|_| "The message could not be prepared.".to_owned())?;
+        self.opener
+            .post_message(&data, target)
+            .map_err(|_| "The shop's page cannot be reached.".to_owned())
+    }
+}
+
+impl Courier for ShopLink {
     /// Sends and waits for the shop's answer: the first message from its
     /// origin whose type is one of `answers`.
-    pub async fn ask(
+    async fn ask(
         &mut self,
         kind: &str,
         fields: Value,
@@ -165,13 +188,5 @@ impl ShopLink {
                 return Ok(m);
             }
         }
-    }
-
-    fn post(&self, message: &Value, target: &str) -> Result<(), String> {
-        let data = js_sys::JSON::parse(&message.to_string())
-            .map_err(|_| "The message could not be prepared.".to_owned())?;
-        self.opener
-            .post_message(&data, target)
-            .map_err(|_| "The shop's page cannot be reached.".to_owned())
     }
 }

@@ -1,0 +1,77 @@
+//! Paying a till in person (a kiosk, a newsstand): no network between the
+//! wallet and the till. Each message to the seller is shown as a code, text
+//! and QR, for his till to read; the buyer pastes the till's answer back.
+
+use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
+use futures_util::StreamExt;
+use serde_json::Value;
+
+use crate::pay::Courier;
+use crate::shop_link::Incoming;
+
+/// A code the page shows for the till: what it is and its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shown {
+    /// The message's type: `purse-request` or `payment`.
+    pub kind: String,
+    pub code: String,
+}
+
+/// Where the page's buttons put what the buyer pasted.
+pub type Answers = UnboundedSender<Incoming>;
+
+/// The buyer as the courier between her wallet and a till.
+pub struct InPerson {
+    show: Box<dyn Fn(Option<Shown>)>,
+    answers: UnboundedReceiver<Incoming>,
+}
+
+impl std::fmt::Debug for InPerson {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("InPerson")
+    }
+}
+
+impl InPerson {
+    /// `show` puts a code on the screen (or takes it away, with `None`).
+    pub fn new(show: impl Fn(Option<Shown>) + 'static) -> (Self, Answers) {
+        let (tx, answers) = unbounded();
+        (
+            Self {
+                show: Box::new(show),
+                answers,
+            },
+            tx,
+        )
+    }
+}
+
+impl Courier for InPerson {
+    async fn ask(
+        &mut self,
+        kind: &str,
+        fields: Value,
+        answers: &[&str],
+    ) -> Result<Incoming, String> {
+        // Every message to a till carries one code (`request` or `payment`).
+        let code = fields
+            .as_object()
+            .and_then(|m| m.values().find_map(Value::as_str))
+            .ok_or("There is nothing to show the till.")?;
+        (self.show)(Some(Shown {
+            kind: kind.to_owned(),
+            code: code.to_owned(),
+        }));
+        loop {
+            let m = self
+                .answers
+                .next()
+                .await
+                .ok_or("The page stopped waiting for the till.")?;
+            if answers.contains(&m.kind.as_str()) {
+                (self.show)(None);
+                return Ok(m);
+            }
+        }
+    }
+}
