@@ -1,202 +1,20 @@
 //! The page. Plain domain values come from the keeper; signals live here only.
 
-use std::rc::Rc;
-
-use halfpenny::crypto::seal::SealedBox;
-use halfpenny::wire::TextForm;
-use halfpenny::{Amount, Currency, PurseId};
-use halfpenny_idb::IdbStore;
-use halfpenny_store::{EventKind, WalletStore, backup};
-use halfpenny_wallet::Keeper;
+use halfpenny::{Amount, PurseId};
+use halfpenny_store::backup;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
 use crate::bank_api::BankApi;
 use crate::browser;
+use crate::courier::Seller;
 use crate::in_person::{Answers, InPerson, Shown};
-use crate::pay::{self, Ask, COINS, Courier, Outcome};
+use crate::pay::{self, Ask, COINS, Outcome};
 use crate::qr;
+use crate::sentence;
 use crate::shop_link::{Incoming, ShopLink};
-
-/// The IndexedDB database this page keeps its wallet in.
-const DATABASE: &str = "halfpenny-wallet";
-
-type Shared = Rc<Keeper<IdbStore>>;
-
-/// What the page shows of a wallet that exists.
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct Overview {
-    account: String,
-    bank_url: String,
-    /// `None` while the bank cannot be reached.
-    balance: Option<String>,
-    purses: Vec<PurseLine>,
-    history: Vec<HistoryLine>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct PurseLine {
-    purse: PurseId,
-    id: String,
-    seller: String,
-    available: String,
-    pending: String,
-    /// Empty when nothing is being refunded.
-    refunding: Option<String>,
-    can_refund: bool,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-struct HistoryLine {
-    what: String,
-    amount: String,
-}
-
-/// An error as people read it: a capital first letter and a full stop.
-pub(crate) fn sentence(e: impl std::fmt::Display) -> String {
-    let text = e.to_string();
-    let mut chars = text.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
-}
-
-/// How the wallet reaches the seller who asks: the shop page that opened
-/// this window, or the buyer herself, copying codes to and from a till.
-#[derive(Debug)]
-enum Seller {
-    Page(ShopLink),
-    Till(InPerson),
-}
-
-impl Courier for Seller {
-    async fn ask(
-        &mut self,
-        kind: &str,
-        fields: serde_json::Value,
-        answers: &[&str],
-    ) -> Result<Incoming, String> {
-        match self {
-            Self::Page(link) => link.ask(kind, fields, answers).await,
-            Self::Till(till) => till.ask(kind, fields, answers).await,
-        }
-    }
-}
-
-async fn open_store() -> Result<IdbStore, String> {
-    halfpenny_idb::open(DATABASE)
-        .await
-        .map_err(|e| format!("This browser's storage is not available: {e}."))
-}
-
-/// Records the refund results the bank keeps for her. Reading the same
-/// result again changes nothing, so every one is read each time.
-async fn collect_refunds(keeper: &Keeper<IdbStore>, api: &BankApi) -> Result<(), String> {
-    let letters = api.inbox(&keeper.public().id().to_hex()).await?;
-    for l in letters.iter().filter(|l| l.kind == "refund_result") {
-        let Ok(sealed) = SealedBox::from_text(&l.letter) else {
-            continue;
-        };
-        // A result for a purse this wallet no longer holds is not hers to record.
-        let _ = keeper.finish_refund(&sealed, browser::now()).await;
-    }
-    Ok(())
-}
-
-/// Hands a purse's unspent halves to the bank for a refund.
-async fn refund(keeper: &Keeper<IdbStore>, purse: PurseId) -> Result<(), String> {
-    let mut rng = browser::rng()?;
-    let sealed = keeper
-        .request_refund(purse, browser::now(), &mut rng)
-        .await
-        .map_err(sentence)?;
-    BankApi::new(keeper.bank_url()).refund(&sealed).await?;
-    Ok(())
-}
-
-/// Reads everything the page shows, asking the bank for her balance.
-async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
-    let api = BankApi::new(keeper.bank_url());
-    // Off-line, the page still shows what the wallet holds.
-    let _ = collect_refunds(keeper, &api).await;
-    let mut rng = browser::rng()?;
-    let letter = keeper
-        .statement_request(Currency::USD, browser::now(), &mut rng)
-        .map_err(sentence)?;
-    let balance = api.statement(&letter).await.ok().map(|s| {
-        let minor = u64::try_from(s.balance_minor).unwrap_or(0);
-        Amount::new(minor, Currency::USD).to_string()
-    });
-    let purses = keeper
-        .summaries()
-        .await
-        .map_err(sentence)?
-        .into_iter()
-        .map(|p| PurseLine {
-            id: p.purse.to_hex(),
-            seller: p.seller.to_hex(),
-            available: p.available.to_string(),
-            pending: p.pending.to_string(),
-            refunding: (!p.refunding.is_zero()).then(|| p.refunding.to_string()),
-            can_refund: !p.available.is_zero(),
-            purse: p.purse,
-        })
-        .collect();
-    let history = keeper
-        .store()
-        .events()
-        .await
-        .map_err(sentence)?
-        .into_iter()
-        .rev()
-        .map(|e| HistoryLine {
-            what: match e.kind {
-                EventKind::PurseReceived => "Purse received".to_owned(),
-                EventKind::Paid { item, .. } => format!("Paid for {item}"),
-                EventKind::Released { .. } => "Payment not taken; money back".to_owned(),
-                EventKind::RefundRequested => "Refund asked".to_owned(),
-                EventKind::Refunded => "Refunded".to_owned(),
-            },
-            amount: e.amount.to_string(),
-        })
-        .collect();
-    Ok(Overview {
-        account: keeper.public().id().to_hex(),
-        bank_url: keeper.bank_url().to_owned(),
-        balance,
-        purses,
-        history,
-    })
-}
-
-/// Makes her keys, registers them at the bank and saves them.
-async fn create(bank_url: String) -> Result<Shared, String> {
-    let api = BankApi::new(&bank_url);
-    let bank = api.bank().await?;
-    let mut rng = browser::rng()?;
-    let keeper = Keeper::create(
-        open_store().await?,
-        bank_url,
-        bank,
-        browser::now(),
-        &mut rng,
-    )
-    .await
-    .map_err(sentence)?;
-    api.register(&keeper.public()).await?;
-    Ok(Rc::new(keeper))
-}
-
-async fn load() -> Result<Option<Shared>, String> {
-    let keeper = Keeper::load(open_store().await?).await.map_err(sentence)?;
-    Ok(keeper.map(Rc::new))
-}
+use crate::wallet::{self, Overview, Shared};
 
 /// Runs `work` with a progress line showing `message` (after a repaint, so
 /// the line shows before seconds of work), and shows its error, if any.
@@ -265,7 +83,7 @@ pub fn App() -> impl IntoView {
     let refresh = move || {
         spawn_local(async move {
             let Some(k) = keeper.get_value() else { return };
-            match overview(&k).await {
+            match wallet::overview(&k).await {
                 Ok(o) => set_shown.set(Some(o)),
                 Err(e) => set_error.set(Some(e)),
             }
@@ -314,7 +132,7 @@ pub fn App() -> impl IntoView {
     }
 
     spawn_local(async move {
-        match load().await {
+        match wallet::load().await {
             Ok(found) => {
                 let exists = found.is_some();
                 keeper.set_value(found);
@@ -334,7 +152,7 @@ pub fn App() -> impl IntoView {
             set_error,
             "Making your keys. This can take a few seconds…",
             async move {
-                keeper.set_value(Some(create(bank_url.get_untracked()).await?));
+                keeper.set_value(Some(wallet::create(bank_url.get_untracked()).await?));
                 refresh();
                 check_ask();
                 Ok(())
@@ -363,11 +181,11 @@ pub fn App() -> impl IntoView {
         let pass = restore_passphrase.get_untracked();
         in_background(set_busy, set_error, "Opening your backup…", async move {
             let file = browser::read_file(&input).await?;
-            let store = open_store().await?;
+            let store = wallet::open_store().await?;
             backup::import(&store, &file, &pass)
                 .await
                 .map_err(sentence)?;
-            let k = load().await?.ok_or("The backup held no wallet.")?;
+            let k = wallet::load().await?.ok_or("The backup held no wallet.")?;
             // Make sure the bank knows her (harmless if it does).
             BankApi::new(k.bank_url()).register(&k.public()).await?;
             keeper.set_value(Some(k));
@@ -440,7 +258,7 @@ pub fn App() -> impl IntoView {
             set_error,
             "Asking the bank for your refund…",
             async move {
-                refund(&k, purse).await?;
+                wallet::refund(&k, purse).await?;
                 refresh();
                 Ok(())
             },

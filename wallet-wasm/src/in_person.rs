@@ -6,7 +6,7 @@ use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
 use serde_json::Value;
 
-use crate::pay::Courier;
+use crate::courier::Courier;
 use crate::shop_link::Incoming;
 
 /// A code the page shows for the till: what it is and its text.

@@ -12,12 +12,15 @@
 mod app;
 mod bank_api;
 mod browser;
+mod courier;
 mod in_person;
 mod pay;
 mod qr;
+mod sentence;
 mod shop_link;
+mod wallet;
 
-pub(crate) use app::sentence;
+pub(crate) use sentence::sentence;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

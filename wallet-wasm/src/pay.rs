@@ -19,21 +19,9 @@ use halfpenny_wallet::Keeper;
 use serde_json::json;
 
 use crate::browser;
+use crate::courier::Courier;
 use crate::sentence;
 use crate::shop_link::Incoming;
-
-/// Carries one message to the seller and brings back his answer.
-#[allow(async_fn_in_trait)] // a single-threaded page: no `Send` bound wanted
-pub trait Courier {
-    /// Sends `kind` with `fields` and waits for an answer whose type is one
-    /// of `answers`.
-    async fn ask(
-        &mut self,
-        kind: &str,
-        fields: serde_json::Value,
-        answers: &[&str],
-    ) -> Result<Incoming, String>;
-}
 
 /// A shop's request, as the buyer is asked to approve it.
 #[derive(Clone, Debug, PartialEq, Eq)]

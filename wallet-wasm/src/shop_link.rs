@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 
-use crate::pay::Courier;
+use crate::courier::Courier;
 
 /// The protocol version every message carries.
 const VERSION: u64 = 1;

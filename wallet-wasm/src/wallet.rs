@@ -1,0 +1,158 @@
+//! The wallet as the page reads it: plain domain values from the keeper and
+//! the bank (no signals here), and the steps that change it.
+
+use std::rc::Rc;
+
+use halfpenny::crypto::seal::SealedBox;
+use halfpenny::wire::TextForm;
+use halfpenny::{Amount, Currency, PurseId};
+use halfpenny_idb::IdbStore;
+use halfpenny_store::{EventKind, WalletStore};
+use halfpenny_wallet::Keeper;
+
+use crate::bank_api::BankApi;
+use crate::browser;
+use crate::sentence;
+
+/// The IndexedDB database this page keeps its wallet in.
+const DATABASE: &str = "halfpenny-wallet";
+
+pub type Shared = Rc<Keeper<IdbStore>>;
+
+/// What the page shows of a wallet that exists.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Overview {
+    pub account: String,
+    pub bank_url: String,
+    /// `None` while the bank cannot be reached.
+    pub balance: Option<String>,
+    pub purses: Vec<PurseLine>,
+    pub history: Vec<HistoryLine>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PurseLine {
+    pub purse: PurseId,
+    pub id: String,
+    pub seller: String,
+    pub available: String,
+    pub pending: String,
+    /// Empty when nothing is being refunded.
+    pub refunding: Option<String>,
+    pub can_refund: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryLine {
+    pub what: String,
+    pub amount: String,
+}
+
+pub async fn open_store() -> Result<IdbStore, String> {
+    halfpenny_idb::open(DATABASE)
+        .await
+        .map_err(|e| format!("This browser's storage is not available: {e}."))
+}
+
+/// Records the refund results the bank keeps for her. Reading the same
+/// result again changes nothing, so every one is read each time.
+async fn collect_refunds(keeper: &Keeper<IdbStore>, api: &BankApi) -> Result<(), String> {
+    let letters = api.inbox(&keeper.public().id().to_hex()).await?;
+    for l in letters.iter().filter(|l| l.kind == "refund_result") {
+        let Ok(sealed) = SealedBox::from_text(&l.letter) else {
+            continue;
+        };
+        // A result for a purse this wallet no longer holds is not hers to record.
+        let _ = keeper.finish_refund(&sealed, browser::now()).await;
+    }
+    Ok(())
+}
+
+/// Hands a purse's unspent halves to the bank for a refund.
+pub async fn refund(keeper: &Keeper<IdbStore>, purse: PurseId) -> Result<(), String> {
+    let mut rng = browser::rng()?;
+    let sealed = keeper
+        .request_refund(purse, browser::now(), &mut rng)
+        .await
+        .map_err(sentence)?;
+    BankApi::new(keeper.bank_url()).refund(&sealed).await?;
+    Ok(())
+}
+
+/// Reads everything the page shows, asking the bank for her balance.
+pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
+    let api = BankApi::new(keeper.bank_url());
+    // Off-line, the page still shows what the wallet holds.
+    let _ = collect_refunds(keeper, &api).await;
+    let mut rng = browser::rng()?;
+    let letter = keeper
+        .statement_request(Currency::USD, browser::now(), &mut rng)
+        .map_err(sentence)?;
+    let balance = api.statement(&letter).await.ok().map(|s| {
+        let minor = u64::try_from(s.balance_minor).unwrap_or(0);
+        Amount::new(minor, Currency::USD).to_string()
+    });
+    let purses = keeper
+        .summaries()
+        .await
+        .map_err(sentence)?
+        .into_iter()
+        .map(|p| PurseLine {
+            id: p.purse.to_hex(),
+            seller: p.seller.to_hex(),
+            available: p.available.to_string(),
+            pending: p.pending.to_string(),
+            refunding: (!p.refunding.is_zero()).then(|| p.refunding.to_string()),
+            can_refund: !p.available.is_zero(),
+            purse: p.purse,
+        })
+        .collect();
+    let history = keeper
+        .store()
+        .events()
+        .await
+        .map_err(sentence)?
+        .into_iter()
+        .rev()
+        .map(|e| HistoryLine {
+            what: match e.kind {
+                EventKind::PurseReceived => "Purse received".to_owned(),
+                EventKind::Paid { item, .. } => format!("Paid for {item}"),
+                EventKind::Released { .. } => "Payment not taken; money back".to_owned(),
+                EventKind::RefundRequested => "Refund asked".to_owned(),
+                EventKind::Refunded => "Refunded".to_owned(),
+            },
+            amount: e.amount.to_string(),
+        })
+        .collect();
+    Ok(Overview {
+        account: keeper.public().id().to_hex(),
+        bank_url: keeper.bank_url().to_owned(),
+        balance,
+        purses,
+        history,
+    })
+}
+
+/// Makes her keys, registers them at the bank and saves them.
+pub async fn create(bank_url: String) -> Result<Shared, String> {
+    let api = BankApi::new(&bank_url);
+    let bank = api.bank().await?;
+    let mut rng = browser::rng()?;
+    let keeper = Keeper::create(
+        open_store().await?,
+        bank_url,
+        bank,
+        browser::now(),
+        &mut rng,
+    )
+    .await
+    .map_err(sentence)?;
+    api.register(&keeper.public()).await?;
+    Ok(Rc::new(keeper))
+}
+
+pub async fn load() -> Result<Option<Shared>, String> {
+    let keeper = Keeper::load(open_store().await?).await.map_err(sentence)?;
+    Ok(keeper.map(Rc::new))
+}
