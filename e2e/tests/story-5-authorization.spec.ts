@@ -52,7 +52,7 @@ test("5. the age-restricted review sells only with the bank's proof; a forged or
   const answer = await forged;
   expect(answer.status()).toBe(400);
   expect(["bad_half", "token_mismatch", "bad_token_signature"]).toContain((await answer.json()).error.code);
-  await expect(again.error()).toContainText("The shop refused the payment and kept nothing");
+  await expect(again.error()).toContainText("The seller refused the payment and kept nothing");
   await adult.expectLocked("wine-review");
   await again.page.close();
 
