@@ -40,5 +40,5 @@ test("3. the seller redeems, the buyer takes back the rest, the seller's return 
   // Every cent is where it should be: nothing of this purse is still open.
   const after = await bankTotals(request);
   expect(after.sum_of_balances.USD).toBe(0);
-  expect(after.open_token_value.USD - before.open_token_value.USD).toBe(0);
+  expect((after.open_token_value.USD ?? 0) - (before.open_token_value.USD ?? 0)).toBe(0);
 });
