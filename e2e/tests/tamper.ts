@@ -22,3 +22,13 @@ export function withNonceOf(payment: string, request: string): string {
   r.copy(p, 1, 33, 49);
   return `hpp1.${p.toString("base64url")}`;
 }
+
+/** The payment `payment` made to claim it spends purse `of`'s halves
+ * (its purse id replaced by the one in the payment `of`). */
+export function withPurseOf(payment: string, of: string): string {
+  const p = Buffer.from(payment.slice(5), "base64url");
+  const o = Buffer.from(of.slice(5), "base64url");
+  // Payment: version, nonce (16 bytes), purse id (16 bytes), items.
+  o.copy(p, 17, 17, 33);
+  return `hpp1.${p.toString("base64url")}`;
+}

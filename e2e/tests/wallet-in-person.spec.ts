@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { SHOP } from "../playwright.config";
+import { InPersonWallet, ShopTill } from "./in-person";
 import { fundedBuyer, onlyPurse, sellerSummary } from "./shop-page";
 
 // Paying in person by codes: the wallet never talks to the seller; the
@@ -7,16 +7,11 @@ import { fundedBuyer, onlyPurse, sellerSummary } from "./shop-page";
 // device here (the off-line till console has its own story).
 test("a buyer pays a till in person with text codes, and balances are exact", async ({ page, request }) => {
   const { wallet } = await fundedBuyer(page, request, 200, "in-person-1");
-  const till = async (path: string, data: object) => {
-    const answer = await request.post(`${SHOP}/shop/v1/${path}`, { data });
-    expect(answer.status()).toBe(200);
-    return answer.json();
-  };
+  const till = new ShopTill(request);
+  const inPerson = new InPersonWallet(page);
 
   // The till shows a payment request; she pastes it.
-  const offer = await till("offers", { item: "article-3" });
-  await page.getByTestId("inperson-request").fill(offer.request);
-  await page.getByTestId("inperson-read").click();
+  await inPerson.read(await till.offer("article-3"));
   await expect(page.getByTestId("pay-price")).toHaveText("USD 0.03");
   await expect(page.getByTestId("pay-shop")).toHaveText("a till in person");
 
@@ -26,7 +21,7 @@ test("a buyer pays a till in person with text codes, and balances are exact", as
   const order = await page.getByTestId("inperson-purse-request").inputValue();
   expect(order.startsWith("hpq1.")).toBe(true);
   await expect(page.getByTestId("inperson-purse-request-qr").locator("svg")).toBeVisible();
-  const purse = await till("purses", { request: order });
+  const purse = await till.post("purses", { request: order });
   await page.getByTestId("inperson-purse").fill(purse.purse);
   await page.getByTestId("inperson-keep-purse").click();
 
@@ -35,16 +30,14 @@ test("a buyer pays a till in person with text codes, and balances are exact", as
   const payment = await page.getByTestId("inperson-payment").inputValue();
   expect(payment.startsWith("hpp1.")).toBe(true);
   await expect(page.getByTestId("inperson-payment-qr").locator("svg")).toBeVisible();
-  const taken = await till("payments", { payment });
+  const taken = await till.post("payments", { payment });
   await page.getByTestId("inperson-receipt").fill(taken.receipt);
   await page.getByTestId("inperson-settle").click();
   await expect(page.getByTestId("pay-result")).toHaveText("Paid USD 0.03 for article-3.");
   await expect(page.getByTestId("purse-available")).toHaveText("USD 0.47");
 
   // A second payment the till never took: she releases it, nothing is lost.
-  const second = await till("offers", { item: "article-1" });
-  await page.getByTestId("inperson-request").fill(second.request);
-  await page.getByTestId("inperson-read").click();
+  await inPerson.read(await till.offer("article-1"));
   await page.getByTestId("pay-approve").click();
   await expect(page.getByTestId("inperson-payment")).toBeVisible();
   await page.getByTestId("inperson-not-taken").click();
