@@ -28,6 +28,9 @@ test("1. a buyer buys a purse through the shop, pays for three articles, and eve
   await wallet.page.reload();
   await expect(wallet.balance()).toHaveText("USD 4.00");
   await expect(wallet.page.getByTestId("purse-available")).toHaveText("USD 0.94");
+  // Today's bar of her spending chart: the three payments.
+  await expect(wallet.page.getByTestId("spending-bar")).toHaveCount(14);
+  await expect(wallet.page.getByTestId("spending-bar").last()).toHaveAttribute("data-minor", "6");
   const purse = await onlyPurse(wallet.page);
 
   // The seller: six 1-cent halves joined, 94 left; he never sees who paid.

@@ -2,7 +2,7 @@
 
 use halfpenny::messages::MAX_ITEM_NAME;
 use halfpenny::wire::{Decode, Encode, Reader, WireError, Writer};
-use halfpenny::{Amount, Nonce, PurseId, Timestamp};
+use halfpenny::{Amount, Currency, Date, Nonce, PurseId, Timestamp};
 
 /// One line of her history.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -25,6 +25,47 @@ pub enum EventKind {
     RefundRequested,
     /// The bank refunded `amount`.
     Refunded,
+}
+
+/// What she paid on one day (UTC), in one currency.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct DaySpend {
+    pub day: Date,
+    pub paid: Amount,
+}
+
+/// Her payments in `currency` on each of the `days` days up to and
+/// including `now`'s, oldest first; days without payments are zero.
+/// Refunds and released payments are not spending.
+pub fn spending_by_day(
+    events: &[Event],
+    currency: Currency,
+    now: Timestamp,
+    days: u32,
+) -> Vec<DaySpend> {
+    const DAY: u64 = 86_400;
+    let today = now.0 / DAY;
+    let first = today.saturating_sub(u64::from(days.saturating_sub(1)));
+    let mut out: Vec<DaySpend> = (first..=today)
+        .map(|d| DaySpend {
+            day: Timestamp(d * DAY).date(),
+            paid: Amount::zero(currency),
+        })
+        .collect();
+    for e in events {
+        let day = e.at.0 / DAY;
+        if !matches!(e.kind, EventKind::Paid { .. })
+            || e.amount.currency() != currency
+            || !(first..=today).contains(&day)
+        {
+            continue;
+        }
+        let index = usize::try_from(day - first).unwrap_or(usize::MAX);
+        if let Some(slot) = out.get_mut(index) {
+            slot.paid = Amount::new(slot.paid.minor().saturating_add(e.amount.minor()), currency);
+        }
+    }
+    out
 }
 
 impl Encode for Event {
@@ -78,5 +119,46 @@ impl Decode for Event {
             amount,
             kind,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn paid(at: u64, minor: u64, currency: Currency) -> Event {
+        Event {
+            at: Timestamp(at),
+            purse: PurseId([1; 16]),
+            amount: Amount::new(minor, currency),
+            kind: EventKind::Paid {
+                payment: Nonce([2; 16]),
+                item: "article".to_owned(),
+            },
+        }
+    }
+
+    #[test]
+    fn spending_is_summed_per_day_and_only_for_payments() {
+        let day = 86_400;
+        let now = Timestamp(20_000 * day + 3_600);
+        let mut refund = paid(now.0, 500, Currency::USD);
+        refund.kind = EventKind::Refunded;
+        let events = [
+            paid(now.0 - 10, 2, Currency::USD),
+            paid(now.0 - 20, 3, Currency::USD),
+            paid(now.0 - 2 * day, 7, Currency::USD),
+            paid(now.0 - 9 * day, 100, Currency::USD), // before the window
+            paid(now.0, 40, Currency::EUR),            // another currency
+            refund,
+        ];
+        let chart = spending_by_day(&events, Currency::USD, now, 7);
+        let minors: Vec<u64> = chart.iter().map(|d| d.paid.minor()).collect();
+        assert_eq!(minors, [0, 0, 0, 0, 7, 0, 5]);
+        assert_eq!(chart.last().map(|d| d.day), Some(now.date()));
+        assert_eq!(
+            chart.first().map(|d| d.day),
+            Some(now.minus(6 * day).date())
+        );
     }
 }

@@ -14,7 +14,7 @@ use crate::pay::{self, Ask, COINS, Outcome};
 use crate::qr;
 use crate::sentence;
 use crate::shop_link::{Incoming, ShopLink};
-use crate::wallet::{self, Overview, Shared};
+use crate::wallet::{self, DayBar, Overview, Shared};
 
 /// Runs `work` with a progress line showing `message` (after a repaint, so
 /// the line shows before seconds of work), and shows its error, if any.
@@ -33,6 +33,50 @@ fn in_background(
         }
         busy.set(None);
     });
+}
+
+/// Bars of what she paid per day (USD), scaled to the busiest day.
+#[component]
+fn SpendingChart(days: Vec<DayBar>) -> impl IntoView {
+    const BAR: usize = 22;
+    const HEIGHT: u64 = 60;
+    let most = days.iter().map(|d| d.minor).max().unwrap_or(0).max(1);
+    let width = days.len() * BAR;
+    view! {
+        <figure class="chart">
+            <svg
+                data-testid="spending-chart"
+                viewBox=format!("0 0 {width} {}", HEIGHT + 14)
+                role="img"
+                aria-label="What you paid each day over the last two weeks"
+            >
+                {days
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, d)| {
+                        let h = d.minor * HEIGHT / most;
+                        let x = i * BAR;
+                        view! {
+                            <g>
+                                <rect
+                                    data-testid="spending-bar"
+                                    data-minor=d.minor.to_string()
+                                    x=(x + 3).to_string()
+                                    y=(HEIGHT - h).to_string()
+                                    width=(BAR - 6).to_string()
+                                    height=h.to_string()
+                                >
+                                    <title>{d.title}</title>
+                                </rect>
+                                <text x=(x + BAR / 2).to_string() y=(HEIGHT + 11).to_string()>{d.label}</text>
+                            </g>
+                        }
+                    })
+                    .collect_view()}
+            </svg>
+            <figcaption>"What you paid each day, last two weeks"</figcaption>
+        </figure>
+    }
 }
 
 /// A passphrase field bound to a signal.
@@ -559,6 +603,7 @@ pub fn App() -> impl IntoView {
                             </p>
                             <section class="history">
                                 <h2>"History"</h2>
+                                <SpendingChart days=o.spending.clone() />
                                 <ul data-testid="history-list">
                                     {o.history.iter().map(|h| view! {
                                         <li>{h.what.clone()} ": " {h.amount.clone()}</li>

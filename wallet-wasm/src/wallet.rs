@@ -7,7 +7,7 @@ use halfpenny::crypto::seal::SealedBox;
 use halfpenny::wire::TextForm;
 use halfpenny::{Amount, Currency, PurseId};
 use halfpenny_idb::IdbStore;
-use halfpenny_store::{EventKind, WalletStore};
+use halfpenny_store::{EventKind, WalletStore, spending_by_day};
 use halfpenny_wallet::Keeper;
 
 use crate::bank_api::BankApi;
@@ -28,6 +28,8 @@ pub struct Overview {
     pub balance: Option<String>,
     pub purses: Vec<PurseLine>,
     pub history: Vec<HistoryLine>,
+    /// What she paid each day of the last [`CHART_DAYS`], oldest first.
+    pub spending: Vec<DayBar>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,6 +42,19 @@ pub struct PurseLine {
     /// Empty when nothing is being refunded.
     pub refunding: Option<String>,
     pub can_refund: bool,
+}
+
+/// How many days the spending chart shows.
+pub const CHART_DAYS: u32 = 14;
+
+/// One day's bar in the spending chart.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DayBar {
+    /// `11-24`.
+    pub label: String,
+    /// `2026-11-24: USD 0.06`.
+    pub title: String,
+    pub minor: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -107,11 +122,16 @@ pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
             purse: p.purse,
         })
         .collect();
-    let history = keeper
-        .store()
-        .events()
-        .await
-        .map_err(sentence)?
+    let events = keeper.store().events().await.map_err(sentence)?;
+    let spending = spending_by_day(&events, Currency::USD, browser::now(), CHART_DAYS)
+        .into_iter()
+        .map(|d| DayBar {
+            label: d.day.to_string().get(5..).unwrap_or_default().to_owned(),
+            title: format!("{}: {}", d.day, d.paid),
+            minor: d.paid.minor(),
+        })
+        .collect();
+    let history = events
         .into_iter()
         .rev()
         .map(|e| HistoryLine {
@@ -131,6 +151,7 @@ pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
         balance,
         purses,
         history,
+        spending,
     })
 }
 
