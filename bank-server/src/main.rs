@@ -60,6 +60,10 @@ enum Command {
         /// at /wallet/, on the bank's own origin.
         #[arg(long)]
         wallet_dir: Option<PathBuf>,
+        /// Serve the seller's till page (static files, e.g. static/till)
+        /// at /till/, on the bank's own origin.
+        #[arg(long)]
+        till_dir: Option<PathBuf>,
     },
     /// Print the OpenAPI document of the HTTP API (checked in as bank-server/openapi.json).
     Openapi,
@@ -217,6 +221,7 @@ async fn main() -> Result<()> {
             sweep_every_secs,
             token_suite,
             wallet_dir,
+            till_dir,
         } => {
             let created = keys::ensure(&dir)?;
             for path in created {
@@ -258,6 +263,10 @@ async fn main() -> Result<()> {
             if let Some(dir) = wallet_dir {
                 tracing::info!(dir = %dir.display(), "serving the wallet page at /wallet/");
                 router = router.nest_service("/wallet", tower_http::services::ServeDir::new(dir));
+            }
+            if let Some(dir) = till_dir {
+                tracing::info!(dir = %dir.display(), "serving the till page at /till/");
+                router = router.nest_service("/till", tower_http::services::ServeDir::new(dir));
             }
             axum::serve(listener, router)
                 .with_graceful_shutdown(shutdown())

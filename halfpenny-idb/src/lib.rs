@@ -9,7 +9,12 @@
 //!
 //! The database has a version; [`SCHEMA_VERSION`] and the object stores it
 //! creates are listed in [`open`]. Only `wasm32` builds have any code.
+//!
+//! The seller's till keeps its own database through [`till::IdbTillStore`]
+//! (`halfpenny-till-store`'s trait), with its own schema version.
 #![cfg(target_arch = "wasm32")]
+
+pub mod till;
 
 use halfpenny::PurseId;
 use halfpenny::wallet::BuyerPurse;

@@ -20,14 +20,14 @@ use crate::crypto::{Backend, CryptoError, PrivateIdentity, VerifyingKey};
 use crate::ids::{BankId, KeyId, PurseId, SessionSerial};
 use crate::letter::{self, Correspondent, Freshness, LetterError, LetterKind};
 use crate::messages::{
-    Payment, PaymentRequest, PurseContents, Receipt, RedemptionRequest, ReturnRequest,
-    ReturnResponse, SpentToken,
+    MAX_TOKENS_PER_PURSE, Payment, PaymentRequest, PurseContents, Receipt, RedemptionRequest,
+    ReturnRequest, ReturnResponse, SpentToken,
 };
 use crate::split::{Item, Share, join};
 use crate::suite::Suite;
 use crate::time::Timestamp;
 use crate::token::{SignedToken, TokenKind};
-use crate::wire::Decode;
+use crate::wire::{Decode, Encode, Reader, WireError, Writer};
 
 /// Errors of the till. A refused payment consumes nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -172,6 +172,98 @@ impl SellerPurse {
                 share: h.share.clone(),
             })
             .collect()
+    }
+}
+
+const SAVED_PURSE_VERSION: u8 = 1;
+
+/// One of the seller's halves as a host saves it: session, kind, share.
+struct SavedHalf<'a>(SessionSerial, &'a SellerHalf);
+
+impl Encode for SavedHalf<'_> {
+    fn encode(&self, w: &mut Writer) {
+        self.0.encode(w);
+        self.1.kind.encode(w);
+        self.1.share.encode(w);
+    }
+}
+
+/// A seller's purse as a till saves it (IndexedDB, a file): versioned, so a
+/// later layout can still read what an older till wrote. Halves and spent
+/// sessions come in session order, each once, so one purse has one encoding.
+impl Encode for SellerPurse {
+    fn encode(&self, w: &mut Writer) {
+        w.u8(SAVED_PURSE_VERSION);
+        self.id.encode(w);
+        self.bank.encode(w);
+        self.currency.encode(w);
+        self.expires_at.encode(w);
+        let halves: Vec<SavedHalf<'_>> =
+            self.halves.iter().map(|(s, h)| SavedHalf(*s, h)).collect();
+        w.list(&halves);
+        let spent: Vec<SessionSerial> = self.spent.iter().copied().collect();
+        w.list(&spent);
+    }
+}
+
+/// Reads a count of at most [`MAX_TOKENS_PER_PURSE`] items.
+fn purse_count(r: &mut Reader<'_>, field: &'static str) -> Result<usize, WireError> {
+    let count = r.u32()? as usize;
+    if count > MAX_TOKENS_PER_PURSE {
+        return Err(WireError::TooLong {
+            field,
+            len: count,
+            max: MAX_TOKENS_PER_PURSE,
+        });
+    }
+    Ok(count)
+}
+
+impl Decode for SellerPurse {
+    fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
+        match r.u8()? {
+            SAVED_PURSE_VERSION => {}
+            v => return Err(WireError::UnknownVersion(v)),
+        }
+        let id = PurseId::decode(r)?;
+        let bank = BankId::decode(r)?;
+        let currency = Currency::decode(r)?;
+        let expires_at = Timestamp::decode(r)?;
+        let mut halves = BTreeMap::new();
+        for _ in 0..purse_count(r, "purse halves")? {
+            let session = SessionSerial::decode(r)?;
+            let half = SellerHalf {
+                kind: TokenKind::decode(r)?,
+                share: Share::decode(r)?,
+            };
+            if halves
+                .last_key_value()
+                .is_some_and(|(last, _)| *last >= session)
+            {
+                return Err(WireError::Invalid("purse halves order"));
+            }
+            halves.insert(session, half);
+        }
+        let mut spent = BTreeSet::new();
+        for _ in 0..purse_count(r, "spent sessions")? {
+            let session = SessionSerial::decode(r)?;
+            if spent.last().is_some_and(|last| *last >= session) {
+                return Err(WireError::Invalid("spent sessions order"));
+            }
+            // A session is either held or spent, never both.
+            if halves.contains_key(&session) {
+                return Err(WireError::Invalid("a spent session still held"));
+            }
+            spent.insert(session);
+        }
+        Ok(SellerPurse {
+            id,
+            bank,
+            currency,
+            expires_at,
+            halves,
+            spent,
+        })
     }
 }
 

@@ -219,6 +219,93 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 64, ..ProptestConfig::default() })]
+
+    /// A till's saved purse reads back as it was written; its halves and its
+    /// spent sessions must come in session order, and a session is held or
+    /// spent, never both, so one purse has one encoding.
+    #[test]
+    fn saved_seller_purses_round_trip(
+        id in any::<[u8; 16]>(),
+        sessions in prop::collection::btree_map(any::<u32>(), (1u64..1000, prop::collection::vec(any::<u8>(), 1..300), any::<bool>()), 0..20),
+    ) {
+        use halfpenny::till::{SellerHalf, SellerPurse};
+        let mut purse = SellerPurse {
+            id: PurseId(id),
+            bank: halfpenny::BankId::new("demo-bank").unwrap(),
+            currency: Currency::USD,
+            expires_at: Timestamp(1_800_000_000),
+            halves: Default::default(),
+            spent: Default::default(),
+        };
+        for (s, (v, share, spent)) in sessions {
+            if spent {
+                purse.spent.insert(SessionSerial(s));
+            } else {
+                purse.halves.insert(SessionSerial(s), SellerHalf {
+                    kind: TokenKind::Money(Amount::new(v, Currency::USD)),
+                    share: Share::from_bytes(share),
+                });
+            }
+        }
+        let bytes = purse.to_bytes();
+        prop_assert_eq!(SellerPurse::from_bytes(&bytes).unwrap(), purse.clone());
+        prop_assert_eq!(SellerPurse::from_bytes(&bytes).unwrap().to_bytes(), bytes.clone());
+        let head_len = 1 + 16 + 1 + 9 + 3 + 8;
+        let halves: Vec<_> = purse.halves.iter().collect();
+        let write = |halves: &[(&SessionSerial, &SellerHalf)], spent: &[SessionSerial]| {
+            let mut w = halfpenny::wire::Writer::new();
+            w.array(&bytes[..head_len]);
+            w.u32(halves.len() as u32);
+            for (s, h) in halves {
+                s.encode(&mut w);
+                h.kind.encode(&mut w);
+                h.share.encode(&mut w);
+            }
+            w.u32(spent.len() as u32);
+            for s in spent {
+                s.encode(&mut w);
+            }
+            w.into_bytes()
+        };
+        let spent: Vec<SessionSerial> = purse.spent.iter().copied().collect();
+        prop_assert_eq!(write(&halves, &spent), bytes.clone());
+        if halves.len() >= 2 {
+            let mut swapped = halves.clone();
+            swapped.swap(0, 1);
+            prop_assert_eq!(
+                SellerPurse::from_bytes(&write(&swapped, &spent)),
+                Err(halfpenny::wire::WireError::Invalid("purse halves order"))
+            );
+        }
+        if spent.len() >= 2 {
+            let mut swapped = spent.clone();
+            swapped.swap(0, 1);
+            prop_assert_eq!(
+                SellerPurse::from_bytes(&write(&halves, &swapped)),
+                Err(halfpenny::wire::WireError::Invalid("spent sessions order"))
+            );
+        }
+        if let Some((s, _)) = halves.first() {
+            prop_assert_eq!(
+                SellerPurse::from_bytes(&write(&halves, &[**s])),
+                Err(halfpenny::wire::WireError::Invalid("a spent session still held"))
+            );
+        }
+    }
+}
+
+#[test]
+fn a_saved_seller_purse_of_another_version_is_refused() {
+    let mut bytes = vec![2u8];
+    bytes.extend_from_slice(&[0; 40]);
+    assert_eq!(
+        halfpenny::till::SellerPurse::from_bytes(&bytes),
+        Err(halfpenny::wire::WireError::UnknownVersion(2))
+    );
+}
+
 #[rstest]
 fn three_party_split_needs_all_three_items(
     #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,

@@ -1,0 +1,501 @@
+//! The till page. Plain values come from the desk; signals live here only.
+
+use std::rc::Rc;
+
+use halfpenny::Currency;
+use halfpenny::crypto::seal::SealedBox;
+use halfpenny::till::VerifyPolicy;
+use halfpenny::wire::TextForm;
+use halfpenny_idb::till::IdbTillStore;
+use halfpenny_till_store::TillStore;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::bank_api::BankApi;
+use crate::browser;
+use crate::desk::{self, TillDesk, sentence};
+use crate::qr;
+
+/// The IndexedDB database this page keeps its till in.
+const DATABASE: &str = "halfpenny-till";
+/// The till sells in one currency.
+const CURRENCY: Currency = Currency::USD;
+
+type Shared = Rc<TillDesk<IdbTillStore>>;
+
+/// What the page shows of the day.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+struct Day {
+    takings: String,
+    purses: usize,
+    refused: Vec<String>,
+}
+
+/// A payment request on show: its code and its QR code.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct Offer {
+    code: String,
+    qr: Option<String>,
+    what: String,
+}
+
+async fn open_store() -> Result<IdbTillStore, String> {
+    halfpenny_idb::till::open(DATABASE)
+        .await
+        .map_err(|e| format!("This browser's storage is not available: {e}."))
+}
+
+async fn day(desk: &TillDesk<IdbTillStore>) -> Result<Day, String> {
+    let takings = desk.takings().await.map_err(sentence)?;
+    let takings = if takings.is_empty() {
+        halfpenny::Amount::new(0, CURRENCY).to_string()
+    } else {
+        takings
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let purses = desk.store().purses().await.map_err(sentence)?.len();
+    let refused = desk
+        .refusals()
+        .await
+        .map_err(sentence)?
+        .into_iter()
+        .map(|r| r.message)
+        .collect();
+    Ok(Day {
+        takings,
+        purses,
+        refused,
+    })
+}
+
+/// Makes his keys, registers them at the bank as a seller and saves them.
+async fn create(bank_url: String) -> Result<Shared, String> {
+    let api = BankApi::new(&bank_url);
+    let bank = api.bank().await?;
+    let mut rng = browser::rng()?;
+    let desk = TillDesk::create(
+        open_store().await?,
+        bank_url,
+        bank,
+        browser::now(),
+        &mut rng,
+    )
+    .await
+    .map_err(sentence)?;
+    api.register_seller(&desk.public()).await?;
+    Ok(Rc::new(desk))
+}
+
+async fn load() -> Result<Option<Shared>, String> {
+    let desk = TillDesk::load(open_store().await?)
+        .await
+        .map_err(sentence)?;
+    Ok(desk.map(Rc::new))
+}
+
+/// Forwards her purse request to the bank, keeps his purse, and gives back
+/// hers as text.
+async fn forward(desk: &TillDesk<IdbTillStore>, text: &str) -> Result<String, String> {
+    let fwd = desk.purse_request(text).map_err(sentence)?;
+    let response = BankApi::new(desk.bank_url()).mint(&fwd).await?;
+    let forwarded = desk
+        .receive(&response, browser::now())
+        .await
+        .map_err(sentence)?;
+    if forwarded.value.is_none() {
+        return Err(format!(
+            "The bank made the purse, but this till could not open its half; give the buyer her purse so she can have it refunded: {}",
+            forwarded.buyer_purse.to_text()
+        ));
+    }
+    Ok(forwarded.buyer_purse.to_text())
+}
+
+/// Answers the bank's return requests waiting in the inbox (best effort:
+/// one that fails is tried at the next redemption).
+async fn answer_returns(desk: &TillDesk<IdbTillStore>, api: &BankApi) -> Result<(), String> {
+    let letters = api.inbox(&desk.seller().to_hex()).await?;
+    for l in letters.iter().filter(|l| l.kind == "return_request") {
+        let Ok(sealed) = SealedBox::from_text(&l.letter) else {
+            continue;
+        };
+        let mut rng = browser::rng()?;
+        let Ok(Some(answer)) = desk.answer_return(&sealed, browser::now(), &mut rng).await else {
+            continue;
+        };
+        if api.take_return(&answer.letter).await.is_ok() {
+            desk.returned(&answer).await.map_err(sentence)?;
+        }
+    }
+    Ok(())
+}
+
+/// Hands the takings to the bank; marks them handed in only once it answered.
+async fn redeem(desk: &TillDesk<IdbTillStore>) -> Result<String, String> {
+    let api = BankApi::new(desk.bank_url());
+    answer_returns(desk, &api).await?;
+    let mut rng = browser::rng()?;
+    let Some(r) = desk
+        .redemption(browser::now(), &mut rng)
+        .await
+        .map_err(sentence)?
+    else {
+        return Ok(format!(
+            "Nothing to redeem: the bank credited {}.",
+            halfpenny::Amount::new(0, CURRENCY)
+        ));
+    };
+    let credited = api.redeem(&r.letter).await?;
+    desk.redeemed(&r.payments).await.map_err(sentence)?;
+    let text = if credited.is_empty() {
+        halfpenny::Amount::new(0, CURRENCY).to_string()
+    } else {
+        credited
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    Ok(format!("The bank credited {text}."))
+}
+
+/// Runs `work` with a progress line showing `message` (after a repaint),
+/// and shows its error, if any.
+fn in_background(
+    busy: WriteSignal<Option<String>>,
+    error: WriteSignal<Option<String>>,
+    message: &str,
+    work: impl Future<Output = Result<(), String>> + 'static,
+) {
+    error.set(None);
+    busy.set(Some(message.to_owned()));
+    spawn_local(async move {
+        browser::repaint().await;
+        if let Err(e) = work.await {
+            error.set(Some(e));
+        }
+        busy.set(None);
+    });
+}
+
+/// A read-only text code for the other side to copy.
+#[component]
+fn Code(testid: &'static str, code: String) -> impl IntoView {
+    view! { <textarea data-testid=testid readonly=true rows="4">{code.clone()}</textarea> }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let desk = StoredValue::new_local(None::<Shared>);
+    let (ready, set_ready) = signal(false);
+    let (started, set_started) = signal(false);
+    let (busy, set_busy) = signal(None::<String>);
+    let (error, set_error) = signal(None::<String>);
+    let (bank_url, set_bank_url) = signal(browser::origin());
+    let (seller, set_seller) = signal(String::new());
+    let (shown, set_shown) = signal(Day::default());
+    let (purse_request, set_purse_request) = signal(String::new());
+    let (buyer_purse, set_buyer_purse) = signal(None::<String>);
+    let (item, set_item) = signal(String::new());
+    let (price, set_price) = signal(String::new());
+    let (offer, set_offer) = signal(None::<Offer>);
+    let (payment, set_payment) = signal(String::new());
+    let (receipt, set_receipt) = signal(None::<String>);
+    let (refused, set_refused) = signal(None::<String>);
+    let (redeemed, set_redeemed) = signal(None::<String>);
+
+    let refresh = move || {
+        spawn_local(async move {
+            let Some(d) = desk.get_value() else { return };
+            match day(&d).await {
+                Ok(x) => set_shown.set(x),
+                Err(e) => set_error.set(Some(e)),
+            }
+        })
+    };
+
+    let show = move |d: Shared| {
+        set_seller.set(d.seller().to_hex());
+        desk.set_value(Some(d));
+        set_ready.set(true);
+        refresh();
+    };
+
+    spawn_local(async move {
+        match load().await {
+            Ok(Some(d)) => show(d),
+            Ok(None) => {}
+            Err(e) => set_error.set(Some(e)),
+        }
+        set_started.set(true);
+    });
+
+    let on_create = move |_| {
+        in_background(
+            set_busy,
+            set_error,
+            "Making the till's keys. This can take a few seconds…",
+            async move {
+                show(create(bank_url.get_untracked()).await?);
+                Ok(())
+            },
+        );
+    };
+
+    let on_verify = move |ev| {
+        let policy = match event_target_value(&ev).as_str() {
+            "sample" => VerifyPolicy::Sample { one_in: 10 },
+            _ => VerifyPolicy::All,
+        };
+        desk.with_value(|d| {
+            if let Some(d) = d {
+                d.set_verify(policy);
+            }
+        });
+    };
+
+    let on_forward = move |_| {
+        let Some(d) = desk.get_value() else { return };
+        let text = purse_request.get_untracked();
+        set_buyer_purse.set(None);
+        in_background(
+            set_busy,
+            set_error,
+            "The bank is making the purse…",
+            async move {
+                set_buyer_purse.set(Some(forward(&d, &text).await?));
+                set_purse_request.set(String::new());
+                refresh();
+                Ok(())
+            },
+        );
+    };
+
+    let on_offer = move |_| {
+        let Some(d) = desk.get_value() else { return };
+        let (what, cost) = (item.get_untracked(), price.get_untracked());
+        set_offer.set(None);
+        set_receipt.set(None);
+        set_refused.set(None);
+        in_background(set_busy, set_error, "Making the request…", async move {
+            let amount = desk::price(&cost, CURRENCY)?;
+            let mut rng = browser::rng()?;
+            let request = d
+                .offer(&what, amount, browser::now(), &mut rng)
+                .await
+                .map_err(sentence)?;
+            let code = request.to_text();
+            set_offer.set(Some(Offer {
+                qr: qr::svg(&code),
+                what: format!("{} for {}", request.price, request.item),
+                code,
+            }));
+            Ok(())
+        });
+    };
+
+    let on_accept = move |_| {
+        let Some(d) = desk.get_value() else { return };
+        let text = payment.get_untracked();
+        set_receipt.set(None);
+        set_refused.set(None);
+        in_background(set_busy, set_error, "Checking the payment…", async move {
+            let mut rng = browser::rng()?;
+            match d.take(&text, browser::now(), &mut rng).await {
+                Ok(r) => {
+                    set_receipt.set(Some(r.to_text()));
+                    set_payment.set(String::new());
+                }
+                Err(e) => set_refused.set(Some(sentence(&e))),
+            }
+            refresh();
+            Ok(())
+        });
+    };
+
+    let on_redeem = move |_| {
+        let Some(d) = desk.get_value() else { return };
+        set_redeemed.set(None);
+        in_background(
+            set_busy,
+            set_error,
+            "Handing the takings to the bank…",
+            async move {
+                let outcome = redeem(&d).await;
+                refresh();
+                set_redeemed.set(Some(outcome?));
+                Ok(())
+            },
+        );
+    };
+
+    view! {
+        <main>
+            <h1>"Halfpenny till"</h1>
+            <Show when=move || busy.get().is_some()>
+                <p class="progress" data-testid="till-progress" role="status">
+                    {move || busy.get().unwrap_or_default()}
+                </p>
+            </Show>
+            <Show when=move || error.get().is_some()>
+                <p class="error" data-testid="till-error" role="alert">
+                    {move || error.get().unwrap_or_default()}
+                </p>
+            </Show>
+            <Show when=move || started.get() && !ready.get()>
+                <section class="setup">
+                    <h2>"Set up this till"</h2>
+                    <label>
+                        "Bank address "
+                        <input
+                            data-testid="till-bank-url"
+                            prop:value=move || bank_url.get()
+                            on:input=move |ev| set_bank_url.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <button
+                        data-testid="till-create"
+                        disabled=move || busy.get().is_some()
+                        on:click=on_create
+                    >
+                        "Make the till's keys and register"
+                    </button>
+                </section>
+            </Show>
+            <Show when=move || ready.get()>
+                <section class="identity">
+                    <p>
+                        "Seller " <code data-testid="till-seller-id">{move || seller.get()}</code>
+                    </p>
+                    <label>
+                        "Check the bank's signature on "
+                        <select data-testid="till-verify" on:change=on_verify>
+                            <option value="all" selected=true>"every token"</option>
+                            <option value="sample">"one token in 10"</option>
+                        </select>
+                    </label>
+                </section>
+                <section class="sell">
+                    <h2>"Sell"</h2>
+                    <label>
+                        "Item "
+                        <input
+                            data-testid="till-item"
+                            placeholder="newspaper"
+                            prop:value=move || item.get()
+                            on:input=move |ev| set_item.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <label>
+                        " Price (USD) "
+                        <input
+                            data-testid="till-price"
+                            inputmode="decimal"
+                            placeholder="0.02"
+                            prop:value=move || price.get()
+                            on:input=move |ev| set_price.set(event_target_value(&ev))
+                        />
+                    </label>
+                    <button
+                        data-testid="till-offer"
+                        disabled=move || busy.get().is_some()
+                        on:click=on_offer
+                    >
+                        "Ask for payment"
+                    </button>
+                    {move || offer.get().map(|o| view! {
+                        <div class="offer">
+                            <p>"Show the buyer this request (" {o.what.clone()} "):"</p>
+                            <Code testid="till-payment-request" code=o.code.clone() />
+                            {o.qr.clone().map(|svg| view! {
+                                <figure class="qr" data-testid="till-payment-request-qr" inner_html=svg></figure>
+                            })}
+                        </div>
+                    })}
+                </section>
+                <section class="take">
+                    <h2>"Take a payment"</h2>
+                    <textarea
+                        data-testid="till-payment"
+                        rows="4"
+                        placeholder="Paste the buyer's payment (hpp1.…)"
+                        prop:value=move || payment.get()
+                        on:input=move |ev| {
+                            // A new payment: the last one's outcome goes.
+                            set_receipt.set(None);
+                            set_refused.set(None);
+                            set_payment.set(event_target_value(&ev));
+                        }
+                    ></textarea>
+                    <button
+                        data-testid="till-accept"
+                        disabled=move || busy.get().is_some()
+                        on:click=on_accept
+                    >
+                        "Take it"
+                    </button>
+                    {move || receipt.get().map(|r| view! {
+                        <div class="receipt">
+                            <p>"Taken. Give the buyer her receipt:"</p>
+                            <Code testid="till-receipt" code=r />
+                        </div>
+                    })}
+                    {move || refused.get().map(|r| view! {
+                        <p class="refused" data-testid="till-refused" role="alert">{r}</p>
+                    })}
+                </section>
+                <section class="purses">
+                    <h2>"Purses"</h2>
+                    <p>
+                        "This till holds " {move || shown.get().purses}
+                        " purse(s). A buyer without one pastes her purse request here; the till forwards it to the bank (this needs the network)."
+                    </p>
+                    <textarea
+                        data-testid="till-purse-request"
+                        rows="4"
+                        placeholder="Paste the buyer's purse request (hpq1.…)"
+                        prop:value=move || purse_request.get()
+                        on:input=move |ev| set_purse_request.set(event_target_value(&ev))
+                    ></textarea>
+                    <button
+                        data-testid="till-forward"
+                        disabled=move || busy.get().is_some()
+                        on:click=on_forward
+                    >
+                        "Forward to the bank"
+                    </button>
+                    {move || buyer_purse.get().map(|p| view! {
+                        <div class="buyer-purse">
+                            <p>"Her purse, sealed for her: give it to the buyer."</p>
+                            <Code testid="till-buyer-purse" code=p />
+                        </div>
+                    })}
+                </section>
+                <section class="day">
+                    <h2>"The day"</h2>
+                    <p>
+                        "Takings not yet redeemed: "
+                        <strong data-testid="till-takings">{move || shown.get().takings}</strong>
+                    </p>
+                    <button
+                        data-testid="till-redeem"
+                        disabled=move || busy.get().is_some()
+                        on:click=on_redeem
+                    >
+                        "Redeem at the bank"
+                    </button>
+                    {move || redeemed.get().map(|r| view! {
+                        <p class="redeemed" data-testid="till-redeem-result" role="status">{r}</p>
+                    })}
+                    <h3>"Refused payments"</h3>
+                    <ul data-testid="till-refused-list">
+                        {move || shown.get().refused.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+                    </ul>
+                </section>
+            </Show>
+        </main>
+    }
+}
