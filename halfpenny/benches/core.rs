@@ -3,28 +3,29 @@
 //! and a till accepting a one-token payment from a purse minted by the real
 //! `Bank::mint`.
 //!
-//! Token signing, verifying and till acceptance run once per suite; the suite
+//! Token signing, verifying and till payments run once per suite; the suite
 //! is the last path component of the benchmark id. Ids name the operation as
 //! a path component (`sign`, `verify`) so that `scripts/bench.sh` can compare
 //! those rows with `openssl speed` for the same scheme.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::hint::black_box;
+mod common {
+    pub mod till;
+}
 
-use criterion::measurement::WallTime;
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use common::till::{self, TillBench};
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use halfpenny::bank::{AccountRecord, Authenticated, Bank, BankConfig, Role};
 use halfpenny::crypto::Backend;
 use halfpenny::crypto::rustcrypto::RustCrypto;
-use halfpenny::messages::{Denomination, PaymentRequest, PurseRequest};
 use halfpenny::split::{Half, Item, join, split};
 use halfpenny::testing;
-use halfpenny::till::{Till, VerifyPolicy};
-use halfpenny::wallet::Wallet;
+use halfpenny::till::VerifyPolicy;
 use halfpenny::wire::{Decode, Encode, TextForm};
-use halfpenny::{
-    Amount, BankId, Currency, Nonce, SessionSerial, SignedToken, Suite, Timestamp, Token, TokenKind,
-};
+use halfpenny::{Amount, Currency, SessionSerial, SignedToken, Suite, Timestamp, Token, TokenKind};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 
@@ -132,117 +133,37 @@ fn token_crypto(c: &mut Criterion) {
     g.finish();
 }
 
-fn till_accept(c: &mut Criterion) {
+/// One-token payments, each a different token, through `Till::accept` and
+/// `SellerPurse::apply` (the shared `common/till.rs`, also run in wasm by
+/// `halfpenny-bench-wasm`). Refilling the purse is not timed.
+fn till_pay(c: &mut Criterion) {
     let mut g = c.benchmark_group("till");
     g.throughput(Throughput::Elements(1));
     for suite in Suite::ALL {
-        till_accept_suite(&mut g, suite);
+        let mut bench = TillBench::new(suite, VerifyPolicy::All).unwrap();
+        for (name, policy) in till::POLICIES {
+            bench.set_policy(policy);
+            g.bench_function(format!("pay_1_token/{name}/{suite}"), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    let mut left = iters as usize;
+                    while left > 0 {
+                        if bench.left() == 0 {
+                            bench.refill();
+                        }
+                        let n = left.min(bench.left());
+                        let start = Instant::now();
+                        bench.pay(n).unwrap();
+                        total += start.elapsed();
+                        left -= n;
+                    }
+                    total
+                })
+            });
+        }
     }
     g.finish();
 }
 
-/// One-token payments from a purse minted by the real `Bank::mint`.
-fn till_accept_suite(g: &mut criterion::BenchmarkGroup<'_, WallTime>, suite: Suite) {
-    let mut rng = ChaCha20Rng::seed_from_u64(4);
-    let mut config = BankConfig::new(BankId::new("demo-bank").unwrap());
-    config.default_suite = suite;
-    let bank = Bank::new(
-        config,
-        testing::bank_identity(),
-        testing::bank_token_keys(),
-        Box::new(RustCrypto),
-    )
-    .unwrap();
-    let public = bank.public();
-    let buyer = testing::buyer_identity();
-    let seller = testing::seller_identity();
-    let buyer_account = AccountRecord {
-        identity: buyer.public(),
-        role: Role::Buyer,
-        address: None,
-        attributes: vec![],
-    };
-    let seller_account = AccountRecord {
-        identity: seller.public(),
-        role: Role::Seller,
-        address: Some("https://seller.example".into()),
-        attributes: vec![],
-    };
-
-    // What the bank sees once it has opened and checked the buyer's letter.
-    let order = Authenticated {
-        nonce: Nonce::random(&mut rng),
-        sender: buyer.id(),
-        body: PurseRequest {
-            seller: seller.id(),
-            currency: Currency::EUR,
-            money: vec![Denomination {
-                value_minor: 1,
-                count: 10,
-            }],
-            authorizations: vec![],
-            suite: None,
-        },
-    };
-    let balance = Amount::new(100, Currency::EUR);
-    let minted = bank
-        .mint(
-            &order,
-            &buyer_account,
-            balance,
-            &seller_account,
-            NOW,
-            &mut rng,
-        )
-        .unwrap();
-
-    let mut till = Till::new(seller.id(), public.clone(), &RustCrypto, VerifyPolicy::All).unwrap();
-    let seller_purse = till
-        .receive_purse(&seller, &minted.response.seller_purse, NOW)
-        .unwrap();
-    let wallet = Wallet::new(public, &RustCrypto).unwrap();
-    let buyer_purse = wallet
-        .receive_purse(&buyer, &minted.response.buyer_purse, NOW)
-        .unwrap();
-
-    let request = PaymentRequest {
-        seller: seller.id(),
-        payment: Nonce::random(&mut rng),
-        item: "one article".into(),
-        price: Amount::new(1, Currency::EUR),
-        requires: None,
-        expires_at: NOW.plus(600),
-    };
-    let prepared = wallet.prepare_payment(&buyer_purse, &request, NOW).unwrap();
-    assert_eq!(prepared.payment.items.len(), 1);
-    let accepted = till
-        .accept(&request, &prepared.payment, &seller_purse, NOW, &mut rng)
-        .unwrap();
-    assert_eq!(accepted.consumed.len(), 1);
-    assert_eq!(accepted.tokens.first().unwrap().token.token.suite, suite);
-
-    for (name, policy) in [
-        ("accept_1_token/verify_all", VerifyPolicy::All),
-        (
-            "accept_1_token/verify_1_in_10",
-            VerifyPolicy::Sample { one_in: 10 },
-        ),
-    ] {
-        till.verify = policy;
-        g.bench_function(format!("{name}/{suite}"), |b| {
-            b.iter(|| {
-                till.accept(
-                    &request,
-                    black_box(&prepared.payment),
-                    &seller_purse,
-                    NOW,
-                    &mut rng,
-                )
-                .unwrap()
-            })
-        });
-    }
-}
-
-criterion_group!(benches, split_join, encodings, token_crypto, till_accept);
+criterion_group!(benches, split_join, encodings, token_crypto, till_pay);
 criterion_main!(benches);

@@ -1,0 +1,73 @@
+//! The till's acceptance throughput in the browser: the very code of
+//! `halfpenny/benches/common/till.rs` (also the native criterion bench),
+//! compiled to wasm32 and timed with `performance.now()`.
+//!
+//! Built by `scripts/bench.sh` with wasm-pack and run in headless Chromium by
+//! `e2e/bench/till-wasm.bench.ts`. Not part of any product.
+
+#[path = "../../halfpenny/benches/common/till.rs"]
+mod till;
+
+pub use till::{POLICIES, TillBench, purse_tokens};
+
+#[cfg(target_arch = "wasm32")]
+// Timing is milliseconds in floating point, as the browser gives them.
+#[allow(clippy::float_arithmetic)]
+mod browser {
+    use halfpenny::Suite;
+    use wasm_bindgen::prelude::*;
+
+    use crate::till::{POLICIES, TillBench};
+
+    fn now_ms() -> Result<f64, JsError> {
+        web_sys::window()
+            .and_then(|w| w.performance())
+            .map(|p| p.now())
+            .ok_or_else(|| JsError::new("performance.now() is not available"))
+    }
+
+    /// One-token payments per second through `Till::accept` and
+    /// `SellerPurse::apply`, for `suite` (`rsa2048-sha256` or `ed25519`) and
+    /// `policy` (`verify_all` or `verify_1_in_10`), measured for at least `ms`
+    /// milliseconds after a warm-up of a tenth of that. Minting the purse and
+    /// refilling it are not timed. Returns `[payments, milliseconds]`.
+    #[wasm_bindgen]
+    pub fn till_payments(suite: &str, policy: &str, ms: f64) -> Result<Vec<f64>, JsError> {
+        let suite: Suite = suite
+            .parse()
+            .map_err(|_| JsError::new(&format!("unknown suite {suite}")))?;
+        let Some((_, policy)) = POLICIES.iter().find(|(name, _)| *name == policy) else {
+            return Err(JsError::new(&format!("unknown policy {policy}")));
+        };
+        let mut bench = TillBench::new(suite, *policy).map_err(|e| JsError::new(&e))?;
+        // Warm-up, then the measurement; only `pay` is inside the clock.
+        let mut result = [0.0, 0.0];
+        for (budget, slot) in [(ms / 10.0, false), (ms, true)] {
+            let mut elapsed = 0.0;
+            let mut payments = 0usize;
+            while elapsed < budget {
+                if bench.left() == 0 {
+                    bench.refill();
+                }
+                let n = bench.left();
+                let start = now_ms()?;
+                payments += bench.pay(n).map_err(|e| JsError::new(&e))?;
+                elapsed += now_ms()? - start;
+            }
+            if slot {
+                result = [payments as f64, elapsed];
+            }
+        }
+        Ok(result.to_vec())
+    }
+
+    /// `till_payments` as one figure: payments per second.
+    #[wasm_bindgen]
+    pub fn till_payments_per_second(suite: &str, policy: &str, ms: f64) -> Result<f64, JsError> {
+        let r = till_payments(suite, policy, ms)?;
+        match r.as_slice() {
+            [payments, elapsed] if *elapsed > 0.0 => Ok(payments * 1000.0 / elapsed),
+            _ => Err(JsError::new("nothing was measured")),
+        }
+    }
+}
