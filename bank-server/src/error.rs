@@ -6,6 +6,9 @@ use axum::response::{IntoResponse, Response};
 use halfpenny::bank::{BankError, Role};
 use halfpenny::letter::LetterError;
 use halfpenny::wire::WireError;
+use halfpenny_server_kit::body::BodyError;
+use halfpenny_server_kit::error_view::{self, sentence};
+use halfpenny_server_kit::operator::OperatorRefusal;
 
 use crate::store::StoreError;
 
@@ -40,32 +43,29 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let view = crate::views::ErrorView {
-            error: crate::views::ErrorDetail {
-                code: self.code.to_owned(),
-                message: self.message,
-            },
-        };
-        let body = serde_json::to_string(&view).unwrap_or_default();
-        (
-            self.status,
-            [(axum::http::header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response()
+        let body = error_view::body(self.code, &self.message, &serde_json::Map::new());
+        error_view::response(self.status, body)
     }
 }
 
-fn sentence(s: String) -> String {
-    let mut c = s.chars();
-    let mut out = match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    };
-    if !out.ends_with('.') {
-        out.push('.');
+impl From<BodyError> for ApiError {
+    fn from(e: BodyError) -> Self {
+        let status = match e {
+            BodyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::Unreadable | BodyError::BadJson(_) => StatusCode::BAD_REQUEST,
+        };
+        Self::new(status, e.code(), e.to_string())
     }
-    out
+}
+
+impl From<OperatorRefusal> for ApiError {
+    fn from(e: OperatorRefusal) -> Self {
+        let status = match e {
+            OperatorRefusal::Disabled => StatusCode::FORBIDDEN,
+            OperatorRefusal::Unauthorized => StatusCode::UNAUTHORIZED,
+        };
+        Self::new(status, e.code(), e.to_string())
+    }
 }
 
 impl From<WireError> for ApiError {

@@ -1,16 +1,12 @@
 //! The bank's private keys on disk: PKCS#8 DER files created with mode 0600
 //! on first start. Their contents never reach a log or an error message.
 
-use std::fs::OpenOptions;
-use std::io::Write as _;
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use halfpenny::crypto::ed25519::Ed25519Key;
 use halfpenny::crypto::{PrivateIdentity, SigningKey};
 use halfpenny_aws_lc::{AwsLcKey, OnEveryCore};
-use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
+use halfpenny_server_kit::keys::{self as files, KeyFileError};
 use zeroize::Zeroizing;
 
 /// The keys a bank holds: one token key per suite, and its identity.
@@ -30,6 +26,12 @@ pub enum KeyError {
     Generate,
 }
 
+impl From<KeyFileError> for KeyError {
+    fn from(e: KeyFileError) -> Self {
+        KeyError::Io(e.path, e.source)
+    }
+}
+
 /// RSA-2048 keys: tokens of the RSA suite, letters, sealing.
 const RSA_FILES: [&str; 3] = ["token.pk8", "signing.pk8", "sealing.pk8"];
 /// The Ed25519 token key.
@@ -37,57 +39,29 @@ const ED25519_FILE: &str = "token-ed25519.pk8";
 
 /// Creates any key missing from `dir` (mode 0600). Returns the files created.
 pub fn ensure(dir: &Path) -> Result<Vec<PathBuf>, KeyError> {
-    if !dir.exists() {
-        std::fs::create_dir_all(dir).map_err(|e| KeyError::Io(dir.to_owned(), e))?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| KeyError::Io(dir.to_owned(), e))?;
-    }
-    let mut created = Vec::new();
-    for name in RSA_FILES.into_iter().chain([ED25519_FILE]) {
-        let path = dir.join(name);
-        if path.exists() {
-            continue;
-        }
-        let der = if name == ED25519_FILE {
-            generate_ed25519()?
+    let names: Vec<&str> = RSA_FILES.into_iter().chain([ED25519_FILE]).collect();
+    files::ensure(dir, &names, |name| {
+        if name == ED25519_FILE {
+            generate_ed25519()
         } else {
-            AwsLcKey::generate().map_err(|_| KeyError::Generate)?.1
-        };
-        let mut f = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&path)
-            .map_err(|e| KeyError::Io(path.clone(), e))?;
-        f.write_all(&der)
-            .and_then(|_| f.sync_all())
-            .map_err(|e| KeyError::Io(path.clone(), e))?;
-        created.push(path);
-    }
-    Ok(created)
+            Ok(AwsLcKey::generate().map_err(|_| KeyError::Generate)?.1)
+        }
+    })
 }
 
 fn generate_ed25519() -> Result<Zeroizing<Vec<u8>>, KeyError> {
-    let mut seed = Zeroizing::new([0u8; 32]);
-    getrandom::fill(seed.as_mut_slice()).map_err(|_| KeyError::Generate)?;
-    let mut rng = ChaCha20Rng::from_seed(*seed);
+    let mut rng = halfpenny_server_kit::rng::fresh_rng().map_err(|_| KeyError::Generate)?;
     let key = Ed25519Key::generate(&mut rng).map_err(|_| KeyError::Generate)?;
     Ok(key.to_pkcs8_der())
 }
 
-fn read(dir: &Path, name: &str) -> Result<(PathBuf, Zeroizing<Vec<u8>>), KeyError> {
-    let path = dir.join(name);
-    let der = Zeroizing::new(std::fs::read(&path).map_err(|e| KeyError::Io(path.clone(), e))?);
-    Ok((path, der))
-}
-
 fn load_one(dir: &Path, name: &str) -> Result<AwsLcKey, KeyError> {
-    let (path, der) = read(dir, name)?;
+    let (path, der) = files::read(dir, name)?;
     AwsLcKey::from_pkcs8_der(&der).map_err(|_| KeyError::Invalid(path))
 }
 
 fn load_ed25519(dir: &Path) -> Result<Ed25519Key, KeyError> {
-    let (path, der) = read(dir, ED25519_FILE)?;
+    let (path, der) = files::read(dir, ED25519_FILE)?;
     Ed25519Key::from_pkcs8_der(&der).map_err(|_| KeyError::Invalid(path))
 }
 
@@ -108,6 +82,8 @@ pub fn load_or_create(dir: &Path) -> Result<BankKeys, KeyError> {
 
 #[cfg(test)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
     use super::*;
 
     #[test]

@@ -2,7 +2,7 @@
 //! its books in SQLite or PostgreSQL. Only this crate knows HTTP status codes.
 
 pub mod api;
-pub mod clock;
+pub use halfpenny_server_kit::clock;
 pub mod error;
 pub mod keys;
 pub mod metrics;

@@ -12,7 +12,8 @@ use clap::{Parser, Subcommand};
 use halfpenny::bank::Role;
 use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
 use halfpenny::{Amount, BankId, Currency, KeyId, Suite, Timestamp};
-use zeroize::Zeroizing;
+use halfpenny_server_kit::operator::operator_token;
+use halfpenny_server_kit::{logging, shutdown::shutdown};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -130,18 +131,6 @@ enum Command {
     },
 }
 
-fn operator_token(file: Option<PathBuf>) -> Result<Option<Zeroizing<String>>> {
-    if let Some(path) = file {
-        let t = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        return Ok(Some(Zeroizing::new(t.trim().to_owned())).filter(|t| !t.is_empty()));
-    }
-    Ok(std::env::var("HALFPENNY_OPERATOR_TOKEN")
-        .ok()
-        .map(|t| Zeroizing::new(t.trim().to_owned()))
-        .filter(|t| !t.is_empty()))
-}
-
 fn account(s: &str) -> Result<KeyId> {
     KeyId::from_hex(s.strip_prefix("key_").unwrap_or(s))
         .map_err(|_| anyhow::anyhow!("an account is 64 lower-case hex digits"))
@@ -189,27 +178,9 @@ fn now() -> Timestamp {
     )
 }
 
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    logging::init();
     match Cli::parse().command {
         Command::Serve {
             listen,
@@ -233,13 +204,10 @@ async fn main() -> Result<()> {
                     anyhow::anyhow!("the bank id is 1 to 32 characters a-z, 0-9, '.' and '-'")
                 })?,
                 database_url: database,
-                operator_token: operator_token(operator_token_file)?,
+                operator_token: operator_token(operator_token_file, "HALFPENNY_OPERATOR_TOKEN")?,
                 return_window_secs,
                 default_suite: token_suite,
             };
-            if settings.operator_token.is_none() {
-                tracing::warn!("no operator token configured: operator endpoints are off");
-            }
             let app = bank_server::build(settings, keys).await?;
             let sweeper = app.clone();
             tokio::spawn(async move {

@@ -14,7 +14,6 @@ use halfpenny::messages::{
 use halfpenny::wire::TextForm;
 use halfpenny::{KeyId, Timestamp};
 use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
 use serde::Serialize;
 use zeroize::Zeroizing;
 
@@ -47,9 +46,7 @@ pub struct Notice {
     pub letter: String,
 }
 
-/// A JSON answer, kept as text so a replayed request gets the same bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonText(pub String);
+pub use halfpenny_server_kit::json_text::JsonText;
 
 fn json<T: Serialize>(v: &T) -> Result<String, ApiError> {
     serde_json::to_string(v).map_err(|_| ApiError::internal())
@@ -57,9 +54,7 @@ fn json<T: Serialize>(v: &T) -> Result<String, ApiError> {
 
 /// A generator seeded from the operating system, for one request.
 pub fn fresh_rng() -> Result<ChaCha20Rng, ApiError> {
-    let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|_| ApiError::internal())?;
-    Ok(ChaCha20Rng::from_seed(seed))
+    halfpenny_server_kit::rng::fresh_rng().map_err(|_| ApiError::internal())
 }
 
 /// Runs CPU-heavy core work (RSA) off the async workers.

@@ -1,11 +1,14 @@
 //! The JSON bodies of the HTTP API. Binary protocol messages travel inside
 //! them in their text form (`hpq1.…`, `hps1.…`), keys as base64url DER.
 
+use halfpenny::KeyId;
 use halfpenny::crypto::PublicKey;
 use halfpenny::messages::{Line, Outcome, RedemptionResult, RefundResult, SettledBy};
 use halfpenny::wire::WireError;
-use halfpenny::{Amount, KeyId};
 use serde::{Deserialize, Serialize};
+
+pub use halfpenny_server_kit::error_view::{ErrorDetail, ErrorView};
+pub use halfpenny_server_kit::views::AmountView;
 
 use crate::error::ApiError;
 use crate::store::{OutboxLetter, StatementLine};
@@ -136,21 +139,6 @@ pub struct LetterBody {
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
-pub struct AmountView {
-    pub currency: String,
-    pub minor: u64,
-}
-
-impl From<Amount> for AmountView {
-    fn from(a: Amount) -> Self {
-        Self {
-            currency: a.currency().code().to_owned(),
-            minor: a.minor(),
-        }
-    }
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
 pub struct LineView {
     pub purse: String,
     pub session: u32,
@@ -255,18 +243,6 @@ pub struct StatementReply {
     pub currency: String,
     pub balance_minor: i64,
     pub lines: Vec<StatementLine>,
-}
-
-/// Every error: a stable code for programs and a sentence for people.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
-pub struct ErrorView {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
-pub struct ErrorDetail {
-    pub code: String,
-    pub message: String,
 }
 
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]

@@ -4,15 +4,11 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
-use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use tower_http::services::ServeDir;
 
 use crate::error::ApiError;
@@ -24,12 +20,6 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 type Shared = State<Arc<App>>;
 
-impl IntoResponse for JsonText {
-    fn into_response(self) -> Response {
-        ([(header::CONTENT_TYPE, "application/json")], self.0).into_response()
-    }
-}
-
 /// A JSON body whose every failure is an [`ApiError`] with a stable code.
 #[derive(Debug)]
 pub struct Body<T>(pub T);
@@ -38,19 +28,9 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::body_too_large(MAX_BODY_BYTES)
-            } else {
-                ApiError::bad_request("bad_body", "The request body could not be read.")
-            }
-        })?;
-        serde_json::from_slice(&bytes).map(Body).map_err(|e| {
-            ApiError::bad_request(
-                "bad_json",
-                format!("The request body is not the expected JSON: {e}."),
-            )
-        })
+        Ok(Body(
+            halfpenny_server_kit::body::json(req, state, MAX_BODY_BYTES).await?,
+        ))
     }
 }
 
@@ -139,24 +119,8 @@ async fn notice(
 
 /// Checks the operator's bearer token in constant time.
 fn operator(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
-    let Some(expected) = &app.operator_token else {
-        return Err(ApiError::operator_disabled());
-    };
-    let given = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    // Compare digests, so neither the length nor the content leaks through timing.
-    let (a, b): ([u8; 32], [u8; 32]) = (
-        Sha256::digest(given.as_bytes()).into(),
-        Sha256::digest(expected.as_bytes()).into(),
-    );
-    if bool::from(a.ct_eq(&b)) {
-        Ok(())
-    } else {
-        Err(ApiError::operator_unauthorized())
-    }
+    let expected = app.operator_token.as_ref().map(|t| t.as_str());
+    Ok(halfpenny_server_kit::operator::check(expected, headers)?)
 }
 
 /// Redeems every token not yet handed in, now.

@@ -10,7 +10,12 @@ use halfpenny::crypto::CryptoError;
 use halfpenny::letter::LetterError;
 use halfpenny::till::TillError;
 use halfpenny::wire::WireError;
+use halfpenny_server_kit::body::BodyError;
+use halfpenny_server_kit::error_view;
+use halfpenny_server_kit::operator::OperatorRefusal;
 use serde_json::{Map, Value};
+
+pub use halfpenny_server_kit::error_view::sentence;
 
 use crate::bank_client::BankCallError;
 use crate::store::StoreError;
@@ -47,14 +52,6 @@ impl ApiError {
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
             "The shop could not finish this request. Nothing was changed; try again.",
-        )
-    }
-
-    pub fn body_too_large(max: usize) -> Self {
-        Self::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            format!("The request body is larger than {max} bytes."),
         )
     }
 
@@ -149,56 +146,37 @@ impl ApiError {
         )
     }
 
-    pub fn operator_disabled() -> Self {
-        Self::new(
-            StatusCode::FORBIDDEN,
-            "operator_disabled",
-            "Operator endpoints are off: no operator token is configured.",
-        )
-    }
-
-    pub fn operator_unauthorized() -> Self {
-        Self::new(
-            StatusCode::UNAUTHORIZED,
-            "operator_unauthorized",
-            "The operator token is missing or wrong.",
-        )
-    }
-
     /// The JSON body, as sent.
     pub fn body(&self) -> String {
-        let mut top = self.extra.clone();
-        top.insert(
-            "error".into(),
-            serde_json::json!({ "code": self.code, "message": self.message }),
-        );
-        serde_json::to_string(&Value::Object(top)).unwrap_or_default()
+        error_view::body(&self.code, &self.message, &self.extra)
     }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = self.body();
-        (
-            self.status,
-            [(axum::http::header::CONTENT_TYPE, "application/json")],
-            body,
-        )
-            .into_response()
+        error_view::response(self.status, body)
     }
 }
 
-/// A sentence for people: a capital first letter and a full stop.
-pub fn sentence(s: String) -> String {
-    let mut c = s.chars();
-    let mut out = match c.next() {
-        Some(f) => f.to_uppercase().chain(c).collect(),
-        None => String::new(),
-    };
-    if !out.ends_with('.') {
-        out.push('.');
+impl From<BodyError> for ApiError {
+    fn from(e: BodyError) -> Self {
+        let status = match e {
+            BodyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            BodyError::Unreadable | BodyError::BadJson(_) => StatusCode::BAD_REQUEST,
+        };
+        Self::new(status, e.code(), e.to_string())
     }
-    out
+}
+
+impl From<OperatorRefusal> for ApiError {
+    fn from(e: OperatorRefusal) -> Self {
+        let status = match e {
+            OperatorRefusal::Disabled => StatusCode::FORBIDDEN,
+            OperatorRefusal::Unauthorized => StatusCode::UNAUTHORIZED,
+        };
+        Self::new(status, e.code(), e.to_string())
+    }
 }
 
 impl From<WireError> for ApiError {

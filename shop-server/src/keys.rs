@@ -3,13 +3,11 @@
 //! created with mode 0600 in a folder of mode 0700 on first start. Their
 //! contents never reach a log or an error message.
 
-use std::fs::OpenOptions;
-use std::io::Write as _;
-use std::os::unix::fs::{OpenOptionsExt as _, PermissionsExt as _};
 use std::path::{Path, PathBuf};
 
 use halfpenny::crypto::PrivateIdentity;
 use halfpenny_aws_lc::AwsLcKey;
+use halfpenny_server_kit::keys::{self as files, KeyFileError};
 use zeroize::Zeroizing;
 
 /// What the seller keeps secret.
@@ -39,64 +37,39 @@ pub enum KeyError {
     Generate,
 }
 
+impl From<KeyFileError> for KeyError {
+    fn from(e: KeyFileError) -> Self {
+        KeyError::Io(e.path, e.source)
+    }
+}
+
 const SIGNING: &str = "signing.pk8";
 const SEALING: &str = "sealing.pk8";
 const ACCESS: &str = "access.key";
 
-fn write_new(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(path)
-        .map_err(|e| KeyError::Io(path.to_owned(), e))?;
-    f.write_all(bytes)
-        .and_then(|_| f.sync_all())
-        .map_err(|e| KeyError::Io(path.to_owned(), e))
-}
-
 /// Creates any key missing from `dir` (mode 0600, the folder 0700).
 /// Returns the files created.
 pub fn ensure(dir: &Path) -> Result<Vec<PathBuf>, KeyError> {
-    if !dir.exists() {
-        std::fs::create_dir_all(dir).map_err(|e| KeyError::Io(dir.to_owned(), e))?;
-        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(|e| KeyError::Io(dir.to_owned(), e))?;
-    }
-    let mut created = Vec::new();
-    for name in [SIGNING, SEALING, ACCESS] {
-        let path = dir.join(name);
-        if path.exists() {
-            continue;
-        }
+    files::ensure(dir, &[SIGNING, SEALING, ACCESS], |name| {
         if name == ACCESS {
-            let mut secret = Zeroizing::new([0u8; 32]);
-            getrandom::fill(secret.as_mut_slice()).map_err(|_| KeyError::Generate)?;
-            write_new(&path, secret.as_slice())?;
+            let secret =
+                halfpenny_server_kit::rng::fresh_secret().map_err(|_| KeyError::Generate)?;
+            Ok(Zeroizing::new(secret.to_vec()))
         } else {
-            let (_, der) = AwsLcKey::generate().map_err(|_| KeyError::Generate)?;
-            write_new(&path, &der)?;
+            Ok(AwsLcKey::generate().map_err(|_| KeyError::Generate)?.1)
         }
-        created.push(path);
-    }
-    Ok(created)
-}
-
-fn read(dir: &Path, name: &str) -> Result<(PathBuf, Zeroizing<Vec<u8>>), KeyError> {
-    let path = dir.join(name);
-    let bytes = Zeroizing::new(std::fs::read(&path).map_err(|e| KeyError::Io(path.clone(), e))?);
-    Ok((path, bytes))
+    })
 }
 
 fn rsa(dir: &Path, name: &str) -> Result<AwsLcKey, KeyError> {
-    let (path, der) = read(dir, name)?;
+    let (path, der) = files::read(dir, name)?;
     AwsLcKey::from_pkcs8_der(&der).map_err(|_| KeyError::Invalid(path))
 }
 
 /// Loads the keys, creating missing ones first.
 pub fn load_or_create(dir: &Path) -> Result<SellerKeys, KeyError> {
     ensure(dir)?;
-    let (path, bytes) = read(dir, ACCESS)?;
+    let (path, bytes) = files::read(dir, ACCESS)?;
     let secret: [u8; 32] = bytes
         .as_slice()
         .try_into()
@@ -113,6 +86,8 @@ pub fn load_or_create(dir: &Path) -> Result<SellerKeys, KeyError> {
 #[cfg(test)]
 #[allow(clippy::unwrap_used, clippy::indexing_slicing)]
 mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
     use super::*;
 
     #[test]

@@ -6,7 +6,7 @@
 pub mod api;
 pub mod bank_client;
 pub mod catalog;
-pub mod clock;
+pub use halfpenny_server_kit::clock;
 pub mod error;
 pub mod keys;
 pub mod service;

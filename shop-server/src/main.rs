@@ -6,10 +6,11 @@ use std::time::Duration;
 
 use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
+use halfpenny_server_kit::operator::operator_token;
+use halfpenny_server_kit::{logging, shutdown::shutdown};
 use shop_server::api::{self, Pages};
 use shop_server::catalog::Catalog;
 use shop_server::{Settings, Verify};
-use zeroize::Zeroizing;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -64,39 +65,9 @@ enum Command {
     },
 }
 
-fn operator_token(file: Option<PathBuf>) -> Result<Option<Zeroizing<String>>> {
-    if let Some(path) = file {
-        let t = std::fs::read_to_string(&path)
-            .with_context(|| format!("reading {}", path.display()))?;
-        return Ok(Some(Zeroizing::new(t.trim().to_owned())).filter(|t| !t.is_empty()));
-    }
-    Ok(std::env::var("SHOP_OPERATOR_TOKEN")
-        .ok()
-        .map(|t| Zeroizing::new(t.trim().to_owned()))
-        .filter(|t| !t.is_empty()))
-}
-
-async fn shutdown() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            s.recv().await;
-        }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
-    tracing::info!("shutting down");
-}
-
 #[tokio::main]
 async fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    logging::init();
     let Command::Serve {
         bank_url,
         listen,
@@ -127,12 +98,9 @@ async fn main() -> Result<()> {
             .unwrap_or_else(|| format!("http://{bound}/shop/v1/bank-notices")),
         catalog,
         verify: verify.0,
-        operator_token: operator_token(operator_token_file)?,
+        operator_token: operator_token(operator_token_file, "SHOP_OPERATOR_TOKEN")?,
         bank_wait: Duration::from_secs(bank_wait_secs),
     };
-    if settings.operator_token.is_none() {
-        tracing::warn!("no operator token configured: operator endpoints are off");
-    }
     let app = shop_server::build(settings).await?;
     app.spawn_errands(Duration::from_secs(redeem_every_secs));
     for (what, dir) in [("site", &site_dir), ("pay button", &widget_dir)] {

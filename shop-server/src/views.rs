@@ -2,8 +2,10 @@
 //! Protocol messages travel inside them in their text form (`hpr1.…`,
 //! `hpq1.…`, `hps1.…`, `hpp1.…`, `hpc1.…`).
 
-use halfpenny::{Amount, Currency};
 use serde::{Deserialize, Serialize};
+
+pub use halfpenny_server_kit::error_view::{ErrorDetail, ErrorView};
+pub use halfpenny_server_kit::views::AmountView;
 
 #[derive(Deserialize, Debug, Clone)]
 pub struct OfferBody {
@@ -78,27 +80,6 @@ pub struct NoticeBody {
 pub struct NoticeReply {
     /// What the shop did: `returned`, `return_pending`, `recorded`.
     pub handled: String,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct AmountView {
-    pub currency: String,
-    pub minor: u64,
-}
-
-impl AmountView {
-    pub fn new(currency: Currency, minor: u64) -> Self {
-        Self {
-            currency: currency.code().to_owned(),
-            minor,
-        }
-    }
-}
-
-impl From<Amount> for AmountView {
-    fn from(a: Amount) -> Self {
-        Self::new(a.currency(), a.minor())
-    }
 }
 
 /// One token's outcome at the bank.
@@ -198,16 +179,4 @@ pub struct SummaryView {
     pub returns: Vec<ReturnView>,
     pub refund_results: Vec<RefundResultView>,
     pub refused: Vec<RefusalView>,
-}
-
-/// Every error: a stable code for programs and a sentence for people.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct ErrorView {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct ErrorDetail {
-    pub code: String,
-    pub message: String,
 }

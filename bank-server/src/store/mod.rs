@@ -16,6 +16,7 @@ pub mod schema;
 pub use books::{StatementLine, Totals};
 pub use cases::OutboxLetter;
 
+use halfpenny_server_kit::store as kit_store;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
@@ -55,19 +56,9 @@ impl Store {
         let url = match dialect {
             Dialect::Sqlite => {
                 // One writer at a time is SQLite's rule: wait for it rather than fail.
-                options = options.max_connections(8).after_connect(|conn, _| {
-                    Box::pin(async move {
-                        for pragma in [
-                            "PRAGMA journal_mode = WAL",
-                            "PRAGMA synchronous = FULL",
-                            "PRAGMA busy_timeout = 10000",
-                            "PRAGMA foreign_keys = ON",
-                        ] {
-                            sqlx::raw_sql(pragma).execute(&mut *conn).await?;
-                        }
-                        Ok(())
-                    })
-                });
+                options = options
+                    .max_connections(8)
+                    .after_connect(|conn, _| Box::pin(kit_store::sqlite_pragmas(conn)));
                 if url.contains('?') {
                     url.to_owned()
                 } else {
@@ -147,8 +138,7 @@ impl Store {
 
     /// Row counts per table, to show that a refused request changed nothing.
     pub async fn row_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut out = Vec::new();
-        for table in [
+        let tables = [
             "accounts",
             "attributes",
             "balances",
@@ -158,13 +148,8 @@ impl Store {
             "requests",
             "cases",
             "outbox",
-        ] {
-            let row = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}")))
-                .fetch_one(&self.pool)
-                .await?;
-            out.push((table.to_owned(), row.try_get::<i64, _>("n")?));
-        }
-        Ok(out)
+        ];
+        Ok(kit_store::row_counts(&self.pool, &tables).await?)
     }
 }
 

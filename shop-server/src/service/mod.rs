@@ -20,7 +20,6 @@ use halfpenny::wire::TextForm;
 use halfpenny::{KeyId, Nonce, Timestamp};
 use hmac::{KeyInit, Mac};
 use rand_chacha::ChaCha20Rng;
-use rand_core::SeedableRng;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
@@ -55,15 +54,11 @@ pub struct App {
     errands: tokio::sync::Mutex<()>,
 }
 
-/// A JSON answer, kept as text so a repeated request gets the same bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JsonText(pub String);
+pub use halfpenny_server_kit::json_text::JsonText;
 
 /// A generator seeded from the operating system, for one request.
 pub fn fresh_rng() -> Result<ChaCha20Rng, ApiError> {
-    let mut seed = Zeroizing::new([0u8; 32]);
-    getrandom::fill(seed.as_mut_slice()).map_err(|_| ApiError::internal())?;
-    Ok(ChaCha20Rng::from_seed(*seed))
+    halfpenny_server_kit::rng::fresh_rng().map_err(|_| ApiError::internal())
 }
 
 /// Runs CPU-heavy core work (RSA) off the async workers.

@@ -21,6 +21,7 @@ pub use returns::{RefundResultRow, ReturnRow};
 
 use std::path::Path;
 
+use halfpenny_server_kit::store as kit_store;
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, AssertSqlSafe, Row};
 
@@ -56,19 +57,7 @@ impl Store {
         sqlx::any::install_default_drivers();
         let pool = AnyPoolOptions::new()
             .max_connections(8)
-            .after_connect(|conn, _| {
-                Box::pin(async move {
-                    for pragma in [
-                        "PRAGMA journal_mode = WAL",
-                        "PRAGMA synchronous = FULL",
-                        "PRAGMA busy_timeout = 10000",
-                        "PRAGMA foreign_keys = ON",
-                    ] {
-                        sqlx::raw_sql(pragma).execute(&mut *conn).await?;
-                    }
-                    Ok(())
-                })
-            })
+            .after_connect(|conn, _| Box::pin(kit_store::sqlite_pragmas(conn)))
             .connect(url)
             .await?;
         let store = Store { pool };
@@ -115,8 +104,7 @@ impl Store {
 
     /// Row counts per table, to show that a refused request changed nothing.
     pub async fn row_counts(&self) -> Result<Vec<(String, i64)>, StoreError> {
-        let mut out = Vec::new();
-        for table in [
+        let tables = [
             "purses",
             "halves",
             "payments",
@@ -124,12 +112,8 @@ impl Store {
             "tokens",
             "redemptions",
             "returns",
-        ] {
-            let row = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM {table}")))
-                .fetch_one(&self.pool)
-                .await?;
-            out.push((table.to_owned(), row.try_get::<i64, _>("n")?));
-        }
+        ];
+        let mut out = kit_store::row_counts(&self.pool, &tables).await?;
         let spent = sqlx::query("SELECT COUNT(*) AS n FROM halves WHERE spent_by IS NOT NULL")
             .fetch_one(&self.pool)
             .await?;
