@@ -3,18 +3,21 @@
 use std::rc::Rc;
 
 use halfpenny::Currency;
+use halfpenny::bank::Role;
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::till::VerifyPolicy;
 use halfpenny::wire::TextForm;
 use halfpenny_idb::till::IdbTillStore;
 use halfpenny_till_store::TillStore;
+use halfpenny_web::controls::{BusyButton, PasteBox, TextField};
+use halfpenny_web::enrol::enrol;
+use halfpenny_web::notice::Notice;
+use halfpenny_web::{BankApi, browser, in_background, qr, sentence};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::bank_api::BankApi;
-use crate::browser;
-use crate::desk::{self, TillDesk, sentence};
-use crate::qr;
+use crate::bank_api::TillCalls;
+use crate::desk::{self, TillDesk};
 
 /// The IndexedDB database this page keeps its till in.
 const DATABASE: &str = "halfpenny-till";
@@ -45,17 +48,20 @@ async fn open_store() -> Result<IdbTillStore, String> {
         .map_err(|e| format!("This browser's storage is not available: {e}."))
 }
 
+/// Amounts as a list (`USD 0.05, EUR 0.02`); nothing is `USD 0.00`.
+fn listed(amounts: &[halfpenny::Amount]) -> String {
+    if amounts.is_empty() {
+        return halfpenny::Amount::new(0, CURRENCY).to_string();
+    }
+    amounts
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 async fn day(desk: &TillDesk<IdbTillStore>) -> Result<Day, String> {
-    let takings = desk.takings().await.map_err(sentence)?;
-    let takings = if takings.is_empty() {
-        halfpenny::Amount::new(0, CURRENCY).to_string()
-    } else {
-        takings
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let takings = listed(&desk.takings().await.map_err(sentence)?);
     let purses = desk.store().purses().await.map_err(sentence)?.len();
     let refused = desk
         .refusals()
@@ -73,19 +79,13 @@ async fn day(desk: &TillDesk<IdbTillStore>) -> Result<Day, String> {
 
 /// Makes his keys, registers them at the bank as a seller and saves them.
 async fn create(bank_url: String) -> Result<Shared, String> {
-    let api = BankApi::new(&bank_url);
-    let bank = api.bank().await?;
-    let mut rng = browser::rng()?;
-    let desk = TillDesk::create(
-        open_store().await?,
-        bank_url,
-        bank,
-        browser::now(),
-        &mut rng,
-    )
-    .await
-    .map_err(sentence)?;
-    api.register_seller(&desk.public()).await?;
+    let url = bank_url.clone();
+    let make = async move |bank, rng: &mut _| {
+        TillDesk::create(open_store().await?, bank_url, bank, browser::now(), rng)
+            .await
+            .map_err(sentence)
+    };
+    let desk = enrol(&url, Role::Seller, make, TillDesk::public).await?;
     Ok(Rc::new(desk))
 }
 
@@ -150,35 +150,7 @@ async fn redeem(desk: &TillDesk<IdbTillStore>) -> Result<String, String> {
     };
     let credited = api.redeem(&r.letter).await?;
     desk.redeemed(&r.payments).await.map_err(sentence)?;
-    let text = if credited.is_empty() {
-        halfpenny::Amount::new(0, CURRENCY).to_string()
-    } else {
-        credited
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    Ok(format!("The bank credited {text}."))
-}
-
-/// Runs `work` with a progress line showing `message` (after a repaint),
-/// and shows its error, if any.
-fn in_background(
-    busy: WriteSignal<Option<String>>,
-    error: WriteSignal<Option<String>>,
-    message: &str,
-    work: impl Future<Output = Result<(), String>> + 'static,
-) {
-    error.set(None);
-    busy.set(Some(message.to_owned()));
-    spawn_local(async move {
-        browser::repaint().await;
-        if let Err(e) = work.await {
-            error.set(Some(e));
-        }
-        busy.set(None);
-    });
+    Ok(format!("The bank credited {}.", listed(&credited)))
 }
 
 /// A read-only text code for the other side to copy.
@@ -335,34 +307,18 @@ pub fn App() -> impl IntoView {
     view! {
         <main>
             <h1>"Halfpenny till"</h1>
-            <Show when=move || busy.get().is_some()>
-                <p class="progress" data-testid="till-progress" role="status">
-                    {move || busy.get().unwrap_or_default()}
-                </p>
-            </Show>
-            <Show when=move || error.get().is_some()>
-                <p class="error" data-testid="till-error" role="alert">
-                    {move || error.get().unwrap_or_default()}
-                </p>
-            </Show>
+            <Notice text=busy class="progress" testid="till-progress" role="status" />
+            <Notice text=error class="error" testid="till-error" role="alert" />
             <Show when=move || started.get() && !ready.get()>
                 <section class="setup">
                     <h2>"Set up this till"</h2>
                     <label>
                         "Bank address "
-                        <input
-                            data-testid="till-bank-url"
-                            prop:value=move || bank_url.get()
-                            on:input=move |ev| set_bank_url.set(event_target_value(&ev))
-                        />
+                        <TextField testid="till-bank-url" value=bank_url set=set_bank_url />
                     </label>
-                    <button
-                        data-testid="till-create"
-                        disabled=move || busy.get().is_some()
-                        on:click=on_create
-                    >
+                    <BusyButton testid="till-create" busy=busy on_click=on_create>
                         "Make the till's keys and register"
-                    </button>
+                    </BusyButton>
                 </section>
             </Show>
             <Show when=move || ready.get()>
@@ -382,30 +338,26 @@ pub fn App() -> impl IntoView {
                     <h2>"Sell"</h2>
                     <label>
                         "Item "
-                        <input
-                            data-testid="till-item"
+                        <TextField
+                            testid="till-item"
                             placeholder="newspaper"
-                            prop:value=move || item.get()
-                            on:input=move |ev| set_item.set(event_target_value(&ev))
+                            value=item
+                            set=set_item
                         />
                     </label>
                     <label>
                         " Price (USD) "
-                        <input
-                            data-testid="till-price"
+                        <TextField
+                            testid="till-price"
                             inputmode="decimal"
                             placeholder="0.02"
-                            prop:value=move || price.get()
-                            on:input=move |ev| set_price.set(event_target_value(&ev))
+                            value=price
+                            set=set_price
                         />
                     </label>
-                    <button
-                        data-testid="till-offer"
-                        disabled=move || busy.get().is_some()
-                        on:click=on_offer
-                    >
+                    <BusyButton testid="till-offer" busy=busy on_click=on_offer>
                         "Ask for payment"
-                    </button>
+                    </BusyButton>
                     {move || offer.get().map(|o| view! {
                         <div class="offer">
                             <p>"Show the buyer this request (" {o.what.clone()} "):"</p>
@@ -430,13 +382,9 @@ pub fn App() -> impl IntoView {
                             set_payment.set(event_target_value(&ev));
                         }
                     ></textarea>
-                    <button
-                        data-testid="till-accept"
-                        disabled=move || busy.get().is_some()
-                        on:click=on_accept
-                    >
+                    <BusyButton testid="till-accept" busy=busy on_click=on_accept>
                         "Take it"
-                    </button>
+                    </BusyButton>
                     {move || receipt.get().map(|r| view! {
                         <div class="receipt">
                             <p>"Taken. Give the buyer her receipt:"</p>
@@ -453,20 +401,16 @@ pub fn App() -> impl IntoView {
                         "This till holds " {move || shown.get().purses}
                         " purse(s). A buyer without one pastes her purse request here; the till forwards it to the bank (this needs the network)."
                     </p>
-                    <textarea
-                        data-testid="till-purse-request"
+                    <PasteBox
+                        testid="till-purse-request"
                         rows="4"
                         placeholder="Paste the buyer's purse request (hpq1.…)"
-                        prop:value=move || purse_request.get()
-                        on:input=move |ev| set_purse_request.set(event_target_value(&ev))
-                    ></textarea>
-                    <button
-                        data-testid="till-forward"
-                        disabled=move || busy.get().is_some()
-                        on:click=on_forward
-                    >
+                        value=purse_request
+                        set=set_purse_request
+                    />
+                    <BusyButton testid="till-forward" busy=busy on_click=on_forward>
                         "Forward to the bank"
-                    </button>
+                    </BusyButton>
                     {move || buyer_purse.get().map(|p| view! {
                         <div class="buyer-purse">
                             <p>"Her purse, sealed for her: give it to the buyer."</p>
@@ -480,13 +424,9 @@ pub fn App() -> impl IntoView {
                         "Takings not yet redeemed: "
                         <strong data-testid="till-takings">{move || shown.get().takings}</strong>
                     </p>
-                    <button
-                        data-testid="till-redeem"
-                        disabled=move || busy.get().is_some()
-                        on:click=on_redeem
-                    >
+                    <BusyButton testid="till-redeem" busy=busy on_click=on_redeem>
                         "Redeem at the bank"
-                    </button>
+                    </BusyButton>
                     {move || redeemed.get().map(|r| view! {
                         <p class="redeemed" data-testid="till-redeem-result" role="status">{r}</p>
                     })}

@@ -24,6 +24,9 @@ use halfpenny::{Amount, Currency, KeyId, Nonce, PurseId, Timestamp};
 use halfpenny_till_store::{Kept, Refusal, SavedIdentity, StoreError, TakenTokens, TillStore};
 use rand_core::CryptoRng;
 
+/// An error as people read it (the wallet's sentences too).
+pub use halfpenny_web::sentence;
+
 /// How long a payment request may be answered.
 pub const OFFER_SECS: u64 = 600;
 /// How many times a payment is judged again when another tab consumed some
@@ -430,18 +433,4 @@ pub fn price(text: &str, currency: Currency) -> Result<Amount, String> {
         return Err(sentence(DeskError::ZeroPrice));
     }
     Ok(amount)
-}
-
-/// An error as people read it: a capital first letter and a full stop.
-pub fn sentence(e: impl std::fmt::Display) -> String {
-    let text = e.to_string();
-    let mut chars = text.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
 }

@@ -7,19 +7,17 @@
 //! request and, at the end of the day, to redeem the takings.
 //!
 //! [`desk::TillDesk`] drives the core over a `TillStore` (plain values, no
-//! signals; tested natively with the in-memory store); [`qr`] draws a QR
-//! code as SVG; the page itself (`app`, `bank_api`, `browser`) exists only
-//! in `wasm32` builds. `scripts/till.sh` builds it into `static/till/pkg/`.
+//! signals; tested natively with the in-memory store); the page itself
+//! (`app`, `bank_api`) exists only in `wasm32` builds, and takes what it
+//! shares with the wallet (the bank's API, the browser, QR codes) from
+//! `halfpenny-web`. `scripts/till.sh` builds it into `static/till/pkg/`.
 
 pub mod desk;
-pub mod qr;
 
 #[cfg(target_arch = "wasm32")]
 mod app;
 #[cfg(target_arch = "wasm32")]
 mod bank_api;
-#[cfg(target_arch = "wasm32")]
-mod browser;
 
 /// Mounts the till on the page.
 #[cfg(target_arch = "wasm32")]

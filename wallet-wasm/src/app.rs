@@ -1,39 +1,21 @@
 //! The page. Plain domain values come from the keeper; signals live here only.
 
+use halfpenny::bank::Role;
 use halfpenny::{Amount, PurseId};
 use halfpenny_store::backup;
+use halfpenny_web::controls::{BusyButton, PasteBox, TextField};
+use halfpenny_web::notice::Notice;
+use halfpenny_web::{BankApi, browser, in_background, qr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 
-use crate::bank_api::BankApi;
-use crate::browser;
 use crate::courier::Seller;
 use crate::in_person::{Answers, InPerson, Shown};
 use crate::pay::{self, Ask, COINS, Outcome};
-use crate::qr;
 use crate::sentence;
 use crate::shop_link::{Incoming, ShopLink};
 use crate::wallet::{self, DayBar, Overview, Shared};
-
-/// Runs `work` with a progress line showing `message` (after a repaint, so
-/// the line shows before seconds of work), and shows its error, if any.
-fn in_background(
-    busy: WriteSignal<Option<String>>,
-    error: WriteSignal<Option<String>>,
-    message: &str,
-    work: impl Future<Output = Result<(), String>> + 'static,
-) {
-    error.set(None);
-    busy.set(Some(message.to_owned()));
-    spawn_local(async move {
-        browser::repaint().await;
-        if let Err(e) = work.await {
-            error.set(Some(e));
-        }
-        busy.set(None);
-    });
-}
 
 /// Bars of what she paid per day (USD), scaled to the busiest day.
 #[component]
@@ -76,25 +58,6 @@ fn SpendingChart(days: Vec<DayBar>) -> impl IntoView {
             </svg>
             <figcaption>"What you paid each day, last two weeks"</figcaption>
         </figure>
-    }
-}
-
-/// A passphrase field bound to a signal.
-#[component]
-fn Passphrase(
-    testid: &'static str,
-    placeholder: &'static str,
-    value: ReadSignal<String>,
-    set: WriteSignal<String>,
-) -> impl IntoView {
-    view! {
-        <input
-            type="password"
-            placeholder=placeholder
-            data-testid=testid
-            prop:value=move || value.get()
-            on:input=move |ev| set.set(event_target_value(&ev))
-        />
     }
 }
 
@@ -224,14 +187,16 @@ pub fn App() -> impl IntoView {
         let input: web_sys::HtmlInputElement = input.unchecked_into();
         let pass = restore_passphrase.get_untracked();
         in_background(set_busy, set_error, "Opening your backup…", async move {
-            let file = browser::read_file(&input).await?;
+            let file = browser::read_file(&input, "Choose a backup file first.").await?;
             let store = wallet::open_store().await?;
             backup::import(&store, &file, &pass)
                 .await
                 .map_err(sentence)?;
             let k = wallet::load().await?.ok_or("The backup held no wallet.")?;
             // Make sure the bank knows her (harmless if it does).
-            BankApi::new(k.bank_url()).register(&k.public()).await?;
+            BankApi::new(k.bank_url())
+                .register(Role::Buyer, &k.public())
+                .await?;
             keeper.set_value(Some(k));
             set_restore_passphrase.set(String::new());
             refresh();
@@ -369,12 +334,7 @@ pub fn App() -> impl IntoView {
                     {if purse {
                         view! {
                             <p>"Then paste the purse the till gives you:"</p>
-                            <textarea
-                                rows="3"
-                                data-testid="inperson-purse"
-                                prop:value=move || pasted.get()
-                                on:input=move |ev| set_pasted.set(event_target_value(&ev))
-                            ></textarea>
+                            <PasteBox testid="inperson-purse" rows="3" value=pasted set=set_pasted />
                             <button
                                 data-testid="inperson-keep-purse"
                                 on:click=move |_| answer("purse", "purse", pasted.get_untracked())
@@ -386,12 +346,7 @@ pub fn App() -> impl IntoView {
                     } else {
                         view! {
                             <p>"Then paste the till's receipt:"</p>
-                            <textarea
-                                rows="3"
-                                data-testid="inperson-receipt"
-                                prop:value=move || pasted.get()
-                                on:input=move |ev| set_pasted.set(event_target_value(&ev))
-                            ></textarea>
+                            <PasteBox testid="inperson-receipt" rows="3" value=pasted set=set_pasted />
                             <button
                                 data-testid="inperson-settle"
                                 on:click=move |_| answer("receipt", "receipt", pasted.get_untracked())
@@ -429,11 +384,11 @@ pub fn App() -> impl IntoView {
                             <p>"You have no purse for this seller that can pay this. Buy one through the seller:"</p>
                             <label>
                                 "Total "
-                                <input
-                                    data-testid="purse-total"
+                                <TextField
+                                    testid="purse-total"
                                     inputmode="decimal"
-                                    prop:value=move || purse_total.get()
-                                    on:input=move |ev| set_purse_total.set(event_target_value(&ev))
+                                    value=purse_total
+                                    set=set_purse_total
                                 />
                             </label>
                             <label>
@@ -452,13 +407,9 @@ pub fn App() -> impl IntoView {
                                     }).collect_view()}
                                 </select>
                             </label>
-                            <button
-                                data-testid="purse-buy"
-                                disabled=move || busy.get().is_some()
-                                on:click=on_buy
-                            >
+                            <BusyButton testid="purse-buy" busy=busy on_click=on_buy>
                                 "Buy this purse"
-                            </button>
+                            </BusyButton>
                         </div>
                     </Show>
                     <button
@@ -479,7 +430,8 @@ pub fn App() -> impl IntoView {
             <section class="restore">
                 <h2>"Restore from a backup"</h2>
                 <input type="file" node_ref=restore_file data-testid="restore-file" />
-                <Passphrase
+                <TextField
+                    kind="password"
                     testid="restore-passphrase"
                     placeholder="Backup passphrase"
                     value=restore_passphrase
@@ -495,41 +447,21 @@ pub fn App() -> impl IntoView {
     view! {
         <main>
             <h1>"Halfpenny wallet"</h1>
-            <Show when=move || busy.get().is_some()>
-                <p class="progress" data-testid="progress" role="status">
-                    {move || busy.get().unwrap_or_default()}
-                </p>
-            </Show>
-            <Show when=move || error.get().is_some()>
-                <p class="error" data-testid="error" role="alert">
-                    {move || error.get().unwrap_or_default()}
-                </p>
-            </Show>
+            <Notice text=busy class="progress" testid="progress" role="status" />
+            <Notice text=error class="error" testid="error" role="alert" />
             {pay_panel}
             {code_panel}
-            <Show when=move || paid.get().is_some()>
-                <p class="paid" data-testid="pay-result" role="status">
-                    {move || paid.get().unwrap_or_default()}
-                </p>
-            </Show>
+            <Notice text=paid class="paid" testid="pay-result" role="status" />
             <Show when=move || started.get() && shown.get().is_none() && keeper.with_value(Option::is_none)>
                 <section class="create">
                     <h2>"Create your wallet"</h2>
                     <label>
                         "Bank address "
-                        <input
-                            data-testid="create-bank-url"
-                            prop:value=move || bank_url.get()
-                            on:input=move |ev| set_bank_url.set(event_target_value(&ev))
-                        />
+                        <TextField testid="create-bank-url" value=bank_url set=set_bank_url />
                     </label>
-                    <button
-                        data-testid="create-identity"
-                        disabled=move || busy.get().is_some()
-                        on:click=on_create
-                    >
+                    <BusyButton testid="create-identity" busy=busy on_click=on_create>
                         "Create my wallet"
-                    </button>
+                    </BusyButton>
                 </section>
                 {restore_form()}
             </Show>
@@ -570,13 +502,9 @@ pub fn App() -> impl IntoView {
                                                     move || can
                                                 }>
                                                     " "
-                                                    <button
-                                                        data-testid="purse-refund"
-                                                        disabled=move || busy.get().is_some()
-                                                        on:click=move |_| on_refund(purse)
-                                                    >
+                                                    <BusyButton testid="purse-refund" busy=busy on_click=move |_| on_refund(purse)>
                                                         "Take back what is unspent"
-                                                    </button>
+                                                    </BusyButton>
                                                 </Show>
                                             </li>
                                         }
@@ -587,12 +515,12 @@ pub fn App() -> impl IntoView {
                                 <section class="in-person">
                                     <h2>"Pay a till in person"</h2>
                                     <p>"Paste the payment request the till shows (it starts with hpr1.):"</p>
-                                    <textarea
+                                    <PasteBox
+                                        testid="inperson-request"
                                         rows="3"
-                                        data-testid="inperson-request"
-                                        prop:value=move || request_code.get()
-                                        on:input=move |ev| set_request_code.set(event_target_value(&ev))
-                                    ></textarea>
+                                        value=request_code
+                                        set=set_request_code
+                                    />
                                     <button data-testid="inperson-read" on:click=on_read>"Read it"</button>
                                 </section>
                             </Show>
@@ -612,7 +540,8 @@ pub fn App() -> impl IntoView {
                             </section>
                             <section class="backup">
                                 <h2>"Back up"</h2>
-                                <Passphrase
+                                <TextField
+                                    kind="password"
                                     testid="backup-passphrase"
                                     placeholder="A passphrase of 10 characters or more"
                                     value=passphrase

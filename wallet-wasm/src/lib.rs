@@ -11,16 +11,13 @@
 
 mod app;
 mod bank_api;
-mod browser;
 mod courier;
 mod in_person;
 mod pay;
-mod qr;
-mod sentence;
 mod shop_link;
 mod wallet;
 
-pub(crate) use sentence::sentence;
+pub(crate) use halfpenny_web::sentence;
 
 use wasm_bindgen::prelude::wasm_bindgen;
 

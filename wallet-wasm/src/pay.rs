@@ -16,9 +16,9 @@ use halfpenny::{Amount, Nonce};
 use halfpenny_idb::IdbStore;
 use halfpenny_store::WalletStore;
 use halfpenny_wallet::Keeper;
+use halfpenny_web::browser;
 use serde_json::json;
 
-use crate::browser;
 use crate::courier::Courier;
 use crate::sentence;
 use crate::shop_link::Incoming;

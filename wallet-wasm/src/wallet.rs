@@ -10,8 +10,11 @@ use halfpenny_idb::IdbStore;
 use halfpenny_store::{EventKind, WalletStore, spending_by_day};
 use halfpenny_wallet::Keeper;
 
-use crate::bank_api::BankApi;
-use crate::browser;
+use halfpenny::bank::Role;
+use halfpenny_web::enrol::enrol;
+use halfpenny_web::{BankApi, browser};
+
+use crate::bank_api::WalletCalls;
 use crate::sentence;
 
 /// The IndexedDB database this page keeps its wallet in.
@@ -157,19 +160,13 @@ pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
 
 /// Makes her keys, registers them at the bank and saves them.
 pub async fn create(bank_url: String) -> Result<Shared, String> {
-    let api = BankApi::new(&bank_url);
-    let bank = api.bank().await?;
-    let mut rng = browser::rng()?;
-    let keeper = Keeper::create(
-        open_store().await?,
-        bank_url,
-        bank,
-        browser::now(),
-        &mut rng,
-    )
-    .await
-    .map_err(sentence)?;
-    api.register(&keeper.public()).await?;
+    let url = bank_url.clone();
+    let make = async move |bank, rng: &mut _| {
+        Keeper::create(open_store().await?, bank_url, bank, browser::now(), rng)
+            .await
+            .map_err(sentence)
+    };
+    let keeper = enrol(&url, Role::Buyer, make, Keeper::public).await?;
     Ok(Rc::new(keeper))
 }
 

@@ -1,5 +1,6 @@
-//! What the page borrows from the browser: the clock, randomness, a pause
-//! that lets the page repaint, downloads and file reads.
+//! What a page borrows from the browser: the clock, randomness, a pause
+//! that lets the page repaint, its own address, downloads, file reads and
+//! closing a popup.
 
 use halfpenny::Timestamp;
 use rand_chacha::ChaCha20Rng;
@@ -60,20 +61,21 @@ pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// The bytes of the first file chosen in an `<input type=file>`.
-pub async fn read_file(input: &web_sys::HtmlInputElement) -> Result<Vec<u8>, String> {
-    let file = input
-        .files()
-        .and_then(|f| f.get(0))
-        .ok_or("Choose a backup file first.")?;
+/// The bytes of the first file chosen in an `<input type=file>`; when none
+/// is chosen, the error `none_chosen`.
+pub async fn read_file(
+    input: &web_sys::HtmlInputElement,
+    none_chosen: &str,
+) -> Result<Vec<u8>, String> {
+    let file = input.files().and_then(|f| f.get(0)).ok_or(none_chosen)?;
     let buffer = JsFuture::from(file.array_buffer())
         .await
         .map_err(|_| "The file could not be read.".to_owned())?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 
-/// Closes this window (a popup the shop opened) after a moment, so she
-/// sees the outcome first.
+/// Closes this window (a popup a shop opened) after a moment, so the
+/// person sees the outcome first.
 pub fn close_soon() {
     let Some(w) = web_sys::window() else { return };
     let close = wasm_bindgen::closure::Closure::once_into_js(move || {

@@ -1,4 +1,7 @@
-//! A QR code of a text code, as an SVG document (pure Rust: `qrcodegen`).
+//! A text code as a QR code, in SVG (pure Rust: `qrcodegen`), for the other
+//! side's camera.
+
+use std::fmt::Write;
 
 use qrcodegen::{QrCode, QrCodeEcc};
 
@@ -10,20 +13,17 @@ const BORDER: i32 = 4;
 pub fn svg(text: &str) -> Option<String> {
     let qr = QrCode::encode_text(text, QrCodeEcc::Low).ok()?;
     let size = qr.size();
+    let side = size + 2 * BORDER;
     let mut path = String::new();
     for y in 0..size {
         for x in 0..size {
             if qr.get_module(x, y) {
-                path.push_str(&format!("M{},{}h1v1h-1z", x + BORDER, y + BORDER));
+                let _ = write!(path, "M{},{}h1v1h-1z", x + BORDER, y + BORDER);
             }
         }
     }
-    let full = size + 2 * BORDER;
     Some(format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {full} {full}\" \
-         shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"QR code\">\
-         <rect width=\"100%\" height=\"100%\" fill=\"#fff\"/>\
-         <path d=\"{path}\" fill=\"#000\"/></svg>"
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {side} {side}" shape-rendering="crispEdges" role="img" aria-label="QR code"><rect width="100%" height="100%" fill="#fff"/><path d="{path}" fill="#000"/></svg>"##
     ))
 }
 

@@ -1,0 +1,43 @@
+//! # halfpenny-web: what the browser apps share
+//!
+//! The buyer's wallet (`wallet-wasm`) and the seller's till (`till-wasm`)
+//! are two Leptos apps with the same needs of the browser and of the bank:
+//!
+//! - [`qr`]: a text code as a QR code in SVG;
+//! - [`sentence`]: an error as people read it.
+//!
+//! These two are plain Rust, built everywhere (the till's desk uses them in
+//! native tests). The rest exists only in `wasm32` builds:
+//!
+//! - `bank_api`: `BankApi`, the bank's HTTP API over `fetch` (its public
+//!   keys, registering, the inbox, and `call` for an app's own requests);
+//! - `browser`: the clock, randomness, a repaint, the page's origin,
+//!   downloads, file reads, closing a popup;
+//! - `enrol`: making an identity's keys and registering them at the bank;
+//! - `background`: running work with a progress line and an error line;
+//! - `controls`: Leptos fields bound to signals, and a button that waits
+//!   while work runs;
+//! - `notice`: a line that shows while a signal holds a text.
+
+pub mod qr;
+mod sentence;
+
+pub use sentence::sentence;
+
+#[cfg(target_arch = "wasm32")]
+pub mod background;
+#[cfg(target_arch = "wasm32")]
+pub mod bank_api;
+#[cfg(target_arch = "wasm32")]
+pub mod browser;
+#[cfg(target_arch = "wasm32")]
+pub mod controls;
+#[cfg(target_arch = "wasm32")]
+pub mod enrol;
+#[cfg(target_arch = "wasm32")]
+pub mod notice;
+
+#[cfg(target_arch = "wasm32")]
+pub use background::in_background;
+#[cfg(target_arch = "wasm32")]
+pub use bank_api::BankApi;
