@@ -281,7 +281,7 @@ w("")
 import gzip
 w("## Wallet page size")
 w("")
-w("`scripts/wallet.sh --release` (wasm-pack, no wasm-opt yet); the target is under 400 KB gzip.")
+w("`scripts/wallet.sh --release` (wasm-pack, the size-optimised `wasm-release` profile: opt-level s, LTO; no wasm-opt yet); the target is under 400 KB gzip.")
 w("")
 w("| File | Raw | Gzip | Within 400 KB gzip |")
 w("|---|---:|---:|---|")

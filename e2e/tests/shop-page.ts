@@ -35,6 +35,12 @@ export class ShopPage {
   status(item: string) {
     return this.article(item).getByTestId("article-status");
   }
+
+  /** Forgets every access code this browser kept and shows the page again: every article locked. */
+  async forgetAccess() {
+    await this.page.evaluate(() => localStorage.clear());
+    await this.page.reload();
+  }
 }
 
 /** The wallet window a pay button opened. */

@@ -1,0 +1,436 @@
+//! The real `shop-server` binary (its till on a SQLite file) killed with
+//! SIGKILL at seeded random moments while a buyer pays it one cent at a
+//! time. A buyer who got no answer either sends the same payment again or
+//! asks the till about it (`status`) and settles or releases, as the wallet
+//! page does. After the last restart: every payment has a receipt and its
+//! halves are spent once, or none of its halves was consumed; a payment sent
+//! again gets its first receipt; the till's spent count is the receipts'
+//! count; and redemption credits exactly the receipts' total, once.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use common::*;
+use halfpenny::crypto::seal::SealedBox;
+use halfpenny::messages::{Denomination, PaymentRequest, PurseRequest, Receipt};
+use halfpenny::wire::TextForm;
+use halfpenny::{Nonce, PurseId, Suite};
+use rand_chacha::ChaCha20Rng;
+use rand_core::{Rng as _, SeedableRng};
+use serde_json::{Value, json};
+
+const BIN: &str = env!("CARGO_BIN_EXE_shop-server");
+const SEED: u64 = 0x7368_6f70_6b69_6c6c;
+const CYCLES: usize = 8;
+
+fn pick(rng: &mut ChaCha20Rng, lo: u64, hi: u64) -> u64 {
+    lo + rng.next_u64() % (hi - lo + 1)
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The shop binary, killed and started again on one port and one data folder.
+struct Process {
+    port: u16,
+    bank_url: String,
+    data: std::path::PathBuf,
+    child: Option<Child>,
+}
+
+impl Process {
+    fn spawn(&mut self) {
+        self.child = Some(
+            Command::new(BIN)
+                .args(["serve", "--bank-url", &self.bank_url])
+                .args(["--listen", &format!("127.0.0.1:{}", self.port)])
+                .arg("--data-dir")
+                .arg(&self.data)
+                .args(["--redeem-every-secs", "3600", "--bank-wait-secs", "30"])
+                .env("SHOP_OPERATOR_TOKEN", SHOP_OPERATOR)
+                .env("RUST_LOG", "warn")
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .unwrap(),
+        );
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            c.kill().unwrap();
+            c.wait().unwrap();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+
+    async fn wait_ready(&self, http: &reqwest::Client) {
+        let started = Instant::now();
+        loop {
+            let r = http
+                .post(format!("{}/shop/v1/offers", self.url()))
+                .json(&json!({ "item": "article-1" }))
+                .send()
+                .await;
+            if matches!(r, Ok(ref r) if r.status().is_success()) {
+                return;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the shop did not start"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+struct Counters {
+    requests: AtomicU64,
+    lost: AtomicU64,
+}
+
+/// One try: the status and body, or `None` when no answer came.
+async fn try_once(
+    http: &reqwest::Client,
+    c: &Counters,
+    request: reqwest::RequestBuilder,
+) -> Option<(u16, String)> {
+    let _ = http;
+    c.requests.fetch_add(1, Ordering::Relaxed);
+    let reply = match request.timeout(Duration::from_secs(20)).send().await {
+        Ok(r) => r,
+        Err(_) => {
+            c.lost.fetch_add(1, Ordering::Relaxed);
+            return None;
+        }
+    };
+    let status = reply.status().as_u16();
+    match reply.text().await {
+        Ok(t) if status < 500 => Some((status, t)),
+        _ => {
+            c.lost.fetch_add(1, Ordering::Relaxed);
+            None
+        }
+    }
+}
+
+/// Sends until the shop answers (the same bytes each time).
+async fn until_answered(
+    http: &reqwest::Client,
+    c: &Counters,
+    url: &str,
+    body: &Value,
+) -> (u16, String) {
+    for _ in 0..2_000 {
+        if let Some(a) = try_once(http, c, http.post(url).json(body)).await {
+            return a;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{url}: never answered");
+}
+
+/// How one payment ended for the buyer.
+enum Ended {
+    /// The till's receipt (the body of its first answer) and the payment sent.
+    Receipt { answer: String, payment: String },
+    /// The till never took it: its halves were released.
+    Released,
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_till_killed_mid_payment_loses_and_duplicates_nothing() {
+    let started = Instant::now();
+    let bank = Bank::start(Suite::Ed25519).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut process = Process {
+        port: free_port(),
+        bank_url: bank.url.clone(),
+        data: dir.path().join("shop"),
+        child: None,
+    };
+    process.spawn();
+    let http = reqwest::Client::new();
+    process.wait_ready(&http).await;
+    let shop = process.url();
+
+    let mut buyer = Buyer::new(&bank, 41).await;
+    bank.fund(buyer.id(), 100_000).await;
+    let counters = Arc::new(Counters {
+        requests: AtomicU64::new(0),
+        lost: AtomicU64::new(0),
+    });
+    let stop = Arc::new(AtomicBool::new(false));
+    let (_, info) = answer(
+        http.post(format!("{shop}/shop/v1/offers"))
+            .json(&json!({ "item": "article-1" })),
+    )
+    .await;
+    let seller = PaymentRequest::from_text(info["request"].as_str().unwrap())
+        .unwrap()
+        .seller;
+
+    // The killer, on its own task: seeded moments, SIGKILL, start again.
+    let process = Arc::new(tokio::sync::Mutex::new(process));
+    let killer = {
+        let (process, stop, http) = (process.clone(), stop.clone(), http.clone());
+        tokio::spawn(async move {
+            let mut rng = ChaCha20Rng::seed_from_u64(SEED);
+            for _ in 0..CYCLES {
+                tokio::time::sleep(Duration::from_millis(pick(&mut rng, 300, 2_000))).await;
+                let mut p = process.lock().await;
+                p.kill();
+                tokio::time::sleep(Duration::from_millis(pick(&mut rng, 0, 300))).await;
+                p.spawn();
+                p.wait_ready(&http).await;
+            }
+            stop.store(true, Ordering::Relaxed);
+        })
+    };
+
+    // The buyer: one cent at a time, purses of 64 one-cent halves bought
+    // through the shop as she needs them.
+    let mut rng = ChaCha20Rng::seed_from_u64(SEED + 1);
+    let mut ended: Vec<(Nonce, PurseId, Ended)> = Vec::new();
+    let mut purses: Vec<PurseId> = Vec::new();
+    let (mut resent, mut asked) = (0, 0);
+    while !stop.load(Ordering::Relaxed) {
+        let (status, offer) = until_answered(
+            &http,
+            &counters,
+            &format!("{shop}/shop/v1/offers"),
+            &json!({ "item": "article-1" }),
+        )
+        .await;
+        assert_eq!(status, 200, "{offer}");
+        let offer: Value = serde_json::from_str(&offer).unwrap();
+        let request = PaymentRequest::from_text(offer["request"].as_str().unwrap()).unwrap();
+        let prepared = match buyer.keeper.pay(&request, now()).await {
+            Ok(p) => p,
+            Err(_) => {
+                let body = PurseRequest {
+                    seller,
+                    currency: USD,
+                    money: Denomination::list(&[(1, 64)]),
+                    authorizations: vec![],
+                    suite: None,
+                };
+                let fwd = buyer
+                    .keeper
+                    .request_purse(&body, now(), &mut buyer.rng)
+                    .unwrap();
+                let (status, reply) = until_answered(
+                    &http,
+                    &counters,
+                    &format!("{shop}/shop/v1/purses"),
+                    &json!({ "request": fwd.to_text() }),
+                )
+                .await;
+                assert_eq!(status, 200, "{reply}");
+                let reply: Value = serde_json::from_str(&reply).unwrap();
+                let sealed = SealedBox::from_text(reply["purse"].as_str().unwrap()).unwrap();
+                purses.push(buyer.keeper.receive_purse(&sealed, now()).await.unwrap().id);
+                buyer.keeper.pay(&request, now()).await.unwrap()
+            }
+        };
+        let nonce = prepared.payment.payment;
+        let purse = prepared.payment.purse;
+        let body = json!({ "payment": prepared.payment.to_text() });
+        let url = format!("{shop}/shop/v1/payments");
+        let mut answer = try_once(&http, &counters, http.post(&url).json(&body)).await;
+        if answer.is_none() {
+            // No answer: send it again, or (as the wallet does on reopening)
+            // ask the till whether it took it.
+            if rng.next_u32() % 2 == 0 {
+                resent += 1;
+                answer = Some(until_answered(&http, &counters, &url, &body).await);
+            } else {
+                asked += 1;
+                let status_url = format!("{shop}/shop/v1/payments/{}", nonce.to_hex());
+                let mut found = None;
+                for _ in 0..2_000 {
+                    if let Some(a) = try_once(&http, &counters, http.get(&status_url)).await {
+                        found = Some(a);
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                match found.unwrap() {
+                    (200, text) => answer = Some((200, text)),
+                    (404, text) => {
+                        assert!(text.contains("payment_unknown"), "{text}");
+                        buyer.keeper.release(purse, nonce, now()).await.unwrap();
+                        ended.push((nonce, purse, Ended::Released));
+                        continue;
+                    }
+                    (status, text) => panic!("status: {status} {text}"),
+                }
+            }
+        }
+        let (status, text) = answer.unwrap();
+        assert_eq!(status, 200, "a payment: {text}");
+        let reply: Value = serde_json::from_str(&text).unwrap();
+        let receipt = Receipt::from_text(reply["receipt"].as_str().unwrap()).unwrap();
+        assert_eq!((receipt.payment, receipt.paid.minor()), (nonce, 1));
+        buyer.keeper.settle(&receipt, now()).await.unwrap();
+        ended.push((
+            nonce,
+            purse,
+            Ended::Receipt {
+                answer: text,
+                payment: prepared.payment.to_text(),
+            },
+        ));
+    }
+    killer.await.unwrap();
+    let load_time = started.elapsed();
+    let process = process.lock().await;
+
+    // Every payment sent again, or asked about, gets its first answer.
+    let receipts: Vec<_> = ended
+        .iter()
+        .filter_map(|(n, _, e)| match e {
+            Ended::Receipt { answer, payment } => Some((n, answer, payment)),
+            Ended::Released => None,
+        })
+        .collect();
+    for (nonce, first, payment) in &receipts {
+        let (status, again) = answer_text(
+            http.post(format!("{shop}/shop/v1/payments"))
+                .json(&json!({ "payment": payment })),
+        )
+        .await;
+        assert_eq!((status, &again), (200, *first), "a payment sent again");
+        let (status, asked_again) =
+            answer_text(http.get(format!("{shop}/shop/v1/payments/{}", nonce.to_hex()))).await;
+        assert_eq!((status, &asked_again), (200, *first), "a payment's status");
+    }
+    let released = ended.len() - receipts.len();
+    for (nonce, _, e) in &ended {
+        if matches!(e, Ended::Released) {
+            let (status, _) =
+                answer_text(http.get(format!("{shop}/shop/v1/payments/{}", nonce.to_hex()))).await;
+            assert_eq!(status, 404, "a released payment was never taken");
+        }
+    }
+
+    // Her side: nothing pending, and every cent is either still hers or
+    // paid for exactly one receipt.
+    let (available, pending) = buyer.holds().await;
+    assert_eq!(pending, 0);
+    assert_eq!(
+        available + receipts.len() as u64,
+        64 * purses.len() as u64,
+        "no half lost"
+    );
+
+    // The till's side: it spent exactly one half per receipt.
+    let summary = |http: reqwest::Client, shop: String| async move {
+        let (status, s) = answer(
+            http.get(format!("{shop}/shop/v1/operator/summary"))
+                .bearer_auth(SHOP_OPERATOR),
+        )
+        .await;
+        assert_eq!(status, 200, "{s}");
+        s
+    };
+    let s = summary(http.clone(), shop.clone()).await;
+    let spent: u64 = s["purses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["spent"].as_u64().unwrap())
+        .sum();
+    assert_eq!(spent, receipts.len() as u64, "no half accepted twice");
+    let halves_left: u64 = s["purses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["halves_left"].as_u64().unwrap())
+        .sum();
+    assert_eq!(halves_left, available, "the till holds her unspent halves");
+    let double_spends = s["refused"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["code"] == "double_spend")
+        .count();
+    assert_eq!(double_spends, 0, "{s}");
+
+    // Redemption: the bank credits the receipts' total, once.
+    let redeem = || {
+        http.post(format!("{shop}/shop/v1/operator/redeem"))
+            .bearer_auth(SHOP_OPERATOR)
+    };
+    let (status, r) = answer(redeem()).await;
+    assert_eq!(status, 200, "{r}");
+    let (status, r) = answer(redeem()).await;
+    assert_eq!(status, 200, "{r}");
+    let credited = bank.balance(seller).await;
+    assert_eq!(credited, receipts.len() as i64, "the receipts' total, once");
+    let s = summary(http.clone(), shop.clone()).await;
+    let redeemed: u64 = s["redeemed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["minor"].as_u64().unwrap())
+        .sum();
+    let takings: u64 = s["takings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["minor"].as_u64().unwrap())
+        .sum();
+    assert_eq!((redeemed, takings), (receipts.len() as u64, 0), "{s}");
+    let t = bank.check_books().await;
+    assert_eq!(
+        t.outstanding["USD"],
+        64 * purses.len() as i64 - credited,
+        "her unspent halves are all the bank still owes"
+    );
+    drop(process);
+
+    let by_state: BTreeMap<&str, usize> = [("receipts", receipts.len()), ("released", released)]
+        .into_iter()
+        .collect();
+    eprintln!(
+        "shop crash: {CYCLES} kill/restart cycles, {} payments ({} receipts, {released} released), 0 halves lost, 0 accepted twice, redeemed {} cents once",
+        ended.len(),
+        receipts.len(),
+        credited
+    );
+    eprintln!(
+        "  {} requests, {} without an answer ({resent} payments sent again, {asked} asked about); {} purses; {by_state:?}; load {:.1} s, whole test {:.1} s",
+        counters.requests.load(Ordering::Relaxed),
+        counters.lost.load(Ordering::Relaxed),
+        purses.len(),
+        load_time.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+}
