@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::rejection::QueryRejection;
 use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
@@ -186,9 +187,15 @@ struct After {
 async fn inbox(
     State(app): Shared,
     Path(account): Path<String>,
-    Query(q): Query<After>,
+    query: Result<Query<After>, QueryRejection>,
 ) -> Result<Json<InboxReply>, ApiError> {
     let who = account_from_text(&account)?;
+    let Query(q) = query.map_err(|_| {
+        ApiError::bad_request(
+            "bad_query",
+            "`after` is a whole number: the id of the last letter read.",
+        )
+    })?;
     Ok(Json(InboxReply {
         letters: app.store.inbox(who, q.after).await?,
     }))

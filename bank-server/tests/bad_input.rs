@@ -882,6 +882,13 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
         "bad_account",
     );
     add(
+        "/v1/inbox/{account}",
+        "`after` that is not a number",
+        Send::Get(format!("/v1/inbox/{}?after=soon", "ab".repeat(32))),
+        400,
+        "bad_query",
+    );
+    add(
         "/v1/cases/{case}",
         "not a case id",
         Send::Get("/v1/cases/not-a-case".into()),

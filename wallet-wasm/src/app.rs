@@ -111,10 +111,21 @@ pub fn App() -> impl IntoView {
             // for the receipt she pastes, or for her to release them.
             let recovered = match &mut l {
                 Seller::Page(_) => pay::recover(&k, &mut l, &a).await,
-                Seller::Till(_) => Ok(()),
+                Seller::Till(_) => Ok(Vec::new()),
             };
             link.set_value(Some(l));
-            recovered?;
+            if recovered?.contains(&a.request.item) {
+                // An earlier payment for this very item went through (the
+                // button has unlocked it): she must not pay twice.
+                set_ask.set(None);
+                set_paid.set(Some(format!(
+                    "Your earlier payment for {} went through.",
+                    a.request.item
+                )));
+                refresh();
+                browser::close_soon();
+                return Ok(());
+            }
             set_needs_purse.set(!pay::has_purse_for(&k, &a).await?);
             Ok(())
         });

@@ -112,11 +112,14 @@ pub async fn has_purse_for(keeper: &Keeper<IdbStore>, ask: &Ask) -> Result<bool,
 
 /// Asks the shop about every payment to it that a lost reply left pending:
 /// settled if the till took it, released if it never did, else kept.
+/// Returns the items of the payments it found taken: if one is what the
+/// shop asks for now, she has paid for it already.
 pub async fn recover(
     keeper: &Keeper<IdbStore>,
     link: &mut impl Courier,
     ask: &Ask,
-) -> Result<(), String> {
+) -> Result<Vec<String>, String> {
+    let mut taken = Vec::new();
     for purse in keeper.summaries().await.map_err(sentence)? {
         if purse.seller != ask.request.seller {
             continue;
@@ -130,7 +133,7 @@ pub async fn recover(
                 )
                 .await?;
             match answer.kind.as_str() {
-                "receipt" => settle(keeper, &answer, payment).await?,
+                "receipt" => taken.push(settle(keeper, &answer, payment).await?),
                 "not-taken" => keeper
                     .release(purse.purse, payment, browser::now())
                     .await
@@ -139,7 +142,7 @@ pub async fn recover(
             }
         }
     }
-    Ok(())
+    Ok(taken)
 }
 
 /// Orders a purse through the shop and keeps her halves.
@@ -227,12 +230,13 @@ pub async fn pay(
     }
 }
 
-/// Checks the receipt is for this payment and marks its halves spent.
+/// Checks the receipt is for this payment and marks its halves spent; the
+/// item it paid for.
 async fn settle(
     keeper: &Keeper<IdbStore>,
     answer: &Incoming,
     payment: Nonce,
-) -> Result<(), String> {
+) -> Result<String, String> {
     let receipt = Receipt::from_text(answer.text("receipt")?)
         .map_err(|_| "The shop's receipt could not be read.".to_owned())?;
     if receipt.payment != payment {
@@ -241,5 +245,6 @@ async fn settle(
     keeper
         .settle(&receipt, browser::now())
         .await
-        .map_err(sentence)
+        .map_err(sentence)?;
+    Ok(receipt.item)
 }
