@@ -14,15 +14,17 @@
 //! (`halfpenny-till-store`'s trait), with its own schema version.
 #![cfg(target_arch = "wasm32")]
 
+mod db;
 pub mod till;
 
 use halfpenny::PurseId;
 use halfpenny::wallet::BuyerPurse;
-use halfpenny::wire::{Decode, Encode};
+use halfpenny::wire::Encode;
 use halfpenny_store::{Event, SavedIdentity, StoreError, WalletStore};
-use js_sys::Uint8Array;
-use rexie::{ObjectStore, Rexie, Store, Transaction, TransactionMode};
-use wasm_bindgen::{JsCast, JsValue};
+use rexie::{ObjectStore, Rexie, TransactionMode};
+use wasm_bindgen::JsValue;
+
+use db::{Db, bytes_value, failed, purse_key, read};
 
 /// Version 1: `meta` (the identity under the key `identity`), `purses` (one
 /// record per purse, keyed by the purse id in hex, so reading them all gives
@@ -38,11 +40,7 @@ const IDENTITY_KEY: &str = "identity";
 /// A wallet kept in one IndexedDB database.
 #[derive(Debug)]
 pub struct IdbStore {
-    db: Rexie,
-}
-
-fn failed(e: rexie::Error) -> StoreError {
-    StoreError::Backend(e.to_string())
+    db: Db,
 }
 
 /// Opens (creating or upgrading) the database `name`.
@@ -55,7 +53,7 @@ pub async fn open(name: &str) -> Result<IdbStore, StoreError> {
         .build()
         .await
         .map_err(failed)?;
-    Ok(IdbStore { db })
+    Ok(IdbStore { db: Db(db) })
 }
 
 /// Deletes the database `name` (tests, and "forget this wallet").
@@ -63,57 +61,10 @@ pub async fn delete(name: &str) -> Result<(), StoreError> {
     Rexie::delete(name).await.map_err(failed)
 }
 
-fn bytes_value(bytes: &[u8]) -> JsValue {
-    Uint8Array::from(bytes).into()
-}
-
-fn read<T: Decode>(value: &JsValue, what: &'static str) -> Result<T, StoreError> {
-    let array = value
-        .dyn_ref::<Uint8Array>()
-        .ok_or(StoreError::Corrupt(what))?;
-    T::from_bytes(&array.to_vec()).map_err(|_| StoreError::Corrupt(what))
-}
-
-fn purse_key(id: PurseId) -> JsValue {
-    JsValue::from_str(&id.to_hex())
-}
-
-impl IdbStore {
-    fn transaction(
-        &self,
-        stores: &[&str],
-        mode: TransactionMode,
-    ) -> Result<Transaction, StoreError> {
-        self.db.transaction(stores, mode).map_err(failed)
-    }
-
-    fn store(tx: &Transaction, name: &str) -> Result<Store, StoreError> {
-        tx.store(name).map_err(failed)
-    }
-
-    /// Waits until a read-write transaction is committed.
-    async fn commit(tx: Transaction) -> Result<(), StoreError> {
-        if tx.done().await.map_err(failed)?.is_committed() {
-            Ok(())
-        } else {
-            Err(StoreError::Backend("the change was not saved".into()))
-        }
-    }
-
-    async fn all<T: Decode>(&self, name: &str, what: &'static str) -> Result<Vec<T>, StoreError> {
-        let tx = self.transaction(&[name], TransactionMode::ReadOnly)?;
-        let values = Self::store(&tx, name)?
-            .get_all(None, None)
-            .await
-            .map_err(failed)?;
-        values.iter().map(|v| read(v, what)).collect()
-    }
-}
-
 impl WalletStore for IdbStore {
     async fn identity(&self) -> Result<Option<SavedIdentity>, StoreError> {
-        let tx = self.transaction(&[META], TransactionMode::ReadOnly)?;
-        let value = Self::store(&tx, META)?
+        let tx = self.db.transaction(&[META], TransactionMode::ReadOnly)?;
+        let value = Db::store(&tx, META)?
             .get(JsValue::from_str(IDENTITY_KEY))
             .await
             .map_err(failed)?;
@@ -121,17 +72,17 @@ impl WalletStore for IdbStore {
     }
 
     async fn create_identity(&self, identity: &SavedIdentity) -> Result<bool, StoreError> {
-        let tx = self.transaction(&[META], TransactionMode::ReadWrite)?;
-        let meta = Self::store(&tx, META)?;
+        let tx = self.db.transaction(&[META], TransactionMode::ReadWrite)?;
+        let meta = Db::store(&tx, META)?;
         let key = JsValue::from_str(IDENTITY_KEY);
         if meta.key_exists(key.clone()).await.map_err(failed)? {
-            Self::commit(tx).await?;
+            Db::commit(tx).await?;
             return Ok(false);
         }
         meta.add(&bytes_value(&identity.to_bytes()), Some(&key))
             .await
             .map_err(failed)?;
-        Self::commit(tx).await?;
+        Db::commit(tx).await?;
         Ok(true)
     }
 
@@ -141,11 +92,13 @@ impl WalletStore for IdbStore {
         purses: &[BuyerPurse],
         events: &[Event],
     ) -> Result<(), StoreError> {
-        let tx = self.transaction(&[META, PURSES, EVENTS], TransactionMode::ReadWrite)?;
+        let tx = self
+            .db
+            .transaction(&[META, PURSES, EVENTS], TransactionMode::ReadWrite)?;
         let (meta, purse_store, event_store) = (
-            Self::store(&tx, META)?,
-            Self::store(&tx, PURSES)?,
-            Self::store(&tx, EVENTS)?,
+            Db::store(&tx, META)?,
+            Db::store(&tx, PURSES)?,
+            Db::store(&tx, EVENTS)?,
         );
         for s in [&meta, &purse_store, &event_store] {
             s.clear().await.map_err(failed)?;
@@ -168,16 +121,16 @@ impl WalletStore for IdbStore {
                 .await
                 .map_err(failed)?;
         }
-        Self::commit(tx).await
+        Db::commit(tx).await
     }
 
     async fn purses(&self) -> Result<Vec<BuyerPurse>, StoreError> {
-        self.all(PURSES, "purse").await
+        self.db.all(PURSES, "purse").await
     }
 
     async fn purse(&self, id: PurseId) -> Result<Option<BuyerPurse>, StoreError> {
-        let tx = self.transaction(&[PURSES], TransactionMode::ReadOnly)?;
-        let value = Self::store(&tx, PURSES)?
+        let tx = self.db.transaction(&[PURSES], TransactionMode::ReadOnly)?;
+        let value = Db::store(&tx, PURSES)?
             .get(purse_key(id))
             .await
             .map_err(failed)?;
@@ -185,18 +138,18 @@ impl WalletStore for IdbStore {
     }
 
     async fn add_purse(&self, purse: &BuyerPurse) -> Result<bool, StoreError> {
-        let tx = self.transaction(&[PURSES], TransactionMode::ReadWrite)?;
-        let store = Self::store(&tx, PURSES)?;
+        let tx = self.db.transaction(&[PURSES], TransactionMode::ReadWrite)?;
+        let store = Db::store(&tx, PURSES)?;
         let key = purse_key(purse.id);
         if store.key_exists(key.clone()).await.map_err(failed)? {
-            Self::commit(tx).await?;
+            Db::commit(tx).await?;
             return Ok(false);
         }
         store
             .add(&bytes_value(&purse.to_bytes()), Some(&key))
             .await
             .map_err(failed)?;
-        Self::commit(tx).await?;
+        Db::commit(tx).await?;
         Ok(true)
     }
 
@@ -204,39 +157,39 @@ impl WalletStore for IdbStore {
     where
         F: FnOnce(&mut BuyerPurse) -> bool,
     {
-        let tx = self.transaction(&[PURSES], TransactionMode::ReadWrite)?;
-        let store = Self::store(&tx, PURSES)?;
+        let tx = self.db.transaction(&[PURSES], TransactionMode::ReadWrite)?;
+        let store = Db::store(&tx, PURSES)?;
         let key = purse_key(id);
         // No other await between the read and the write: the transaction
         // stays active, and no other read-write transaction on purses runs
         // in between.
         let Some(value) = store.get(key.clone()).await.map_err(failed)? else {
-            Self::commit(tx).await?;
+            Db::commit(tx).await?;
             return Err(StoreError::NotFound);
         };
         let mut purse: BuyerPurse = read(&value, "purse")?;
         if !change(&mut purse) {
-            Self::commit(tx).await?;
+            Db::commit(tx).await?;
             return Ok(false);
         }
         store
             .put(&bytes_value(&purse.to_bytes()), Some(&key))
             .await
             .map_err(failed)?;
-        Self::commit(tx).await?;
+        Db::commit(tx).await?;
         Ok(true)
     }
 
     async fn record(&self, event: &Event) -> Result<(), StoreError> {
-        let tx = self.transaction(&[EVENTS], TransactionMode::ReadWrite)?;
-        Self::store(&tx, EVENTS)?
+        let tx = self.db.transaction(&[EVENTS], TransactionMode::ReadWrite)?;
+        Db::store(&tx, EVENTS)?
             .add(&bytes_value(&event.to_bytes()), None)
             .await
             .map_err(failed)?;
-        Self::commit(tx).await
+        Db::commit(tx).await
     }
 
     async fn events(&self) -> Result<Vec<Event>, StoreError> {
-        self.all(EVENTS, "history event").await
+        self.db.all(EVENTS, "history event").await
     }
 }

@@ -9,13 +9,13 @@
 
 use halfpenny::messages::{PaymentRequest, Receipt};
 use halfpenny::till::{Acceptance, SellerPurse};
-use halfpenny::wire::{Decode, Encode};
+use halfpenny::wire::Encode;
 use halfpenny::{Nonce, PurseId};
 use halfpenny_till_store::{Kept, Refusal, SavedIdentity, StoreError, TakenTokens, TillStore};
-use rexie::{ObjectStore, Rexie, Store, Transaction, TransactionMode};
+use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
-use super::{bytes_value, failed, read};
+use crate::db::{Db, bytes_value, failed, purse_key, read};
 
 /// The till database's own version (it is not the wallet's database).
 /// Version 1: `meta` (the identity under the key `identity`), `purses`
@@ -36,7 +36,7 @@ const IDENTITY_KEY: &str = "identity";
 /// A till kept in one IndexedDB database.
 #[derive(Debug)]
 pub struct IdbTillStore {
-    db: Rexie,
+    db: Db,
 }
 
 /// Opens (creating or upgrading) the till database `name`.
@@ -53,7 +53,7 @@ pub async fn open(name: &str) -> Result<IdbTillStore, StoreError> {
         .build()
         .await
         .map_err(failed)?;
-    Ok(IdbTillStore { db })
+    Ok(IdbTillStore { db: Db(db) })
 }
 
 /// Deletes the till database `name` (tests, and "forget this till").
@@ -61,94 +61,34 @@ pub async fn delete(name: &str) -> Result<(), StoreError> {
     Rexie::delete(name).await.map_err(failed)
 }
 
-fn purse_key(id: PurseId) -> JsValue {
-    JsValue::from_str(&id.to_hex())
-}
-
 fn nonce_key(n: Nonce) -> JsValue {
     JsValue::from_str(&n.to_hex())
 }
 
-impl IdbTillStore {
-    fn transaction(
-        &self,
-        stores: &[&str],
-        mode: TransactionMode,
-    ) -> Result<Transaction, StoreError> {
-        self.db.transaction(stores, mode).map_err(failed)
-    }
-
-    fn store(tx: &Transaction, name: &str) -> Result<Store, StoreError> {
-        tx.store(name).map_err(failed)
-    }
-
-    /// Waits until a read-write transaction is committed.
-    async fn commit(tx: Transaction) -> Result<(), StoreError> {
-        if tx.done().await.map_err(failed)?.is_committed() {
-            Ok(())
-        } else {
-            Err(StoreError::Backend("the change was not saved".into()))
-        }
-    }
-
-    async fn all<T: Decode>(&self, name: &str, what: &'static str) -> Result<Vec<T>, StoreError> {
-        let tx = self.transaction(&[name], TransactionMode::ReadOnly)?;
-        let values = Self::store(&tx, name)?
-            .get_all(None, None)
-            .await
-            .map_err(failed)?;
-        values.iter().map(|v| read(v, what)).collect()
-    }
-
-    async fn one<T: Decode>(
-        &self,
-        name: &str,
-        key: JsValue,
-        what: &'static str,
-    ) -> Result<Option<T>, StoreError> {
-        let tx = self.transaction(&[name], TransactionMode::ReadOnly)?;
-        let value = Self::store(&tx, name)?.get(key).await.map_err(failed)?;
-        value.map(|v| read(&v, what)).transpose()
-    }
-
-    /// Adds `bytes` under `key` unless the key exists; true if added.
-    async fn add_once(&self, name: &str, key: JsValue, bytes: &[u8]) -> Result<bool, StoreError> {
-        let tx = self.transaction(&[name], TransactionMode::ReadWrite)?;
-        let store = Self::store(&tx, name)?;
-        if store.key_exists(key.clone()).await.map_err(failed)? {
-            Self::commit(tx).await?;
-            return Ok(false);
-        }
-        store
-            .add(&bytes_value(bytes), Some(&key))
-            .await
-            .map_err(failed)?;
-        Self::commit(tx).await?;
-        Ok(true)
-    }
-}
-
 impl TillStore for IdbTillStore {
     async fn identity(&self) -> Result<Option<SavedIdentity>, StoreError> {
-        self.one(META, JsValue::from_str(IDENTITY_KEY), "identity")
+        self.db
+            .one(META, JsValue::from_str(IDENTITY_KEY), "identity")
             .await
     }
 
     async fn create_identity(&self, identity: &SavedIdentity) -> Result<bool, StoreError> {
-        self.add_once(META, JsValue::from_str(IDENTITY_KEY), &identity.to_bytes())
+        self.db
+            .add_once(META, JsValue::from_str(IDENTITY_KEY), &identity.to_bytes())
             .await
     }
 
     async fn purses(&self) -> Result<Vec<SellerPurse>, StoreError> {
-        self.all(PURSES, "purse").await
+        self.db.all(PURSES, "purse").await
     }
 
     async fn purse(&self, id: PurseId) -> Result<Option<SellerPurse>, StoreError> {
-        self.one(PURSES, purse_key(id), "purse").await
+        self.db.one(PURSES, purse_key(id), "purse").await
     }
 
     async fn add_purse(&self, purse: &SellerPurse) -> Result<bool, StoreError> {
-        self.add_once(PURSES, purse_key(purse.id), &purse.to_bytes())
+        self.db
+            .add_once(PURSES, purse_key(purse.id), &purse.to_bytes())
             .await
     }
 
@@ -156,79 +96,82 @@ impl TillStore for IdbTillStore {
     where
         F: FnOnce(&mut SellerPurse) -> bool,
     {
-        let tx = self.transaction(&[PURSES], TransactionMode::ReadWrite)?;
-        let store = Self::store(&tx, PURSES)?;
+        let tx = self.db.transaction(&[PURSES], TransactionMode::ReadWrite)?;
+        let store = Db::store(&tx, PURSES)?;
         let key = purse_key(id);
         // No other await between the read and the write: the transaction
         // stays active, and no other read-write transaction on purses runs
         // in between.
         let Some(value) = store.get(key.clone()).await.map_err(failed)? else {
-            Self::commit(tx).await?;
+            Db::commit(tx).await?;
             return Err(StoreError::NotFound);
         };
         let mut purse: SellerPurse = read(&value, "purse")?;
         if !change(&mut purse) {
-            Self::commit(tx).await?;
+            Db::commit(tx).await?;
             return Ok(false);
         }
         store
             .put(&bytes_value(&purse.to_bytes()), Some(&key))
             .await
             .map_err(failed)?;
-        Self::commit(tx).await?;
+        Db::commit(tx).await?;
         Ok(true)
     }
 
     async fn remove_purse(&self, id: PurseId) -> Result<bool, StoreError> {
-        let tx = self.transaction(&[PURSES], TransactionMode::ReadWrite)?;
-        let store = Self::store(&tx, PURSES)?;
+        let tx = self.db.transaction(&[PURSES], TransactionMode::ReadWrite)?;
+        let store = Db::store(&tx, PURSES)?;
         let key = purse_key(id);
         let found = store.key_exists(key.clone()).await.map_err(failed)?;
         if found {
             store.delete(key).await.map_err(failed)?;
         }
-        Self::commit(tx).await?;
+        Db::commit(tx).await?;
         Ok(found)
     }
 
     async fn save_offer(&self, request: &PaymentRequest) -> Result<(), StoreError> {
-        let tx = self.transaction(&[OFFERS], TransactionMode::ReadWrite)?;
-        Self::store(&tx, OFFERS)?
+        let tx = self.db.transaction(&[OFFERS], TransactionMode::ReadWrite)?;
+        Db::store(&tx, OFFERS)?
             .put(
                 &bytes_value(&request.to_bytes()),
                 Some(&nonce_key(request.payment)),
             )
             .await
             .map_err(failed)?;
-        Self::commit(tx).await
+        Db::commit(tx).await
     }
 
     async fn offer(&self, payment: Nonce) -> Result<Option<PaymentRequest>, StoreError> {
-        self.one(OFFERS, nonce_key(payment), "payment request")
+        self.db
+            .one(OFFERS, nonce_key(payment), "payment request")
             .await
     }
 
     async fn keep_payment(&self, accepted: &Acceptance) -> Result<Kept, StoreError> {
-        let tx = self.transaction(&[PURSES, TOKENS, RECEIPTS], TransactionMode::ReadWrite)?;
+        let tx = self
+            .db
+            .transaction(&[PURSES, TOKENS, RECEIPTS], TransactionMode::ReadWrite)?;
         let (purses, tokens, receipts) = (
-            Self::store(&tx, PURSES)?,
-            Self::store(&tx, TOKENS)?,
-            Self::store(&tx, RECEIPTS)?,
+            Db::store(&tx, PURSES)?,
+            Db::store(&tx, TOKENS)?,
+            Db::store(&tx, RECEIPTS)?,
         );
         let nonce = nonce_key(accepted.receipt.payment);
         if let Some(first) = receipts.get(nonce.clone()).await.map_err(failed)? {
             let first: Receipt = read(&first, "receipt")?;
-            Self::commit(tx).await?;
+            Db::commit(tx).await?;
             return Ok(Kept::AlreadyTaken(first));
         }
         let key = purse_key(accepted.receipt.purse);
         let Some(value) = purses.get(key.clone()).await.map_err(failed)? else {
-            Self::commit(tx).await?;
+            Db::commit(tx).await?;
             return Err(StoreError::NotFound);
         };
         let mut purse: SellerPurse = read(&value, "purse")?;
         if !purse.apply(accepted) {
-            Self::commit(tx).await?;
+            Db::commit(tx).await?;
             return Ok(Kept::HalvesGone);
         }
         let taken = TakenTokens {
@@ -247,21 +190,23 @@ impl TillStore for IdbTillStore {
             .put(&bytes_value(&accepted.receipt.to_bytes()), Some(&nonce))
             .await
             .map_err(failed)?;
-        Self::commit(tx).await?;
+        Db::commit(tx).await?;
         Ok(Kept::Taken)
     }
 
     async fn receipt(&self, payment: Nonce) -> Result<Option<Receipt>, StoreError> {
-        self.one(RECEIPTS, nonce_key(payment), "receipt").await
+        self.db.one(RECEIPTS, nonce_key(payment), "receipt").await
     }
 
     async fn unredeemed(&self) -> Result<Vec<TakenTokens>, StoreError> {
-        self.all(TOKENS, "tokens").await
+        self.db.all(TOKENS, "tokens").await
     }
 
     async fn hand_in(&self, payments: &[Nonce]) -> Result<usize, StoreError> {
-        let tx = self.transaction(&[TOKENS, HANDED_IN], TransactionMode::ReadWrite)?;
-        let (tokens, handed) = (Self::store(&tx, TOKENS)?, Self::store(&tx, HANDED_IN)?);
+        let tx = self
+            .db
+            .transaction(&[TOKENS, HANDED_IN], TransactionMode::ReadWrite)?;
+        let (tokens, handed) = (Db::store(&tx, TOKENS)?, Db::store(&tx, HANDED_IN)?);
         let mut moved = 0;
         for p in payments {
             let key = nonce_key(*p);
@@ -271,24 +216,26 @@ impl TillStore for IdbTillStore {
                 moved += 1;
             }
         }
-        Self::commit(tx).await?;
+        Db::commit(tx).await?;
         Ok(moved)
     }
 
     async fn handed_in(&self) -> Result<Vec<TakenTokens>, StoreError> {
-        self.all(HANDED_IN, "tokens").await
+        self.db.all(HANDED_IN, "tokens").await
     }
 
     async fn record_refusal(&self, refusal: &Refusal) -> Result<(), StoreError> {
-        let tx = self.transaction(&[REFUSALS], TransactionMode::ReadWrite)?;
-        Self::store(&tx, REFUSALS)?
+        let tx = self
+            .db
+            .transaction(&[REFUSALS], TransactionMode::ReadWrite)?;
+        Db::store(&tx, REFUSALS)?
             .add(&bytes_value(&refusal.to_bytes()), None)
             .await
             .map_err(failed)?;
-        Self::commit(tx).await
+        Db::commit(tx).await
     }
 
     async fn refusals(&self) -> Result<Vec<Refusal>, StoreError> {
-        self.all(REFUSALS, "refusal").await
+        self.db.all(REFUSALS, "refusal").await
     }
 }
