@@ -80,6 +80,21 @@ export class PayPopup {
     await this.page.getByTestId("pay-approve").click();
   }
 
+  /** Lets the shop take up to `amount` (decimal, `0.05`) without asking, on approval. */
+  async allow(amount: string) {
+    await this.page.getByTestId("allowance-set").check();
+    await this.page.getByTestId("allowance-amount").fill(amount);
+  }
+
+  /** Sees the wallet pay from her allowance, with no click, and close by itself. */
+  async paidAutomatically() {
+    const closed = this.page.isClosed() ? Promise.resolve() : this.page.waitForEvent("close").then(() => undefined);
+    await Promise.all([
+      expect(this.page.getByTestId("pay-result")).toContainText("Paid automatically from your allowance for this shop"),
+      closed,
+    ]);
+  }
+
   /** Approves, sees the wallet say it paid, and waits for it to close. */
   async pay() {
     const closed = this.page.waitForEvent("close");

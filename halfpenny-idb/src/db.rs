@@ -2,7 +2,7 @@
 //! bytes in and out of IndexedDB values.
 
 use halfpenny::PurseId;
-use halfpenny::wire::Decode;
+use halfpenny::wire::{Decode, Encode};
 use halfpenny_store::StoreError;
 use js_sys::Uint8Array;
 use rexie::{Rexie, Store, Transaction, TransactionMode};
@@ -92,6 +92,37 @@ impl Db {
         }
         store
             .add(&bytes_value(bytes), Some(&key))
+            .await
+            .map_err(failed)?;
+        Self::commit(tx).await?;
+        Ok(true)
+    }
+
+    /// Reads the value under `key`, lets `change` give its new value and
+    /// writes it, in one read-write transaction. False, and nothing changed,
+    /// if there is no such value or `change` gives `None`.
+    pub(crate) async fn update_one<T: Decode + Encode>(
+        &self,
+        name: &str,
+        key: JsValue,
+        what: &'static str,
+        change: impl FnOnce(T) -> Option<T>,
+    ) -> Result<bool, StoreError> {
+        let tx = self.transaction(&[name], TransactionMode::ReadWrite)?;
+        let store = Self::store(&tx, name)?;
+        // No other await between the read and the write: the transaction
+        // stays active, and no other read-write transaction on this store
+        // runs in between.
+        let Some(value) = store.get(key.clone()).await.map_err(failed)? else {
+            Self::commit(tx).await?;
+            return Ok(false);
+        };
+        let Some(after) = change(read(&value, what)?) else {
+            Self::commit(tx).await?;
+            return Ok(false);
+        };
+        store
+            .put(&bytes_value(&after.to_bytes()), Some(&key))
             .await
             .map_err(failed)?;
         Self::commit(tx).await?;

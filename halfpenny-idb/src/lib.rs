@@ -17,16 +17,17 @@
 mod db;
 pub mod till;
 
-use halfpenny::PurseId;
 use halfpenny::wallet::BuyerPurse;
 use halfpenny::wire::Encode;
+use halfpenny::{Amount, KeyId, PurseId};
 use halfpenny_store::{Event, SavedIdentity, StoreError, WalletStore};
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
 use db::{Db, bytes_value, failed, purse_key, read};
 
-/// Version 1: `meta` (the identity under the key `identity`), `purses` (one
+/// Version 1: `meta` (the identity under the key `identity`, and each
+/// seller's allowance under `allowance:<seller key id in hex>`), `purses` (one
 /// record per purse, keyed by the purse id in hex, so reading them all gives
 /// purse-id order), `events` (the history, auto-numbered in order).
 /// A later version adds its stores and moves data in [`open`].
@@ -36,6 +37,10 @@ const META: &str = "meta";
 const PURSES: &str = "purses";
 const EVENTS: &str = "events";
 const IDENTITY_KEY: &str = "identity";
+
+fn allowance_key(seller: KeyId) -> JsValue {
+    JsValue::from_str(&format!("allowance:{}", seller.to_hex()))
+}
 
 /// A wallet kept in one IndexedDB database.
 #[derive(Debug)]
@@ -191,5 +196,40 @@ impl WalletStore for IdbStore {
 
     async fn events(&self) -> Result<Vec<Event>, StoreError> {
         self.db.all(EVENTS, "history event").await
+    }
+
+    async fn allowance(&self, seller: KeyId) -> Result<Option<Amount>, StoreError> {
+        self.db.one(META, allowance_key(seller), "allowance").await
+    }
+
+    async fn set_allowance(&self, seller: KeyId, amount: Option<Amount>) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[META], TransactionMode::ReadWrite)?;
+        let meta = Db::store(&tx, META)?;
+        let key = allowance_key(seller);
+        match amount {
+            Some(a) => meta
+                .put(&bytes_value(&a.to_bytes()), Some(&key))
+                .await
+                .map(drop),
+            None => meta.delete(key).await,
+        }
+        .map_err(failed)?;
+        Db::commit(tx).await
+    }
+
+    async fn spend_allowance(&self, seller: KeyId, amount: Amount) -> Result<bool, StoreError> {
+        self.db
+            .update_one(META, allowance_key(seller), "allowance", |left: Amount| {
+                halfpenny_store::allowance_after_spend(left, amount)
+            })
+            .await
+    }
+
+    async fn refund_allowance(&self, seller: KeyId, amount: Amount) -> Result<bool, StoreError> {
+        self.db
+            .update_one(META, allowance_key(seller), "allowance", |left: Amount| {
+                halfpenny_store::allowance_after_refund(left, amount)
+            })
+            .await
     }
 }

@@ -98,6 +98,26 @@ async fn two_connections_racing_for_one_half_never_both_get_it() {
 }
 
 #[wasm_bindgen_test]
+async fn two_connections_spending_the_last_allowance_never_both_get_it() {
+    use halfpenny::{Amount, Currency, KeyId};
+    delete("halfpenny-allowance-race").await.unwrap();
+    let (a, b) = (
+        open("halfpenny-allowance-race").await.unwrap(),
+        open("halfpenny-allowance-race").await.unwrap(),
+    );
+    let (shop, cents) = (KeyId([9; 32]), |m| Amount::new(m, Currency::USD));
+    a.set_allowance(shop, Some(cents(5))).await.unwrap();
+    let (first, second) = futures_join(
+        a.spend_allowance(shop, cents(3)),
+        b.spend_allowance(shop, cents(3)),
+    )
+    .await;
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert!(first ^ second, "exactly one spend: {first} {second}");
+    assert_eq!(b.allowance(shop).await, Ok(Some(cents(2))));
+}
+
+#[wasm_bindgen_test]
 async fn a_backup_restores_into_another_browser_database() {
     use halfpenny_store::backup;
     use rand_core::SeedableRng;

@@ -43,6 +43,9 @@ where
     one_half_never_goes_to_two_payments(&fresh().await).await;
     history_keeps_its_order(&fresh().await).await;
     replace_swaps_everything(&fresh().await).await;
+    an_allowance_is_set_read_and_removed(&fresh().await).await;
+    an_allowance_is_spent_exactly(&fresh().await).await;
+    two_spends_of_the_last_allowance_never_both_succeed(&fresh().await).await;
 }
 
 fn key(byte: u8) -> PublicKey {
@@ -301,4 +304,127 @@ async fn replace_swaps_everything<S: WalletStore>(store: &S) {
     assert_eq!(store.identity().await, Ok(Some(backup.0)));
     assert_eq!(store.purses().await, Ok(backup.1));
     assert_eq!(store.events().await, Ok(backup.2));
+}
+
+fn usd(minor: u64) -> Amount {
+    Amount::new(minor, Currency::USD)
+}
+
+async fn an_allowance_is_set_read_and_removed<S: WalletStore>(store: &S) {
+    let (shop, other) = (KeyId([9; 32]), KeyId([10; 32]));
+    assert_eq!(
+        store.allowance(shop).await,
+        Ok(None),
+        "no allowance at first"
+    );
+    store.set_allowance(shop, Some(usd(25))).await.unwrap();
+    store.set_allowance(other, Some(usd(3))).await.unwrap();
+    assert_eq!(store.allowance(shop).await, Ok(Some(usd(25))));
+    assert_eq!(store.allowance(other).await, Ok(Some(usd(3))));
+    store.set_allowance(shop, Some(usd(7))).await.unwrap();
+    assert_eq!(
+        store.allowance(shop).await,
+        Ok(Some(usd(7))),
+        "a new allowance replaces the old"
+    );
+    store.set_allowance(shop, None).await.unwrap();
+    assert_eq!(store.allowance(shop).await, Ok(None), "removed");
+    assert_eq!(
+        store.spend_allowance(shop, usd(1)).await,
+        Ok(false),
+        "nothing to spend once removed"
+    );
+    assert_eq!(
+        store.refund_allowance(shop, usd(1)).await,
+        Ok(false),
+        "a refund does not bring a removed allowance back"
+    );
+    assert_eq!(store.allowance(shop).await, Ok(None));
+    assert_eq!(
+        store.allowance(other).await,
+        Ok(Some(usd(3))),
+        "another seller's allowance is untouched"
+    );
+}
+
+async fn an_allowance_is_spent_exactly<S: WalletStore>(store: &S) {
+    let shop = KeyId([9; 32]);
+    store.set_allowance(shop, Some(usd(5))).await.unwrap();
+    assert_eq!(store.spend_allowance(shop, usd(2)).await, Ok(true));
+    assert_eq!(store.allowance(shop).await, Ok(Some(usd(3))));
+    assert_eq!(
+        store.spend_allowance(shop, usd(4)).await,
+        Ok(false),
+        "more than is left is refused"
+    );
+    assert_eq!(
+        store.allowance(shop).await,
+        Ok(Some(usd(3))),
+        "and takes nothing"
+    );
+    let euros = Amount::new(1, Currency::new("EUR").unwrap());
+    assert_eq!(
+        store.spend_allowance(shop, euros).await,
+        Ok(false),
+        "another currency is refused"
+    );
+    assert_eq!(store.refund_allowance(shop, euros).await, Ok(false));
+    assert_eq!(store.allowance(shop).await, Ok(Some(usd(3))));
+    assert_eq!(store.spend_allowance(shop, usd(3)).await, Ok(true));
+    assert_eq!(
+        store.allowance(shop).await,
+        Ok(Some(usd(0))),
+        "spent exactly to zero, it is kept at zero"
+    );
+    assert_eq!(store.spend_allowance(shop, usd(1)).await, Ok(false));
+    assert_eq!(
+        store.spend_allowance(shop, usd(0)).await,
+        Ok(true),
+        "nothing fits in nothing"
+    );
+    assert_eq!(store.refund_allowance(shop, usd(2)).await, Ok(true));
+    assert_eq!(store.allowance(shop).await, Ok(Some(usd(2))), "given back");
+}
+
+async fn two_spends_of_the_last_allowance_never_both_succeed<S: WalletStore>(store: &S) {
+    let shop = KeyId([9; 32]);
+    store.set_allowance(shop, Some(usd(4))).await.unwrap();
+    let (first, second) = join(
+        store.spend_allowance(shop, usd(3)),
+        store.spend_allowance(shop, usd(3)),
+    )
+    .await;
+    let (first, second) = (first.unwrap(), second.unwrap());
+    assert!(
+        first ^ second,
+        "exactly one spend gets the last of the allowance: {first} {second}"
+    );
+    assert_eq!(store.allowance(shop).await, Ok(Some(usd(1))));
+}
+
+/// Runs two futures at once, on whatever runs this suite.
+async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    use std::pin::pin;
+    use std::task::Poll;
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            ra = Some(v);
+        }
+        if rb.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            rb = Some(v);
+        }
+        if ra.is_some() && rb.is_some() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    (ra.unwrap(), rb.unwrap())
 }

@@ -23,8 +23,8 @@ pub use history::{DaySpend, Event, EventKind, spending_by_day};
 pub use identity::SavedIdentity;
 pub use memory::MemoryStore;
 
-use halfpenny::PurseId;
 use halfpenny::wallet::BuyerPurse;
+use halfpenny::{Amount, KeyId, PurseId};
 
 /// A buyer's saved state. Methods are `async` because browser storage is;
 /// futures need not be `Send` (a browser has one thread).
@@ -69,6 +69,35 @@ pub trait WalletStore {
 
     /// The history, oldest first.
     async fn events(&self) -> Result<Vec<Event>, StoreError>;
+
+    /// What is left of the allowance she gave this seller (paid without
+    /// asking her), if she gave one. Spent to nothing, it is a zero amount.
+    async fn allowance(&self, seller: KeyId) -> Result<Option<Amount>, StoreError>;
+
+    /// Sets the seller's allowance; `None` removes it.
+    async fn set_allowance(&self, seller: KeyId, amount: Option<Amount>) -> Result<(), StoreError>;
+
+    /// In one transaction: if the seller's allowance is in `amount`'s
+    /// currency and at least `amount`, lowers it by `amount` and returns
+    /// true; otherwise changes nothing and returns false. Two spends of the
+    /// last of an allowance never both succeed.
+    async fn spend_allowance(&self, seller: KeyId, amount: Amount) -> Result<bool, StoreError>;
+
+    /// In one transaction: gives back `amount` spent from the seller's
+    /// allowance (a payment that did not go ahead). False, and nothing
+    /// changed, if there is no allowance in that currency any more (she
+    /// removed or replaced it meanwhile).
+    async fn refund_allowance(&self, seller: KeyId, amount: Amount) -> Result<bool, StoreError>;
+}
+
+/// The allowance after spending `amount` from `left`, if it covers it.
+pub fn allowance_after_spend(left: Amount, amount: Amount) -> Option<Amount> {
+    left.checked_sub(amount).ok()
+}
+
+/// The allowance after `amount` is given back, if it is in that currency.
+pub fn allowance_after_refund(left: Amount, amount: Amount) -> Option<Amount> {
+    left.checked_add(amount).ok()
 }
 
 /// A shared store is a store: two wallets (two tabs) can use one.
@@ -115,5 +144,21 @@ impl<S: WalletStore + ?Sized> WalletStore for &S {
 
     async fn events(&self) -> Result<Vec<Event>, StoreError> {
         (**self).events().await
+    }
+
+    async fn allowance(&self, seller: KeyId) -> Result<Option<Amount>, StoreError> {
+        (**self).allowance(seller).await
+    }
+
+    async fn set_allowance(&self, seller: KeyId, amount: Option<Amount>) -> Result<(), StoreError> {
+        (**self).set_allowance(seller, amount).await
+    }
+
+    async fn spend_allowance(&self, seller: KeyId, amount: Amount) -> Result<bool, StoreError> {
+        (**self).spend_allowance(seller, amount).await
+    }
+
+    async fn refund_allowance(&self, seller: KeyId, amount: Amount) -> Result<bool, StoreError> {
+        (**self).refund_allowance(seller, amount).await
     }
 }

@@ -4,9 +4,9 @@
 use std::collections::BTreeMap;
 use std::sync::{Mutex, MutexGuard};
 
-use halfpenny::PurseId;
 use halfpenny::wallet::BuyerPurse;
 use halfpenny::wire::{Decode, Encode};
+use halfpenny::{Amount, KeyId, PurseId};
 
 use crate::{Event, SavedIdentity, StoreError, WalletStore};
 
@@ -15,6 +15,8 @@ struct Saved {
     identity: Option<Vec<u8>>,
     purses: BTreeMap<PurseId, Vec<u8>>,
     events: Vec<Vec<u8>>,
+    /// Per seller, the allowance left, as the core encodes an `Amount`.
+    allowances: BTreeMap<KeyId, Vec<u8>>,
 }
 
 /// Everything in one lock: each call is one transaction.
@@ -66,6 +68,7 @@ impl WalletStore for MemoryStore {
             identity: Some(identity.to_bytes()),
             purses: purses.iter().map(|p| (p.id, p.to_bytes())).collect(),
             events: events.iter().map(Encode::to_bytes).collect(),
+            allowances: BTreeMap::new(),
         };
         Ok(())
     }
@@ -120,6 +123,51 @@ impl WalletStore for MemoryStore {
             .iter()
             .map(|b| read(b, "history event"))
             .collect()
+    }
+
+    async fn allowance(&self, seller: KeyId) -> Result<Option<Amount>, StoreError> {
+        self.saved()?
+            .allowances
+            .get(&seller)
+            .map(|b| read(b, "allowance"))
+            .transpose()
+    }
+
+    async fn set_allowance(&self, seller: KeyId, amount: Option<Amount>) -> Result<(), StoreError> {
+        let mut saved = self.saved()?;
+        match amount {
+            Some(a) => saved.allowances.insert(seller, a.to_bytes()),
+            None => saved.allowances.remove(&seller),
+        };
+        Ok(())
+    }
+
+    async fn spend_allowance(&self, seller: KeyId, amount: Amount) -> Result<bool, StoreError> {
+        self.change_allowance(seller, |left| crate::allowance_after_spend(left, amount))
+    }
+
+    async fn refund_allowance(&self, seller: KeyId, amount: Amount) -> Result<bool, StoreError> {
+        self.change_allowance(seller, |left| crate::allowance_after_refund(left, amount))
+    }
+}
+
+impl MemoryStore {
+    /// Reads, changes and writes one allowance under the lock; false, and
+    /// nothing changed, if there is none or `change` gives `None`.
+    fn change_allowance(
+        &self,
+        seller: KeyId,
+        change: impl FnOnce(Amount) -> Option<Amount>,
+    ) -> Result<bool, StoreError> {
+        let mut saved = self.saved()?;
+        let Some(bytes) = saved.allowances.get(&seller) else {
+            return Ok(false);
+        };
+        let Some(after) = change(read(bytes, "allowance")?) else {
+            return Ok(false);
+        };
+        saved.allowances.insert(seller, after.to_bytes());
+        Ok(true)
     }
 }
 

@@ -229,6 +229,73 @@ impl<S: WalletStore> Keeper<S> {
         Err(refusal.map_or(KeeperError::NoPurseForSeller, KeeperError::CannotPay))
     }
 
+    /// What is left of the allowance she gave this seller, if any.
+    pub async fn allowance(&self, seller: KeyId) -> Result<Option<Amount>, KeeperError> {
+        Ok(self.store.allowance(seller).await?)
+    }
+
+    /// Lets the wallet pay this seller up to `amount` without asking her
+    /// (`None`: always ask).
+    pub async fn set_allowance(
+        &self,
+        seller: KeyId,
+        amount: Option<Amount>,
+    ) -> Result<(), KeeperError> {
+        Ok(self.store.set_allowance(seller, amount).await?)
+    }
+
+    /// Gives back to the seller's allowance what a payment that did not go
+    /// through took from it. Nothing if she removed the allowance meanwhile.
+    pub async fn refund_allowance(&self, seller: KeyId, amount: Amount) -> Result<(), KeeperError> {
+        self.store.refund_allowance(seller, amount).await?;
+        Ok(())
+    }
+
+    /// Pays without asking her if the seller's allowance covers it: takes
+    /// the price from the allowance (one store transaction), then [`pay`]s.
+    /// `None`, and nothing changed, when the allowance does not cover it (or
+    /// there is none): ask her. If paying fails, or would take more than the
+    /// price (no change) beyond what is left, the allowance gets back all
+    /// it gave and no half is left pending.
+    ///
+    /// [`pay`]: Self::pay
+    pub async fn pay_within_allowance(
+        &self,
+        request: &PaymentRequest,
+        now: Timestamp,
+    ) -> Result<Option<PreparedPayment>, KeeperError> {
+        let seller = request.seller;
+        if !self.store.spend_allowance(seller, request.price).await? {
+            return Ok(None);
+        }
+        let taken = request.price;
+        let outcome = self.pay(request, now).await;
+        let prepared = match outcome {
+            Ok(p) if p.retry => {
+                // The same halves again, already paid for (from the allowance
+                // or with her approval): nothing new to take.
+                self.refund_allowance(seller, taken).await?;
+                return Ok(Some(p));
+            }
+            Ok(p) => p,
+            Err(e) => {
+                self.refund_allowance(seller, taken).await?;
+                return Err(e);
+            }
+        };
+        if !prepared.overpay.is_zero()
+            && !self.store.spend_allowance(seller, prepared.overpay).await?
+        {
+            // More than she allowed: the halves go back, unsent.
+            let payment = prepared.payment.payment;
+            self.update(prepared.payment.purse, |p| p.release(payment).is_ok())
+                .await?;
+            self.refund_allowance(seller, taken).await?;
+            return Ok(None);
+        }
+        Ok(Some(prepared))
+    }
+
     /// The seller's receipt: the payment's halves are spent. The same receipt
     /// twice changes nothing the second time.
     pub async fn settle(&self, receipt: &Receipt, now: Timestamp) -> Result<(), KeeperError> {

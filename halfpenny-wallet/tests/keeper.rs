@@ -188,3 +188,135 @@ fn two_tabs_on_one_store_never_spend_a_half_twice() {
     assert_eq!(tab_b.public(), testing::buyer_identity().public());
     assert_eq!(tab_a.public(), tab_b.public());
 }
+
+/// Buys a purse of the given coins (minor units, count) through the seller.
+fn buy_coins(w: &mut World, k: &Keeper<&MemoryStore>, coins: &[(u64, u32)]) {
+    let body = PurseRequest {
+        seller: w.seller.id(),
+        currency: Currency::USD,
+        money: Denomination::list(coins),
+        authorizations: vec![],
+        suite: None,
+    };
+    let fwd = k.request_purse(&body, w.now, &mut w.rng).unwrap();
+    let response = w.bank.mint(&fwd, w.seller.id(), w.now, &mut w.rng).unwrap();
+    let hers = w.seller.receive(&response, w.now).unwrap();
+    block_on(k.receive_purse(&hers, w.now)).unwrap();
+}
+
+#[test]
+fn an_allowance_pays_without_asking_until_it_is_spent() {
+    let mut w = World::new(13).unwrap();
+    w.bank.fund(w.buyer.id(), usd(100)).unwrap();
+    let store = MemoryStore::new();
+    let k = keeper(&w, &store);
+    buy_purse(&mut w, &k);
+    let shop = w.seller.id();
+    assert_eq!(block_on(k.allowance(shop)), Ok(None));
+    let first = w.seller.offer("article-1", usd(1), None, w.now, &mut w.rng);
+    assert_eq!(
+        block_on(k.pay_within_allowance(&first, w.now)),
+        Ok(None),
+        "no allowance: she is asked"
+    );
+    assert_eq!(available(&k), (15, 0), "and nothing was set aside");
+
+    block_on(k.set_allowance(shop, Some(usd(5)))).unwrap();
+    for (item, price, left) in [("article-2", 2, 3), ("article-3", 3, 0)] {
+        let request = w.seller.offer(item, usd(price), None, w.now, &mut w.rng);
+        let prepared = block_on(k.pay_within_allowance(&request, w.now))
+            .unwrap()
+            .expect("within the allowance");
+        assert_eq!(prepared.paying, usd(price));
+        assert_eq!(block_on(k.allowance(shop)), Ok(Some(usd(left))));
+        let receipt = w
+            .seller
+            .take_payment(&prepared.payment, w.now, &mut w.rng)
+            .unwrap();
+        block_on(k.settle(&receipt, w.now)).unwrap();
+    }
+    assert_eq!(available(&k), (10, 0));
+
+    // Spent: the next one is hers to approve, and nothing is taken.
+    let fourth = w.seller.offer("article-4", usd(5), None, w.now, &mut w.rng);
+    assert_eq!(block_on(k.pay_within_allowance(&fourth, w.now)), Ok(None));
+    assert_eq!(block_on(k.allowance(shop)), Ok(Some(usd(0))));
+    assert_eq!(available(&k), (10, 0));
+    let prepared = block_on(k.pay(&fourth, w.now)).unwrap();
+    assert_eq!(prepared.paying, usd(5));
+    assert_eq!(available(&k), (5, 5));
+    assert_eq!(
+        block_on(k.allowance(shop)),
+        Ok(Some(usd(0))),
+        "paying with her approval leaves the allowance alone"
+    );
+
+    // Another currency, or removed: always asked.
+    block_on(k.set_allowance(shop, None)).unwrap();
+    let fifth = w.seller.offer("article-5", usd(1), None, w.now, &mut w.rng);
+    assert_eq!(block_on(k.pay_within_allowance(&fifth, w.now)), Ok(None));
+    assert_eq!(block_on(k.allowance(shop)), Ok(None));
+}
+
+#[test]
+fn a_payment_that_fails_gives_the_allowance_back() {
+    let mut w = World::new(14).unwrap();
+    w.bank.fund(w.buyer.id(), usd(100)).unwrap();
+    let store = MemoryStore::new();
+    let k = keeper(&w, &store);
+    buy_purse(&mut w, &k);
+    let shop = w.seller.id();
+    block_on(k.set_allowance(shop, Some(usd(20)))).unwrap();
+    // 16c is within the allowance but more than the 15c purse holds.
+    let request = w.seller.offer("big", usd(16), None, w.now, &mut w.rng);
+    let err = block_on(k.pay_within_allowance(&request, w.now)).unwrap_err();
+    assert!(
+        matches!(err, KeeperError::CannotPay(WalletError::NotEnough(_))),
+        "{err}"
+    );
+    assert_eq!(
+        block_on(k.allowance(shop)),
+        Ok(Some(usd(20))),
+        "nothing lost"
+    );
+    assert_eq!(available(&k), (15, 0));
+
+    // The same request again after a lost reply resends the same halves and
+    // takes nothing more from the allowance.
+    let request = w.seller.offer("article", usd(4), None, w.now, &mut w.rng);
+    let once = block_on(k.pay_within_allowance(&request, w.now))
+        .unwrap()
+        .unwrap();
+    assert_eq!(block_on(k.allowance(shop)), Ok(Some(usd(16))));
+    let again = block_on(k.pay_within_allowance(&request, w.now))
+        .unwrap()
+        .unwrap();
+    assert!(again.retry);
+    assert_eq!(again.payment, once.payment);
+    assert_eq!(block_on(k.allowance(shop)), Ok(Some(usd(16))));
+    assert_eq!(available(&k), (11, 4));
+}
+
+#[test]
+fn an_allowance_never_pays_more_than_it_holds_when_there_is_no_change() {
+    let mut w = World::new(15).unwrap();
+    w.bank.fund(w.buyer.id(), usd(100)).unwrap();
+    let store = MemoryStore::new();
+    let k = keeper(&w, &store);
+    buy_coins(&mut w, &k, &[(5, 3)]);
+    let shop = w.seller.id();
+    block_on(k.set_allowance(shop, Some(usd(4)))).unwrap();
+    // 3c needs a 5c coin: 2c more than the 4c allowance can also give.
+    let request = w.seller.offer("article", usd(3), None, w.now, &mut w.rng);
+    assert_eq!(block_on(k.pay_within_allowance(&request, w.now)), Ok(None));
+    assert_eq!(block_on(k.allowance(shop)), Ok(Some(usd(4))));
+    assert_eq!(available(&k), (15, 0), "the coin went back unsent");
+
+    block_on(k.set_allowance(shop, Some(usd(6)))).unwrap();
+    let prepared = block_on(k.pay_within_allowance(&request, w.now))
+        .unwrap()
+        .unwrap();
+    assert_eq!((prepared.paying, prepared.overpay), (usd(5), usd(2)));
+    assert_eq!(block_on(k.allowance(shop)), Ok(Some(usd(1))));
+    assert_eq!(available(&k), (10, 5));
+}

@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 
 use crate::courier::Seller;
 use crate::in_person::{Answers, InPerson, Shown};
-use crate::pay::{self, Ask, COINS, Outcome};
+use crate::pay::{self, Ask, COINS, Checked, Outcome};
 use crate::sentence;
 use crate::shop_link::{Incoming, ShopLink};
 use crate::wallet::{self, DayBar, Overview, Shared};
@@ -86,6 +86,9 @@ pub fn App() -> impl IntoView {
     let (paid, set_paid) = signal(None::<String>);
     let (purse_total, set_purse_total) = signal("1.00".to_owned());
     let (purse_coin, set_purse_coin) = signal(COINS[0]);
+    // The allowance she may give the shop when she approves.
+    let (allowance_on, set_allowance_on) = signal(false);
+    let (allowance_text, set_allowance_text) = signal(String::new());
 
     let refresh = move || {
         spawn_local(async move {
@@ -97,8 +100,21 @@ pub fn App() -> impl IntoView {
         })
     };
 
+    // How a payment ended: paid (a shop's popup then closes), or unknown.
+    let show_outcome = move |outcome: Outcome, from_page: bool| match outcome {
+        Outcome::Paid(text) => {
+            set_ask.set(None);
+            set_paid.set(Some(text));
+            if from_page {
+                browser::close_soon();
+            }
+        }
+        Outcome::Unknown(text) => set_paid.set(Some(text)),
+    };
+
     // Settles what a lost reply left pending with this shop, then sees
-    // whether she can pay it or needs a purse for it first.
+    // whether she can pay it or needs a purse for it first, and pays at
+    // once if her allowance for this shop covers it.
     let check_ask = move || {
         let (Some(k), Some(a)) = (keeper.get_value(), ask.get_untracked()) else {
             return;
@@ -107,26 +123,28 @@ pub fn App() -> impl IntoView {
             return;
         };
         in_background(set_busy, set_error, "Checking with the shop…", async move {
-            // A till in person cannot be asked: her pending payments wait
-            // for the receipt she pastes, or for her to release them.
-            let recovered = match &mut l {
-                Seller::Page(_) => pay::recover(&k, &mut l, &a).await,
-                Seller::Till(_) => Ok(Vec::new()),
-            };
+            let checked = pay::check(&k, &mut l, &a).await;
+            let from_page = matches!(l, Seller::Page(_));
             link.set_value(Some(l));
-            if recovered?.contains(&a.request.item) {
-                // An earlier payment for this very item went through (the
-                // button has unlocked it): she must not pay twice.
-                set_ask.set(None);
-                set_paid.set(Some(format!(
-                    "Your earlier payment for {} went through.",
-                    a.request.item
-                )));
-                refresh();
-                browser::close_soon();
-                return Ok(());
+            match checked? {
+                Checked::PaidBefore => {
+                    // An earlier payment for this very item went through (the
+                    // button has unlocked it): she must not pay twice.
+                    set_ask.set(None);
+                    set_paid.set(Some(format!(
+                        "Your earlier payment for {} went through.",
+                        a.request.item
+                    )));
+                    refresh();
+                    browser::close_soon();
+                }
+                Checked::NeedsPurse => set_needs_purse.set(true),
+                Checked::CanPay => set_needs_purse.set(false),
+                Checked::PaidFromAllowance(outcome) => {
+                    refresh();
+                    show_outcome(outcome, from_page);
+                }
             }
-            set_needs_purse.set(!pay::has_purse_for(&k, &a).await?);
             Ok(())
         });
     };
@@ -245,6 +263,18 @@ pub fn App() -> impl IntoView {
         let (Some(k), Some(a)) = (keeper.get_value(), ask.get_untracked()) else {
             return;
         };
+        // The allowance she gave this shop with her approval, if any.
+        let allowance = if allowance_on.get_untracked() {
+            match pay::allowance_amount(&a, &allowance_text.get_untracked()) {
+                Ok(amount) => Some(amount),
+                Err(e) => {
+                    set_error.set(Some(e));
+                    return;
+                }
+            }
+        } else {
+            None
+        };
         let Some(mut l) = link.try_update_value(Option::take).flatten() else {
             return;
         };
@@ -253,20 +283,18 @@ pub fn App() -> impl IntoView {
             Seller::Till(_) => "Waiting for the till's receipt…",
         };
         in_background(set_busy, set_error, waiting, async move {
-            let outcome = pay::pay(&k, &mut l, &a).await;
+            let outcome = match allowance {
+                Some(amount) => pay::allow(&k, &a, amount).await,
+                None => Ok(()),
+            };
+            let outcome = match outcome {
+                Ok(()) => pay::pay(&k, &mut l, &a).await,
+                Err(e) => Err(e),
+            };
             let from_page = matches!(l, Seller::Page(_));
             link.set_value(Some(l));
             refresh();
-            match outcome? {
-                Outcome::Paid(text) => {
-                    set_ask.set(None);
-                    set_paid.set(Some(text));
-                    if from_page {
-                        browser::close_soon();
-                    }
-                }
-                Outcome::Unknown(text) => set_paid.set(Some(text)),
-            }
+            show_outcome(outcome?, from_page);
             Ok(())
         });
     };
@@ -423,6 +451,27 @@ pub fn App() -> impl IntoView {
                             </BusyButton>
                         </div>
                     </Show>
+                    <Show when=move || popup>
+                        <p class="allowance">
+                            <label>
+                                <input
+                                    type="checkbox"
+                                    data-testid="allowance-set"
+                                    prop:checked=move || allowance_on.get()
+                                    on:change=move |ev| set_allowance_on.set(event_target_checked(&ev))
+                                />
+                                " Let this shop take up to "
+                            </label>
+                            <TextField
+                                testid="allowance-amount"
+                                inputmode="decimal"
+                                placeholder="0.10"
+                                value=allowance_text
+                                set=set_allowance_text
+                            />
+                            " without asking"
+                        </p>
+                    </Show>
                     <button
                         data-testid="pay-approve"
                         disabled=move || busy.get().is_some() || needs_purse.get()
@@ -504,6 +553,9 @@ pub fn App() -> impl IntoView {
                                                 " for seller " <code>{p.seller.clone()}</code>
                                                 ": " <span data-testid="purse-available">{p.available.clone()}</span>
                                                 " available, " {p.pending.clone()} " pending"
+                                                {p.allowance.clone().map(|a| view! {
+                                                    "; allowance left " <span data-testid="purse-allowance">{a}</span>
+                                                })}
                                                 {p.refunding.clone().map(|r| view! {
                                                     ", " <span data-testid="purse-refunding">{r}</span>
                                                     " with the bank for a refund"

@@ -11,6 +11,7 @@ use halfpenny::crypto::seal::SealedBox;
 use halfpenny::messages::{
     AuthorizationOrder, Denomination, PaymentRequest, PurseRequest, Receipt,
 };
+use halfpenny::wallet::PreparedPayment;
 use halfpenny::wire::TextForm;
 use halfpenny::{Amount, Nonce};
 use halfpenny_idb::IdbStore;
@@ -19,7 +20,7 @@ use halfpenny_wallet::Keeper;
 use halfpenny_web::browser;
 use serde_json::json;
 
-use crate::courier::Courier;
+use crate::courier::{Courier, Seller};
 use crate::sentence;
 use crate::shop_link::Incoming;
 
@@ -196,6 +197,91 @@ pub async fn pay(
         .pay(&ask.request, browser::now())
         .await
         .map_err(sentence)?;
+    send(keeper, link, ask, prepared, false).await
+}
+
+/// Pays at once, without asking her, when her allowance for this shop
+/// covers it; `None` (nothing taken) when she must approve.
+pub async fn pay_within_allowance(
+    keeper: &Keeper<IdbStore>,
+    link: &mut impl Courier,
+    ask: &Ask,
+) -> Result<Option<Outcome>, String> {
+    let Some(prepared) = keeper
+        .pay_within_allowance(&ask.request, browser::now())
+        .await
+        .map_err(sentence)?
+    else {
+        return Ok(None);
+    };
+    send(keeper, link, ask, prepared, true).await.map(Some)
+}
+
+/// Reads the allowance she typed for this shop (`0.10`), in the price's
+/// currency.
+pub fn allowance_amount(ask: &Ask, text: &str) -> Result<Amount, String> {
+    Amount::from_decimal(text, ask.request.price.currency())
+        .map_err(|e| format!("The allowance could not be read: {}", sentence(e)))
+}
+
+/// Lets this shop take up to `amount` without asking her again.
+pub async fn allow(keeper: &Keeper<IdbStore>, ask: &Ask, amount: Amount) -> Result<(), String> {
+    keeper
+        .set_allowance(ask.request.seller, Some(amount))
+        .await
+        .map_err(sentence)
+}
+
+/// What the wallet found when a shop's request came in.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Checked {
+    /// An earlier payment for this very item went through.
+    PaidBefore,
+    /// She has no purse for this seller that can pay it.
+    NeedsPurse,
+    /// She can pay; she is asked to approve.
+    CanPay,
+    /// Her allowance for this shop covered it: paid without asking.
+    PaidFromAllowance(Outcome),
+}
+
+/// Settles what a lost reply left pending with this shop (if the shop can
+/// be asked), then sees whether she can pay, and pays at once if the shop
+/// can be asked and her allowance for it covers the price.
+pub async fn check(
+    keeper: &Keeper<IdbStore>,
+    link: &mut Seller,
+    ask: &Ask,
+) -> Result<Checked, String> {
+    // A till in person cannot be asked: her pending payments wait for the
+    // receipt she pastes, or for her to release them.
+    let from_page = matches!(link, Seller::Page(_));
+    if from_page
+        && recover(keeper, link, ask)
+            .await?
+            .contains(&ask.request.item)
+    {
+        return Ok(Checked::PaidBefore);
+    }
+    if !has_purse_for(keeper, ask).await? {
+        return Ok(Checked::NeedsPurse);
+    }
+    if from_page && let Some(outcome) = pay_within_allowance(keeper, link, ask).await? {
+        return Ok(Checked::PaidFromAllowance(outcome));
+    }
+    Ok(Checked::CanPay)
+}
+
+/// Sends prepared halves and settles or releases them on the shop's answer.
+/// `automatic`: paid from her allowance, which gets back what a refused
+/// payment took from it.
+async fn send(
+    keeper: &Keeper<IdbStore>,
+    link: &mut impl Courier,
+    ask: &Ask,
+    prepared: PreparedPayment,
+    automatic: bool,
+) -> Result<Outcome, String> {
     let payment = prepared.payment.payment;
     let answer = link
         .ask(
@@ -207,16 +293,24 @@ pub async fn pay(
     match answer.kind.as_str() {
         "receipt" => {
             settle(keeper, &answer, payment).await?;
-            Ok(Outcome::Paid(format!(
-                "Paid {} for {}.",
-                prepared.paying, ask.request.item
-            )))
+            let paid = format!("{} for {}", prepared.paying, ask.request.item);
+            Ok(Outcome::Paid(if automatic {
+                format!("Paid automatically from your allowance for this shop: {paid}.")
+            } else {
+                format!("Paid {paid}.")
+            }))
         }
         "refused" => {
             keeper
                 .release(prepared.payment.purse, payment, browser::now())
                 .await
                 .map_err(sentence)?;
+            if automatic && !prepared.retry {
+                keeper
+                    .refund_allowance(ask.request.seller, prepared.paying)
+                    .await
+                    .map_err(sentence)?;
+            }
             Err(format!(
                 "The seller refused the payment and kept nothing: {}",
                 answer.message()

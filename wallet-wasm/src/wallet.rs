@@ -45,6 +45,8 @@ pub struct PurseLine {
     /// Empty when nothing is being refunded.
     pub refunding: Option<String>,
     pub can_refund: bool,
+    /// What is left of her allowance for this purse's seller, if she gave one.
+    pub allowance: Option<String>,
 }
 
 /// How many days the spending chart shows.
@@ -110,21 +112,20 @@ pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
         let minor = u64::try_from(s.balance_minor).unwrap_or(0);
         Amount::new(minor, Currency::USD).to_string()
     });
-    let purses = keeper
-        .summaries()
-        .await
-        .map_err(sentence)?
-        .into_iter()
-        .map(|p| PurseLine {
+    let mut purses = Vec::new();
+    for p in keeper.summaries().await.map_err(sentence)? {
+        let allowance = keeper.allowance(p.seller).await.map_err(sentence)?;
+        purses.push(PurseLine {
             id: p.purse.to_hex(),
             seller: p.seller.to_hex(),
             available: p.available.to_string(),
             pending: p.pending.to_string(),
             refunding: (!p.refunding.is_zero()).then(|| p.refunding.to_string()),
             can_refund: !p.available.is_zero(),
+            allowance: allowance.map(|a| a.to_string()),
             purse: p.purse,
-        })
-        .collect();
+        });
+    }
     let events = keeper.store().events().await.map_err(sentence)?;
     let spending = spending_by_day(&events, Currency::USD, browser::now(), CHART_DAYS)
         .into_iter()
