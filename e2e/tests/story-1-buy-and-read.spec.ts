@@ -27,6 +27,8 @@ test("1. a buyer buys a purse through the shop, pays for three articles, and eve
   // The wallet: USD 5.00 - 1.00 for the purse; 1 + 2 + 3 cents spent of it.
   await wallet.page.reload();
   await expect(wallet.balance()).toHaveText("USD 4.00");
+  // Her statement, newest first: the purse, then the funding.
+  await expect(wallet.page.getByTestId("statement-amount")).toHaveText(["−USD 1.00", "+USD 5.00"]);
   await expect(wallet.page.getByTestId("purse-available")).toHaveText("USD 0.94");
   // Today's bar of her spending chart: the three payments.
   await expect(wallet.page.getByTestId("spending-bar")).toHaveCount(14);

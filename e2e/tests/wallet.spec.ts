@@ -21,6 +21,8 @@ test("a buyer creates her wallet, keeps it across reloads and sees her bank bala
   await expect(page.getByTestId("account-id")).toHaveText(account);
   await expect(wallet.balance()).toHaveText("USD 5.00");
   await expect(page.getByTestId("create-identity")).toHaveCount(0);
+  // Her statement at the bank: the one funding.
+  await expect(page.getByTestId("statement-amount")).toHaveText(["+USD 5.00"]);
 });
 
 test("a backup restores her wallet in a fresh browser, and only with its passphrase", async ({ browser }, testInfo) => {

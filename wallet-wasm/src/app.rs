@@ -541,6 +541,17 @@ pub fn App() -> impl IntoView {
                                         {o.balance.clone().unwrap_or_else(|| "unknown (the bank cannot be reached)".to_owned())}
                                     </strong>
                                 </p>
+                                <details>
+                                    <summary>"Statement at the bank"</summary>
+                                    <ul data-testid="statement">
+                                        {o.bank_lines.iter().map(|l| view! {
+                                            <li data-testid="statement-line">
+                                                {l.day.clone()} " " {l.what.clone()} " "
+                                                <span data-testid="statement-amount">{l.amount.clone()}</span>
+                                            </li>
+                                        }).collect_view()}
+                                    </ul>
+                                </details>
                             </section>
                             <section class="purses">
                                 <h2>"Purses"</h2>

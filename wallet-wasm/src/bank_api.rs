@@ -14,6 +14,19 @@ pub struct Statement {
     pub account: String,
     pub currency: String,
     pub balance_minor: i64,
+    #[serde(default)]
+    pub lines: Vec<StatementLine>,
+}
+
+/// One movement on her account, as the bank's books hold it.
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+pub struct StatementLine {
+    /// `funding`, `withdrawal`, `mint`, `redemption`, `refund`, `chargeback`.
+    pub kind: String,
+    /// Positive when money came in.
+    pub amount_minor: i64,
+    /// Unix seconds.
+    pub at: i64,
 }
 
 /// A refund case the bank opened.

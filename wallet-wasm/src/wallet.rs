@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::wire::TextForm;
-use halfpenny::{Amount, Currency, PurseId};
+use halfpenny::{Amount, Currency, PurseId, Timestamp};
 use halfpenny_idb::IdbStore;
 use halfpenny_store::{EventKind, WalletStore, spending_by_day};
 use halfpenny_wallet::Keeper;
@@ -14,7 +14,7 @@ use halfpenny::bank::Role;
 use halfpenny_web::enrol::enrol;
 use halfpenny_web::{BankApi, browser};
 
-use crate::bank_api::WalletCalls;
+use crate::bank_api::{StatementLine, WalletCalls};
 use crate::sentence;
 
 /// The IndexedDB database this page keeps its wallet in.
@@ -29,6 +29,8 @@ pub struct Overview {
     pub bank_url: String,
     /// `None` while the bank cannot be reached.
     pub balance: Option<String>,
+    /// Her statement at the bank, newest first (empty off-line).
+    pub bank_lines: Vec<BankLine>,
     pub purses: Vec<PurseLine>,
     pub history: Vec<HistoryLine>,
     /// What she paid each day of the last [`CHART_DAYS`], oldest first.
@@ -60,6 +62,16 @@ pub struct DayBar {
     /// `2026-11-24: USD 0.06`.
     pub title: String,
     pub minor: u64,
+}
+
+/// A line of her statement at the bank.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BankLine {
+    pub what: String,
+    /// Signed: `+USD 5.00`, `−USD 1.00`.
+    pub amount: String,
+    /// `2026-11-24`.
+    pub day: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -99,6 +111,28 @@ pub async fn refund(keeper: &Keeper<IdbStore>, purse: PurseId) -> Result<(), Str
     Ok(())
 }
 
+/// A line of her bank statement as the page shows it: `+USD 5.00`.
+fn bank_line(l: &StatementLine) -> BankLine {
+    let what = match l.kind.as_str() {
+        "funding" => "Money in",
+        "withdrawal" => "Money out",
+        "mint" => "Purse bought",
+        "redemption" => "Redeemed",
+        "refund" => "Refund",
+        "chargeback" => "Chargeback",
+        _ => "Other",
+    };
+    let sign = if l.amount_minor < 0 { "−" } else { "+" };
+    let amount = Amount::new(l.amount_minor.unsigned_abs(), Currency::USD);
+    BankLine {
+        what: what.to_owned(),
+        amount: format!("{sign}{amount}"),
+        day: Timestamp(u64::try_from(l.at).unwrap_or(0))
+            .date()
+            .to_string(),
+    }
+}
+
 /// Reads everything the page shows, asking the bank for her balance.
 pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
     let api = BankApi::new(keeper.bank_url());
@@ -108,10 +142,14 @@ pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
     let letter = keeper
         .statement_request(Currency::USD, browser::now(), &mut rng)
         .map_err(sentence)?;
-    let balance = api.statement(&letter).await.ok().map(|s| {
+    let statement = api.statement(&letter).await.ok();
+    let balance = statement.as_ref().map(|s| {
         let minor = u64::try_from(s.balance_minor).unwrap_or(0);
         Amount::new(minor, Currency::USD).to_string()
     });
+    let bank_lines = statement
+        .map(|s| s.lines.iter().rev().map(bank_line).collect())
+        .unwrap_or_default();
     let mut purses = Vec::new();
     for p in keeper.summaries().await.map_err(sentence)? {
         let allowance = keeper.allowance(p.seller).await.map_err(sentence)?;
@@ -153,6 +191,7 @@ pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
         account: keeper.public().id().to_hex(),
         bank_url: keeper.bank_url().to_owned(),
         balance,
+        bank_lines,
         purses,
         history,
         spending,
