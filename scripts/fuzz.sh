@@ -3,8 +3,9 @@
 #
 #   scripts/fuzz.sh [seconds-per-target]      (default 60)
 #
-# Installs what is missing: the nightly toolchain (`rustup toolchain install
-# nightly --profile minimal`) and cargo-fuzz (`cargo install cargo-fuzz
+# Installs what is missing: the pinned nightly toolchain below (`rustup
+# toolchain install <it> --profile minimal`; pinned so that every machine
+# fuzzes with the compiler this was tested with) and cargo-fuzz (`cargo install cargo-fuzz
 # --locked`). Each target starts from its checked-in seeds (fuzz/seeds/<target>,
 # regenerate with `cargo run --manifest-path fuzz/Cargo.toml --example seeds`)
 # and the corpus earlier runs grew (fuzz/corpus/<target>, not checked in).
@@ -13,7 +14,8 @@
 #   fuzz <target>: <execs> execs, <crashes> crashes
 #
 # and exits non-zero if any target crashed; the crashing input is in
-# fuzz/artifacts/<target>/ (replay: cargo +nightly fuzz run <target> <file>).
+# fuzz/artifacts/<target>/ (replay: cargo +nightly-2026-05-20 fuzz run
+# <target> <file>).
 # FUZZ_TARGETS="decode till_accept" runs only those.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,14 +23,15 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 case $seconds in '' | *[!0-9]*) echo "usage: scripts/fuzz.sh [seconds-per-target]" >&2; exit 2 ;; esac
 targets=${FUZZ_TARGETS:-decode http_bodies till_accept bank_letters}
+nightly=nightly-2026-05-20
 
-rustup toolchain list 2>/dev/null | grep -q '^nightly' \
-  || rustup toolchain install nightly --profile minimal
-cargo +nightly fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
+rustup toolchain list 2>/dev/null | grep -q "^$nightly" \
+  || rustup toolchain install "$nightly" --profile minimal
+cargo "+$nightly" fuzz --version >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 
 cd fuzz
-echo "fuzz: building the targets ($(cargo +nightly fuzz --version))"
-cargo +nightly fuzz build >/dev/null 2>build.log || { cat build.log >&2; rm -f build.log; exit 1; }
+echo "fuzz: building the targets ($(cargo "+$nightly" fuzz --version), $nightly)"
+cargo "+$nightly" fuzz build >/dev/null 2>build.log || { cat build.log >&2; rm -f build.log; exit 1; }
 rm -f build.log
 
 failed=0
@@ -37,7 +40,7 @@ for t in $targets; do
   log=$(mktemp)
   before=$(find "artifacts/$t" -type f | wc -l)
   status=0
-  cargo +nightly fuzz run "$t" "corpus/$t" "seeds/$t" -- \
+  cargo "+$nightly" fuzz run "$t" "corpus/$t" "seeds/$t" -- \
     -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
     >"$log" 2>&1 || status=$?
   execs=$(awk '/^stat::number_of_executed_units:/ { n = $NF } END { print n + 0 }' "$log")

@@ -179,8 +179,8 @@ $(if [ -n "$crash_load" ]; then echo "$crash_load"; else echo "No crash or load 
 
 - Everything above: \`scripts/reliability.sh [seconds-per-fuzz-target]\`
 - Fuzzing only: \`scripts/fuzz.sh [seconds]\`; one target:
-  \`cd fuzz && cargo +nightly fuzz run decode\`; replay a crash:
-  \`cargo +nightly fuzz run <target> fuzz/artifacts/<target>/<file>\`;
+  \`cd fuzz && cargo +nightly-2026-05-20 fuzz run decode\`; replay a crash:
+  \`cargo +nightly-2026-05-20 fuzz run <target> fuzz/artifacts/<target>/<file>\`;
   regenerate the seeds: \`cargo run --manifest-path fuzz/Cargo.toml --example seeds\`.
 - Bad inputs: \`cargo test -p bank-server --test bad_input -- --nocapture\`
   (PostgreSQL: \`source scripts/postgres.sh\` first) and
