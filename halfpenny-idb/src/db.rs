@@ -98,16 +98,16 @@ impl Db {
         Ok(true)
     }
 
-    /// Reads the value under `key`, lets `change` give its new value and
-    /// writes it, in one read-write transaction. False, and nothing changed,
-    /// if there is no such value or `change` gives `None`.
-    pub(crate) async fn update_one<T: Decode + Encode>(
+    /// Reads the record under `key`, lets `change` alter it, and writes it
+    /// back, all in one read-write transaction. `None` if there is no such
+    /// record; `Some(false)` if `change` declined (nothing written).
+    pub(crate) async fn update<T: Decode + Encode>(
         &self,
         name: &str,
         key: JsValue,
         what: &'static str,
-        change: impl FnOnce(T) -> Option<T>,
-    ) -> Result<bool, StoreError> {
+        change: impl FnOnce(&mut T) -> bool,
+    ) -> Result<Option<bool>, StoreError> {
         let tx = self.transaction(&[name], TransactionMode::ReadWrite)?;
         let store = Self::store(&tx, name)?;
         // No other await between the read and the write: the transaction
@@ -115,17 +115,18 @@ impl Db {
         // runs in between.
         let Some(value) = store.get(key.clone()).await.map_err(failed)? else {
             Self::commit(tx).await?;
-            return Ok(false);
+            return Ok(None);
         };
-        let Some(after) = change(read(&value, what)?) else {
+        let mut record: T = read(&value, what)?;
+        if !change(&mut record) {
             Self::commit(tx).await?;
-            return Ok(false);
-        };
+            return Ok(Some(false));
+        }
         store
-            .put(&bytes_value(&after.to_bytes()), Some(&key))
+            .put(&bytes_value(&record.to_bytes()), Some(&key))
             .await
             .map_err(failed)?;
         Self::commit(tx).await?;
-        Ok(true)
+        Ok(Some(true))
     }
 }

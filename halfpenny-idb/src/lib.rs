@@ -162,27 +162,10 @@ impl WalletStore for IdbStore {
     where
         F: FnOnce(&mut BuyerPurse) -> bool,
     {
-        let tx = self.db.transaction(&[PURSES], TransactionMode::ReadWrite)?;
-        let store = Db::store(&tx, PURSES)?;
-        let key = purse_key(id);
-        // No other await between the read and the write: the transaction
-        // stays active, and no other read-write transaction on purses runs
-        // in between.
-        let Some(value) = store.get(key.clone()).await.map_err(failed)? else {
-            Db::commit(tx).await?;
-            return Err(StoreError::NotFound);
-        };
-        let mut purse: BuyerPurse = read(&value, "purse")?;
-        if !change(&mut purse) {
-            Db::commit(tx).await?;
-            return Ok(false);
-        }
-        store
-            .put(&bytes_value(&purse.to_bytes()), Some(&key))
-            .await
-            .map_err(failed)?;
-        Db::commit(tx).await?;
-        Ok(true)
+        self.db
+            .update(PURSES, purse_key(id), "purse", change)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     async fn record(&self, event: &Event) -> Result<(), StoreError> {
@@ -219,17 +202,37 @@ impl WalletStore for IdbStore {
 
     async fn spend_allowance(&self, seller: KeyId, amount: Amount) -> Result<bool, StoreError> {
         self.db
-            .update_one(META, allowance_key(seller), "allowance", |left: Amount| {
-                halfpenny_store::allowance_after_spend(left, amount)
-            })
+            .update(
+                META,
+                allowance_key(seller),
+                "allowance",
+                |left: &mut Amount| match halfpenny_store::allowance_after_spend(*left, amount) {
+                    Some(after) => {
+                        *left = after;
+                        true
+                    }
+                    None => false,
+                },
+            )
             .await
+            .map(|changed| changed == Some(true))
     }
 
     async fn refund_allowance(&self, seller: KeyId, amount: Amount) -> Result<bool, StoreError> {
         self.db
-            .update_one(META, allowance_key(seller), "allowance", |left: Amount| {
-                halfpenny_store::allowance_after_refund(left, amount)
-            })
+            .update(
+                META,
+                allowance_key(seller),
+                "allowance",
+                |left: &mut Amount| match halfpenny_store::allowance_after_refund(*left, amount) {
+                    Some(after) => {
+                        *left = after;
+                        true
+                    }
+                    None => false,
+                },
+            )
             .await
+            .map(|changed| changed == Some(true))
     }
 }

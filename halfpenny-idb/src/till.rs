@@ -96,27 +96,10 @@ impl TillStore for IdbTillStore {
     where
         F: FnOnce(&mut SellerPurse) -> bool,
     {
-        let tx = self.db.transaction(&[PURSES], TransactionMode::ReadWrite)?;
-        let store = Db::store(&tx, PURSES)?;
-        let key = purse_key(id);
-        // No other await between the read and the write: the transaction
-        // stays active, and no other read-write transaction on purses runs
-        // in between.
-        let Some(value) = store.get(key.clone()).await.map_err(failed)? else {
-            Db::commit(tx).await?;
-            return Err(StoreError::NotFound);
-        };
-        let mut purse: SellerPurse = read(&value, "purse")?;
-        if !change(&mut purse) {
-            Db::commit(tx).await?;
-            return Ok(false);
-        }
-        store
-            .put(&bytes_value(&purse.to_bytes()), Some(&key))
-            .await
-            .map_err(failed)?;
-        Db::commit(tx).await?;
-        Ok(true)
+        self.db
+            .update(PURSES, purse_key(id), "purse", change)
+            .await?
+            .ok_or(StoreError::NotFound)
     }
 
     async fn remove_purse(&self, id: PurseId) -> Result<bool, StoreError> {
