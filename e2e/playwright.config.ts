@@ -1,18 +1,5 @@
 import { defineConfig } from "@playwright/test";
-
-// Debian's Chromium, never a downloaded browser (see ../shared/BRIEF.md).
-const chromium = {
-  executablePath: "/usr/bin/chromium",
-  args: [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-  ],
-};
+import { chromium, servers } from "./servers";
 
 export const BANK_PORT = 8790;
 export const SHOP_PORT = 8791;
@@ -35,22 +22,5 @@ export default defineConfig({
     screenshot: "only-on-failure",
     trace: "retain-on-failure",
   },
-  webServer: [
-    {
-      // A real bank on a fresh SQLite file, serving the wallet page.
-      command: `bash ./start-bank.sh ${BANK_PORT}`,
-      url: `${BANK}/v1/health`,
-      reuseExistingServer: false,
-      timeout: 120_000,
-      env: { HALFPENNY_OPERATOR_TOKEN: OPERATOR_TOKEN },
-    },
-    {
-      // A real seller server (its own SQLite file) with the demo newspaper.
-      command: `bash ./start-shop.sh ${SHOP_PORT} ${BANK_PORT}`,
-      url: `${SHOP}/`,
-      reuseExistingServer: false,
-      timeout: 120_000,
-      env: { SHOP_OPERATOR_TOKEN },
-    },
-  ],
+  webServer: servers(BANK_PORT, SHOP_PORT, OPERATOR_TOKEN, SHOP_OPERATOR_TOKEN),
 });
