@@ -4,6 +4,8 @@ use std::fmt;
 
 use halfpenny::Timestamp;
 use halfpenny::bank::BankPublic;
+use halfpenny::crypto::rustcrypto::RsaKey;
+use halfpenny::crypto::{CryptoError, PrivateIdentity};
 use halfpenny::wire::{Decode, Encode, Reader, WireError, Writer};
 use zeroize::Zeroizing;
 
@@ -22,6 +24,35 @@ pub struct SavedIdentity {
     pub bank_url: String,
     pub bank: BankPublic,
     pub created_at: Timestamp,
+}
+
+impl SavedIdentity {
+    /// The record of two keys and a bank, made `now`.
+    pub fn new(
+        signing: &RsaKey,
+        sealing: &RsaKey,
+        bank_url: String,
+        bank: BankPublic,
+        now: Timestamp,
+    ) -> Result<Self, CryptoError> {
+        Ok(Self {
+            signing_pkcs8: signing.to_pkcs8_der()?,
+            sealing_pkcs8: sealing.to_pkcs8_der()?,
+            bank_url,
+            bank,
+            created_at: now,
+        })
+    }
+
+    /// The two private keys, read back; `None` if the saved bytes are not
+    /// keys any more.
+    pub fn private_identity(&self) -> Option<PrivateIdentity> {
+        let key = |der: &[u8]| RsaKey::from_pkcs8_der(der).ok();
+        Some(PrivateIdentity {
+            signing: Box::new(key(&self.signing_pkcs8)?),
+            sealing: Box::new(key(&self.sealing_pkcs8)?),
+        })
+    }
 }
 
 impl fmt::Debug for SavedIdentity {

@@ -65,13 +65,7 @@ impl<S: WalletStore> Keeper<S> {
         bank: BankPublic,
         now: Timestamp,
     ) -> Result<Self, KeeperError> {
-        let saved = SavedIdentity {
-            signing_pkcs8: signing.to_pkcs8_der()?,
-            sealing_pkcs8: sealing.to_pkcs8_der()?,
-            bank_url,
-            bank,
-            created_at: now,
-        };
+        let saved = SavedIdentity::new(signing, sealing, bank_url, bank, now)?;
         // Another tab may have made one meanwhile: it is kept, this one dropped.
         if !store.create_identity(&saved).await? {
             return Err(KeeperError::AlreadyCreated);
@@ -88,11 +82,7 @@ impl<S: WalletStore> Keeper<S> {
     }
 
     fn from_saved(store: S, saved: SavedIdentity) -> Result<Self, KeeperError> {
-        let key = |der: &[u8]| RsaKey::from_pkcs8_der(der).map_err(|_| KeeperError::BadSavedKeys);
-        let identity = PrivateIdentity {
-            signing: Box::new(key(&saved.signing_pkcs8)?),
-            sealing: Box::new(key(&saved.sealing_pkcs8)?),
-        };
+        let identity = saved.private_identity().ok_or(KeeperError::BadSavedKeys)?;
         let wallet = Wallet::new(saved.bank.clone(), &RustCrypto)?;
         Ok(Self {
             store,

@@ -141,13 +141,7 @@ impl<S: TillStore> TillDesk<S> {
         bank: BankPublic,
         now: Timestamp,
     ) -> Result<Self, DeskError> {
-        let saved = SavedIdentity {
-            signing_pkcs8: signing.to_pkcs8_der()?,
-            sealing_pkcs8: sealing.to_pkcs8_der()?,
-            bank_url,
-            bank,
-            created_at: now,
-        };
+        let saved = SavedIdentity::new(signing, sealing, bank_url, bank, now)?;
         // Another tab may have set one up meanwhile: it is kept.
         if !store.create_identity(&saved).await? {
             return Err(DeskError::AlreadyCreated);
@@ -164,11 +158,7 @@ impl<S: TillStore> TillDesk<S> {
     }
 
     fn from_saved(store: S, saved: SavedIdentity) -> Result<Self, DeskError> {
-        let key = |der: &[u8]| RsaKey::from_pkcs8_der(der).map_err(|_| DeskError::BadSavedKeys);
-        let identity = PrivateIdentity {
-            signing: Box::new(key(&saved.signing_pkcs8)?),
-            sealing: Box::new(key(&saved.sealing_pkcs8)?),
-        };
+        let identity = saved.private_identity().ok_or(DeskError::BadSavedKeys)?;
         Ok(Self {
             store,
             identity,
