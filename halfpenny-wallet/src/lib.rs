@@ -10,9 +10,15 @@
 //!
 //! Time and randomness are passed in, as in the core; this crate does no I/O
 //! besides the store.
+//!
+//! With the feature `scenarios`, the module `scenarios` holds the keeper's test
+//! scenarios for any store; this crate's tests run them on a `MemoryStore`,
+//! `halfpenny-idb`'s on IndexedDB in headless Chromium.
 
 mod error;
 mod keeper;
+#[cfg(feature = "scenarios")]
+pub mod scenarios;
 
 pub use error::KeeperError;
 pub use keeper::{Keeper, PurseSummary};

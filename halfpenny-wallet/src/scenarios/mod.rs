@@ -1,0 +1,214 @@
+//! The keeper's scenarios, for every store (feature `scenarios`). Each one
+//! drives a [`Keeper`] on one wallet against the simulation's bank and seller
+//! (`halfpenny_sim::World`) and panics, naming what broke, unless every
+//! balance is exact to the minor unit. The wallet is reached through a
+//! [`Connect`]: every call opens another connection to the same saved state,
+//! as a second tab does, or the page loaded again after a reload or a crash.
+//!
+//! `halfpenny-wallet`'s own tests run each scenario on a `MemoryStore` (every
+//! connection is the same `&MemoryStore`); `halfpenny-idb`'s run
+//! [`run_all`] on IndexedDB in headless Chromium (every connection is a new
+//! `open` of one database). A new scenario goes in [`run_all`] and gets a
+//! `#[test]` in `tests/keeper.rs`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+mod allowance;
+mod identity;
+mod payment;
+mod recovery;
+
+pub use allowance::{
+    a_failed_payment_gives_the_allowance_back, an_allowance_never_pays_more_than_it_holds,
+    an_allowance_pays_without_asking_until_spent,
+};
+pub use identity::{
+    a_second_identity_is_refused_and_changes_nothing, an_identity_reloads_with_working_keys,
+    private_keys_never_show, two_tabs_creating_at_once_keep_one_identity,
+};
+pub use payment::{
+    pay_settle_release_and_refund, two_tabs_never_spend_a_half_twice,
+    two_tabs_paying_at_once_never_share_a_half,
+};
+pub use recovery::{
+    a_payment_pending_at_a_reload_is_released_after_it,
+    a_payment_pending_at_a_reload_settles_after_it,
+};
+
+use std::fmt;
+use std::future::Future;
+use std::pin::pin;
+use std::task::Poll;
+
+use halfpenny::messages::{Denomination, PurseRequest};
+use halfpenny::{Amount, Currency, PurseId, Suite, testing};
+use halfpenny_sim::World;
+use halfpenny_store::{EventKind, WalletStore};
+
+use crate::Keeper;
+
+/// One wallet, empty at first. Each call to [`connect`](Self::connect) opens
+/// another connection to it; a closure returning a future of a store is one.
+pub trait Connect {
+    type Store: WalletStore + fmt::Debug;
+
+    fn connect(&mut self) -> impl Future<Output = Self::Store>;
+}
+
+impl<F, Fut> Connect for F
+where
+    F: FnMut() -> Fut,
+    Fut: Future,
+    Fut::Output: WalletStore + fmt::Debug,
+{
+    type Store = Fut::Output;
+
+    fn connect(&mut self) -> impl Future<Output = Self::Store> {
+        self()
+    }
+}
+
+/// Runs every scenario (the token-suite ones for both suites), each on a
+/// fresh, empty wallet from `fresh`.
+pub async fn run_all<C, F, Fut>(mut fresh: F)
+where
+    C: Connect,
+    F: FnMut() -> Fut,
+    Fut: Future<Output = C>,
+{
+    for suite in [Suite::Rsa2048Sha256, Suite::Ed25519] {
+        pay_settle_release_and_refund(fresh().await, suite).await;
+    }
+    two_tabs_never_spend_a_half_twice(fresh().await).await;
+    two_tabs_paying_at_once_never_share_a_half(fresh().await).await;
+    an_allowance_pays_without_asking_until_spent(fresh().await).await;
+    a_failed_payment_gives_the_allowance_back(fresh().await).await;
+    an_allowance_never_pays_more_than_it_holds(fresh().await).await;
+    an_identity_reloads_with_working_keys(fresh().await).await;
+    a_second_identity_is_refused_and_changes_nothing(fresh().await).await;
+    two_tabs_creating_at_once_keep_one_identity(fresh().await).await;
+    private_keys_never_show(fresh().await).await;
+    a_payment_pending_at_a_reload_settles_after_it(fresh().await).await;
+    a_payment_pending_at_a_reload_is_released_after_it(fresh().await).await;
+}
+
+fn usd(minor: u64) -> Amount {
+    Amount::new(minor, Currency::USD)
+}
+
+/// The world of `seed` (its bank minting `suite` tokens), the buyer funded
+/// with $1.
+fn funded(seed: u64, suite: Suite) -> World {
+    let mut w = World::with_suite(seed, suite).unwrap();
+    w.bank.fund(w.buyer.id(), usd(100)).unwrap();
+    w
+}
+
+/// The address every scenario's wallet saves for its bank.
+const BANK_URL: &str = "http://127.0.0.1:8700";
+
+/// The fixture buyer (registered in the world's bank) made the wallet's
+/// identity on `store`.
+async fn adopt<S: WalletStore>(w: &World, store: S) -> Keeper<S> {
+    Keeper::create_with(
+        store,
+        &testing::key(testing::BUYER_SIGNING),
+        &testing::key(testing::BUYER_SEALING),
+        BANK_URL.into(),
+        w.bank.bank.public(),
+        w.now,
+    )
+    .await
+    .expect("a new wallet takes an identity")
+}
+
+/// The wallet saved behind a new connection, as a reloaded page finds it.
+async fn reopen<C: Connect>(wallet: &mut C) -> Keeper<C::Store> {
+    Keeper::load(wallet.connect().await)
+        .await
+        .expect("the saved wallet loads")
+        .expect("the saved wallet has an identity")
+}
+
+/// 5 x 1c and 2 x 5c: 15c.
+const PURSE: &[(u64, u32)] = &[(1, 5), (5, 2)];
+
+/// Buys a purse of `coins` (minor units, how many) through the seller; it is
+/// delivered twice and must be saved once.
+async fn buy<S: WalletStore>(w: &mut World, k: &Keeper<S>, coins: &[(u64, u32)]) -> PurseId {
+    let body = PurseRequest {
+        seller: w.seller.id(),
+        currency: Currency::USD,
+        money: Denomination::list(coins),
+        authorizations: vec![],
+        suite: None,
+    };
+    let forwarded = k.request_purse(&body, w.now, &mut w.rng).unwrap();
+    let response = w
+        .bank
+        .mint(&forwarded, w.seller.id(), w.now, &mut w.rng)
+        .expect("the bank accepts her signed purse request");
+    let hers = w.seller.receive(&response, w.now).unwrap();
+    let purse = k
+        .receive_purse(&hers, w.now)
+        .await
+        .expect("her sealing key opens her purse");
+    k.receive_purse(&hers, w.now).await.unwrap();
+    purse.id
+}
+
+/// (available, pending) in minor units, in her one purse.
+async fn balances<S: WalletStore>(k: &Keeper<S>) -> (u64, u64) {
+    let summaries = k.summaries().await.unwrap();
+    assert_eq!(summaries.len(), 1, "one purse: {summaries:?}");
+    (summaries[0].available.minor(), summaries[0].pending.minor())
+}
+
+/// Her history, oldest first, as (what, minor units).
+async fn history<S: WalletStore>(store: &S) -> Vec<(&'static str, u64)> {
+    store
+        .events()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| {
+            let what = match e.kind {
+                EventKind::PurseReceived => "received",
+                EventKind::Paid { .. } => "paid",
+                EventKind::Released { .. } => "released",
+                EventKind::RefundRequested => "refund asked",
+                EventKind::Refunded => "refunded",
+            };
+            (what, e.amount.minor())
+        })
+        .collect()
+}
+
+/// Runs two futures at once on one thread, as two tabs' tasks interleave.
+async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+    let (mut a, mut b) = (pin!(a), pin!(b));
+    let (mut ra, mut rb) = (None, None);
+    std::future::poll_fn(|cx| {
+        if ra.is_none()
+            && let Poll::Ready(v) = a.as_mut().poll(cx)
+        {
+            ra = Some(v);
+        }
+        if rb.is_none()
+            && let Poll::Ready(v) = b.as_mut().poll(cx)
+        {
+            rb = Some(v);
+        }
+        if ra.is_some() && rb.is_some() {
+            Poll::Ready(())
+        } else {
+            Poll::Pending
+        }
+    })
+    .await;
+    (ra.unwrap(), rb.unwrap())
+}
