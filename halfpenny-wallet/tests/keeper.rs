@@ -134,6 +134,7 @@ fn pay_settle_recover_and_refund_with_exact_balances(
                 EventKind::Released { .. } => "released",
                 EventKind::RefundRequested => "refund asked",
                 EventKind::Refunded => "refunded",
+                EventKind::Sent { .. } => "sent",
             };
             (name.to_owned(), e.amount.minor())
         })
