@@ -1,8 +1,12 @@
 import { defineConfig } from "@playwright/test";
-import { chromium, servers } from "./servers";
+import { chromium, port, servers } from "./servers";
 
-export const BANK_PORT = 8790;
-export const SHOP_PORT = 8791;
+// The ports, 8790–8792 unless the environment says otherwise, so that two
+// runs on one machine do not meet: HALFPENNY_E2E_BANK_PORT, _SHOP_PORT, and
+// _TILL_BANK_PORT for the bank story 4 starts, stops and restarts itself.
+export const BANK_PORT = port("HALFPENNY_E2E_BANK_PORT", 8790);
+export const SHOP_PORT = port("HALFPENNY_E2E_SHOP_PORT", 8791);
+export const TILL_BANK_PORT = port("HALFPENNY_E2E_TILL_BANK_PORT", 8792);
 export const BANK = `http://127.0.0.1:${BANK_PORT}`;
 export const SHOP = `http://127.0.0.1:${SHOP_PORT}`;
 export const OPERATOR_TOKEN = "e2e-operator-token-0123456789";

@@ -4,9 +4,12 @@
 set -euo pipefail
 port="$1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# The binary cargo built: in $CARGO_TARGET_DIR if set (relative to the root).
+target="${CARGO_TARGET_DIR:-target}"
+[[ "$target" = /* ]] || target="$root/$target"
 data="$(mktemp -d)"
 trap 'rm -rf "$data"' EXIT
-"$root/target/debug/bank-server" serve \
+"$target/debug/bank-server" serve \
   --listen "127.0.0.1:$port" \
   --database "sqlite://$data/bank.db" \
   --keys "$data/keys" \

@@ -6,9 +6,12 @@ set -euo pipefail
 port="$1"
 bank_port="$2"
 root="$(cd "$(dirname "$0")/.." && pwd)"
+# The binary cargo built: in $CARGO_TARGET_DIR if set (relative to the root).
+target="${CARGO_TARGET_DIR:-target}"
+[[ "$target" = /* ]] || target="$root/$target"
 data="$(mktemp -d)"
 trap 'rm -rf "$data"' EXIT
-"$root/target/debug/shop-server" serve \
+"$target/debug/shop-server" serve \
   --listen "127.0.0.1:$port" \
   --bank-url "http://127.0.0.1:$bank_port" \
   --data-dir "$data" \

@@ -1,11 +1,11 @@
 import { expect, test, type Page } from "@playwright/test";
-import { OPERATOR_TOKEN } from "../playwright.config";
+import { OPERATOR_TOKEN, TILL_BANK_PORT } from "../playwright.config";
 import { withNonceOf } from "./tamper";
 import { OwnBank, TillPage } from "./till-page";
 import { WalletPage } from "./wallet-page";
 
 // This story stops its bank, so it runs one of its own.
-const bank = new OwnBank(8792, OPERATOR_TOKEN);
+const bank = new OwnBank(TILL_BANK_PORT, OPERATOR_TOKEN);
 
 test.beforeAll(async () => {
   await bank.start();

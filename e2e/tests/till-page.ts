@@ -3,6 +3,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { cargoTarget } from "../servers";
 
 /** The seller's till page, as a kiosk keeper uses it. */
 export class TillPage {
@@ -105,9 +106,12 @@ export class OwnBank {
   }
 
   async start() {
+    // Someone else's server on this port would answer the health check
+    // below in place of ours.
+    if (await this.answers()) throw new Error(`port ${this.port} is already in use`);
     const root = path.resolve(__dirname, "../..");
     const child = spawn(
-      path.join(root, "target/debug/bank-server"),
+      path.join(cargoTarget(), "debug/bank-server"),
       [
         "serve",
         "--listen", `127.0.0.1:${this.port}`,
@@ -121,14 +125,19 @@ export class OwnBank {
     this.child = child;
     for (let i = 0; i < 300; i++) {
       if (child.exitCode !== null) throw new Error(`the bank exited with ${child.exitCode}`);
-      try {
-        if ((await fetch(`${this.url}/v1/health`)).ok) return;
-      } catch {
-        // not listening yet
-      }
+      if (await this.answers()) return;
       await new Promise((r) => setTimeout(r, 100));
     }
     throw new Error("the bank did not start in 30 seconds");
+  }
+
+  /** True when a bank answers on the port. */
+  private async answers(): Promise<boolean> {
+    try {
+      return (await fetch(`${this.url}/v1/health`)).ok;
+    } catch {
+      return false; // nothing listening
+    }
   }
 
   async stop() {

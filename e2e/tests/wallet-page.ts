@@ -25,6 +25,48 @@ export class WalletPage {
     return this.page.getByTestId("error");
   }
 
+  /** The only purse's money she can spend, set aside, and spent. */
+  available() {
+    return this.page.getByTestId("purse-available");
+  }
+
+  pending() {
+    return this.page.getByTestId("purse-pending");
+  }
+
+  spent() {
+    return this.page.getByTestId("purse-spent");
+  }
+
+  /** Her history, newest first. */
+  history() {
+    return this.page.getByTestId("history-list").locator("li");
+  }
+
+  /** What is left of the allowance she gives the only purse's seller. */
+  allowance() {
+    return this.page.getByTestId("purse-allowance");
+  }
+
+  /** Opens the allowance form of the only purse's seller, types a new
+   * allowance (decimal, `0.10`) and sets it. */
+  async changeAllowance(amount: string) {
+    await this.page.getByTestId("allowance-change").click();
+    await this.retypeAllowance(amount);
+  }
+
+  /** In the open allowance form (after a mistake, say): types an allowance and sets it. */
+  async retypeAllowance(amount: string) {
+    await this.page.getByTestId("allowance-new").fill(amount);
+    await this.page.getByTestId("allowance-save").click();
+  }
+
+  /** Removes the allowance: the shop must ask her every time. */
+  async removeAllowance() {
+    await this.page.getByTestId("allowance-change").click();
+    await this.page.getByTestId("allowance-remove").click();
+  }
+
   /** Saves a backup as the file `to`. */
   async backup(passphrase: string, to: string) {
     await this.page.getByTestId("backup-passphrase").fill(passphrase);

@@ -25,7 +25,7 @@ use halfpenny::{
 };
 use zeroize::Zeroizing;
 
-use crate::{Event, EventKind, SavedIdentity, StoreError, WalletStore};
+use crate::{Event, EventKind, SavedIdentity, StoreError, Via, WalletStore};
 
 const NOW: Timestamp = Timestamp(1_795_478_400);
 
@@ -267,6 +267,16 @@ fn history() -> Vec<Event> {
             kind: EventKind::Paid {
                 payment: Nonce([4; 16]),
                 item: "article-42".into(),
+            },
+        },
+        Event {
+            at: NOW.plus(6),
+            purse: PurseId([1; 16]),
+            amount: cents(2),
+            kind: EventKind::Sent {
+                payment: Nonce([5; 16]),
+                item: "article-7".into(),
+                via: Via::TillInPerson,
             },
         },
         Event {

@@ -1,4 +1,5 @@
-//! What the wallet shows as her history: purses received, payments, refunds.
+//! What the wallet shows as her history: purses received, payments, refunds,
+//! and where each payment's halves went, for one that gets no answer.
 
 use halfpenny::messages::MAX_ITEM_NAME;
 use halfpenny::wire::{Decode, Encode, Reader, WireError, Writer};
@@ -21,10 +22,45 @@ pub enum EventKind {
     Paid { payment: Nonce, item: String },
     /// A payment the seller never took: its halves are hers again.
     Released { payment: Nonce },
+    /// Her halves worth `amount` for `item` went to the seller by `via`;
+    /// his answer is not in yet. Noted before they leave, so that a payment
+    /// whose answer is lost can be shown to her with what to do about it.
+    Sent {
+        payment: Nonce,
+        item: String,
+        via: Via,
+    },
     /// Her unspent halves went to the bank to be refunded.
     RefundRequested,
     /// The bank refunded `amount`.
     Refunded,
+}
+
+/// How a payment's halves reached the seller.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Via {
+    /// A shop's web page (its pay button): the wallet can ask the shop
+    /// later what became of the payment.
+    ShopPage,
+    /// A till in person, by codes she carried: it cannot be asked again.
+    TillInPerson,
+}
+
+impl Via {
+    fn tag(self) -> u8 {
+        match self {
+            Self::ShopPage => 0,
+            Self::TillInPerson => 1,
+        }
+    }
+
+    fn from_tag(tag: u8) -> Option<Self> {
+        match tag {
+            0 => Some(Self::ShopPage),
+            1 => Some(Self::TillInPerson),
+            _ => None,
+        }
+    }
 }
 
 /// What she paid on one day (UTC), in one currency.
@@ -36,7 +72,7 @@ pub struct DaySpend {
 
 /// Her payments in `currency` on each of the `days` days up to and
 /// including `now`'s, oldest first; days without payments are zero.
-/// Refunds and released payments are not spending.
+/// Refunds, released payments and payments merely sent are not spending.
 pub fn spending_by_day(
     events: &[Event],
     currency: Currency,
@@ -86,6 +122,12 @@ impl Encode for Event {
             }
             EventKind::RefundRequested => w.u8(3),
             EventKind::Refunded => w.u8(4),
+            EventKind::Sent { payment, item, via } => {
+                w.u8(5);
+                payment.encode(w);
+                w.str8(item);
+                w.u8(via.tag());
+            }
         }
     }
 }
@@ -106,6 +148,17 @@ impl Decode for Event {
             },
             3 => EventKind::RefundRequested,
             4 => EventKind::Refunded,
+            5 => EventKind::Sent {
+                payment: Nonce::decode(r)?,
+                item: r.str8("item", MAX_ITEM_NAME)?.to_owned(),
+                via: {
+                    let tag = r.u8()?;
+                    Via::from_tag(tag).ok_or(WireError::UnknownTag {
+                        field: "payment route",
+                        tag,
+                    })?
+                },
+            },
             tag => {
                 return Err(WireError::UnknownTag {
                     field: "history event",
@@ -144,6 +197,12 @@ mod tests {
         let now = Timestamp(20_000 * day + 3_600);
         let mut refund = paid(now.0, 500, Currency::USD);
         refund.kind = EventKind::Refunded;
+        let mut sent = paid(now.0, 900, Currency::USD);
+        sent.kind = EventKind::Sent {
+            payment: Nonce([3; 16]),
+            item: "article".to_owned(),
+            via: Via::TillInPerson,
+        };
         let events = [
             paid(now.0 - 10, 2, Currency::USD),
             paid(now.0 - 20, 3, Currency::USD),
@@ -151,6 +210,7 @@ mod tests {
             paid(now.0 - 9 * day, 100, Currency::USD), // before the window
             paid(now.0, 40, Currency::EUR),            // another currency
             refund,
+            sent,
         ];
         let chart = spending_by_day(&events, Currency::USD, now, 7);
         let minors: Vec<u64> = chart.iter().map(|d| d.paid.minor()).collect();
@@ -160,5 +220,32 @@ mod tests {
             chart.first().map(|d| d.day),
             Some(now.minus(6 * day).date())
         );
+    }
+
+    #[test]
+    fn a_sent_payment_reads_back_with_its_route() {
+        for via in [Via::ShopPage, Via::TillInPerson] {
+            let mut e = paid(1_000, 7, Currency::USD);
+            e.kind = EventKind::Sent {
+                payment: Nonce([9; 16]),
+                item: "article-9".to_owned(),
+                via,
+            };
+            assert_eq!(Event::from_bytes(&e.to_bytes()), Ok(e));
+        }
+        let mut e = paid(1_000, 7, Currency::USD);
+        e.kind = EventKind::Sent {
+            payment: Nonce([9; 16]),
+            item: "a".to_owned(),
+            via: Via::ShopPage,
+        };
+        let mut bytes = e.to_bytes();
+        if let Some(last) = bytes.last_mut() {
+            *last = 7;
+        }
+        assert!(matches!(
+            Event::from_bytes(&bytes),
+            Err(WireError::UnknownTag { tag: 7, .. })
+        ));
     }
 }

@@ -19,7 +19,7 @@ mod identity;
 mod memory;
 
 pub use error::StoreError;
-pub use history::{DaySpend, Event, EventKind, spending_by_day};
+pub use history::{DaySpend, Event, EventKind, Via, spending_by_day};
 pub use identity::SavedIdentity;
 pub use memory::MemoryStore;
 

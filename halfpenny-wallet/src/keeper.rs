@@ -11,10 +11,14 @@ use halfpenny::messages::{
 };
 use halfpenny::wallet::{BuyerPurse, HalfState, PreparedPayment, Wallet, WalletError};
 use halfpenny::{Amount, Currency, KeyId, Nonce, PurseId, SessionSerial, Timestamp};
-use halfpenny_store::{Event, EventKind, SavedIdentity, StoreError, WalletStore};
+use halfpenny_store::{Event, EventKind, SavedIdentity, StoreError, Via, WalletStore};
 use rand_core::CryptoRng;
 
 use crate::KeeperError;
+
+/// What her history names as bought by a payment settled without a receipt
+/// whose sending was not noted.
+pub const NO_RECEIPT_ITEM: &str = "an item (no receipt)";
 
 /// What the wallet shows for one purse.
 #[derive(Clone, PartialEq, Eq, Debug)]
@@ -23,6 +27,8 @@ pub struct PurseSummary {
     pub seller: KeyId,
     pub available: Amount,
     pub pending: Amount,
+    /// Taken by the seller.
+    pub spent: Amount,
     /// Handed to the bank for a refund, not yet answered.
     pub refunding: Amount,
     /// Payments sent and not yet settled or released: what to recover.
@@ -168,6 +174,7 @@ impl<S: WalletStore> Keeper<S> {
                 seller: p.seller,
                 available: p.available(),
                 pending: p.pending(),
+                spent: p.spent(),
                 refunding: p.refunding(),
                 pending_payments: p.pending_payments().into_keys().collect(),
                 expires_at: p.expires_at,
@@ -315,6 +322,82 @@ impl<S: WalletStore> Keeper<S> {
                 .await?;
         }
         Ok(())
+    }
+
+    /// Notes in her history where a prepared payment's halves are going and
+    /// for what (`Sent`), so that if its answer is lost she can be shown it
+    /// and told what to do. Call it before sending; a retry (the same halves
+    /// again) was noted when first sent, and is not noted twice.
+    pub async fn note_sent(
+        &self,
+        prepared: &PreparedPayment,
+        item: &str,
+        via: Via,
+        now: Timestamp,
+    ) -> Result<(), KeeperError> {
+        if prepared.retry {
+            return Ok(());
+        }
+        self.store
+            .record(&Event {
+                at: now,
+                purse: prepared.payment.purse,
+                amount: prepared.paying,
+                kind: EventKind::Sent {
+                    payment: prepared.payment.payment,
+                    item: item.to_owned(),
+                    via,
+                },
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// She says the till took this payment, though no receipt came back (a
+    /// till in person cannot be asked): its halves are spent, in one store
+    /// transaction, and her history records it as paid for the item it was
+    /// sent for, like a receipt would.
+    pub async fn settle_without_receipt(
+        &self,
+        purse: PurseId,
+        payment: Nonce,
+        now: Timestamp,
+    ) -> Result<(), KeeperError> {
+        let item = self.sent_item(payment).await?;
+        let amount = self
+            .try_update(purse, |p| {
+                let amount = p.pending_in(payment);
+                p.settle_without_receipt(payment)?;
+                Ok(amount)
+            })
+            .await?;
+        self.store
+            .record(&Event {
+                at: now,
+                purse,
+                amount,
+                kind: EventKind::Paid {
+                    payment,
+                    item: item.unwrap_or_else(|| NO_RECEIPT_ITEM.to_owned()),
+                },
+            })
+            .await?;
+        Ok(())
+    }
+
+    /// The item a payment was sent for, if its sending was noted.
+    async fn sent_item(&self, payment: Nonce) -> Result<Option<String>, KeeperError> {
+        Ok(self
+            .store
+            .events()
+            .await?
+            .into_iter()
+            .find_map(|e| match e.kind {
+                EventKind::Sent {
+                    payment: p, item, ..
+                } if p == payment => Some(item),
+                _ => None,
+            }))
     }
 
     /// The till says it never took this payment: its halves are hers again.

@@ -5,8 +5,10 @@
 //! leaves: a payment's halves are chosen and marked pending inside one store
 //! transaction, then sent; a receipt settles them; a till that says it never
 //! took them releases them. So a half is never lost and never in two
-//! payments, whatever tabs, crashes or lost replies do. The host (the browser
-//! app) only moves the messages: it never touches a half itself.
+//! payments, whatever tabs, crashes or lost replies do. What a lost reply
+//! leaves open is listed by [`Keeper::pending`], for her to settle or
+//! release. The host (the browser app) only moves the messages: it never
+//! touches a half itself.
 //!
 //! Time and randomness are passed in, as in the core; this crate does no I/O
 //! besides the store.
@@ -17,8 +19,10 @@
 
 mod error;
 mod keeper;
+mod pending;
 #[cfg(feature = "scenarios")]
 pub mod scenarios;
 
 pub use error::KeeperError;
-pub use keeper::{Keeper, PurseSummary};
+pub use keeper::{Keeper, NO_RECEIPT_ITEM, PurseSummary};
+pub use pending::{Pending, PendingPayment, PendingRefund, SentNote};

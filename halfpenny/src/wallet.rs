@@ -269,6 +269,16 @@ impl BuyerPurse {
         self.money_in(|s| matches!(s, HalfState::Pending(_)))
     }
 
+    /// Money the seller took in her payments.
+    pub fn spent(&self) -> Amount {
+        self.money_in(|s| matches!(s, HalfState::Spent(_)))
+    }
+
+    /// What the halves of this pending payment are worth.
+    pub fn pending_in(&self, payment: Nonce) -> Amount {
+        self.money_in(|s| *s == HalfState::Pending(payment))
+    }
+
     /// Money handed to the bank for a refund, not yet answered.
     pub fn refunding(&self) -> Amount {
         self.money_in(|s| *s == HalfState::Refunding)
@@ -353,6 +363,17 @@ impl BuyerPurse {
             return Err(WalletError::ReceiptMismatch);
         }
         self.set(&pending, |_| true, HalfState::Spent(receipt.payment));
+        Ok(())
+    }
+
+    /// She says the till took this payment, though no receipt came back (a
+    /// till in person cannot be asked again): its pending halves are spent.
+    pub fn settle_without_receipt(&mut self, payment: Nonce) -> Result<(), WalletError> {
+        let pending = self
+            .pending_payments()
+            .remove(&payment)
+            .ok_or(WalletError::NoSuchPayment(payment))?;
+        self.set(&pending, |_| true, HalfState::Spent(payment));
         Ok(())
     }
 

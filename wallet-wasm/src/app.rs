@@ -1,7 +1,11 @@
-//! The page. Plain domain values come from the keeper; signals live here only.
+//! The page. Plain domain values come from the keeper; signals live here
+//! and in the page's parts below it (`app/`) only.
+
+mod allowance_edit;
+mod pending_list;
 
 use halfpenny::bank::Role;
-use halfpenny::{Amount, PurseId};
+use halfpenny::{Amount, Currency, KeyId, Nonce, PurseId};
 use halfpenny_store::backup;
 use halfpenny_web::controls::{BusyButton, PasteBox, TextField};
 use halfpenny_web::notice::Notice;
@@ -13,9 +17,12 @@ use wasm_bindgen::JsCast;
 use crate::courier::Seller;
 use crate::in_person::{Answers, InPerson, Shown};
 use crate::pay::{self, Ask, COINS, Checked, Outcome};
+use crate::pending::{self, Decision};
 use crate::sentence;
 use crate::shop_link::{Incoming, ShopLink};
 use crate::wallet::{self, DayBar, Overview, Shared};
+use allowance_edit::AllowanceEdit;
+use pending_list::PendingList;
 
 /// Bars of what she paid per day (USD), scaled to the busiest day.
 #[component]
@@ -313,6 +320,44 @@ pub fn App() -> impl IntoView {
         );
     };
 
+    // Her decision about a payment left pending.
+    let on_decide = Callback::new(
+        move |(purse, payment, decision): (PurseId, Nonce, Decision)| {
+            let Some(k) = keeper.get_value() else { return };
+            let waiting = match decision {
+                Decision::Taken => "Marking the coins spent…",
+                Decision::NotTaken => "Taking the coins back…",
+            };
+            in_background(set_busy, set_error, waiting, async move {
+                pending::decide(&k, purse, payment, decision).await?;
+                refresh();
+                Ok(())
+            });
+        },
+    );
+
+    // Asks the bank again: the overview records any refund it answered.
+    let on_check = Callback::new(move |()| refresh());
+
+    // A new allowance for a seller (what she typed), or none.
+    let on_set_allowance = Callback::new(
+        move |(seller, currency, text): (KeyId, Currency, Option<String>)| {
+            let Some(k) = keeper.get_value() else { return };
+            let amount = match text.map(|t| pay::read_allowance(&t, currency)).transpose() {
+                Ok(a) => a,
+                Err(e) => {
+                    set_error.set(Some(e));
+                    return;
+                }
+            };
+            in_background(set_busy, set_error, "Saving the allowance…", async move {
+                wallet::change_allowance(&k, seller, amount).await?;
+                refresh();
+                Ok(())
+            });
+        },
+    );
+
     let on_decline = move |_| {
         link.with_value(|l| {
             if let Some(Seller::Page(l)) = l {
@@ -558,14 +603,18 @@ pub fn App() -> impl IntoView {
                                 <ul data-testid="purse-list">
                                     {o.purses.iter().map(|p| {
                                         let purse = p.purse;
+                                        let (seller, currency) = (p.seller_id, p.currency);
                                         view! {
                                             <li data-testid="purse" data-purse=p.id.clone()>
                                                 <code>{p.id.clone()}</code>
                                                 " for seller " <code>{p.seller.clone()}</code>
                                                 ": " <span data-testid="purse-available">{p.available.clone()}</span>
-                                                " available, " {p.pending.clone()} " pending"
+                                                " available, " <span data-testid="purse-pending">{p.pending.clone()}</span>
+                                                " pending, " <span data-testid="purse-spent">{p.spent.clone()}</span>
+                                                " spent"
                                                 {p.allowance.clone().map(|a| view! {
                                                     "; allowance left " <span data-testid="purse-allowance">{a}</span>
+                                                    <AllowanceEdit seller=seller currency=currency busy=busy on_set=on_set_allowance />
                                                 })}
                                                 {p.refunding.clone().map(|r| view! {
                                                     ", " <span data-testid="purse-refunding">{r}</span>
@@ -585,6 +634,13 @@ pub fn App() -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                             </section>
+                            <PendingList
+                                payments=o.pending.clone()
+                                refunds=o.refunds_waiting.clone()
+                                busy=busy
+                                on_decide=on_decide
+                                on_check=on_check
+                            />
                             <Show when=move || !popup && ask.get().is_none()>
                                 <section class="in-person">
                                     <h2>"Pay a till in person"</h2>

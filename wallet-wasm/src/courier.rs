@@ -2,6 +2,8 @@
 //! opened this window (`postMessage`), or the buyer herself, carrying codes
 //! to and from a till in person.
 
+use halfpenny_store::Via;
+
 use crate::in_person::InPerson;
 use crate::shop_link::{Incoming, ShopLink};
 
@@ -16,6 +18,10 @@ pub trait Courier {
         fields: serde_json::Value,
         answers: &[&str],
     ) -> Result<Incoming, String>;
+
+    /// How a payment sent through it reaches the seller, as her history
+    /// notes it.
+    fn via(&self) -> Via;
 }
 
 /// How the wallet reaches the seller who asks: the shop page that opened
@@ -36,6 +42,13 @@ impl Courier for Seller {
         match self {
             Self::Page(link) => link.ask(kind, fields, answers).await,
             Self::Till(till) => till.ask(kind, fields, answers).await,
+        }
+    }
+
+    fn via(&self) -> Via {
+        match self {
+            Self::Page(link) => link.via(),
+            Self::Till(till) => till.via(),
         }
     }
 }

@@ -4,6 +4,7 @@
 
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
+use halfpenny_store::Via;
 use serde_json::Value;
 
 use crate::courier::Courier;
@@ -73,5 +74,9 @@ impl Courier for InPerson {
                 return Ok(m);
             }
         }
+    }
+
+    fn via(&self) -> Via {
+        Via::TillInPerson
     }
 }

@@ -14,6 +14,7 @@ mod bank_api;
 mod courier;
 mod in_person;
 mod pay;
+mod pending;
 mod shop_link;
 mod wallet;
 

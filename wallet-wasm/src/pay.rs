@@ -13,7 +13,7 @@ use halfpenny::messages::{
 };
 use halfpenny::wallet::PreparedPayment;
 use halfpenny::wire::TextForm;
-use halfpenny::{Amount, Nonce};
+use halfpenny::{Amount, Currency, Nonce};
 use halfpenny_idb::IdbStore;
 use halfpenny_store::WalletStore;
 use halfpenny_wallet::Keeper;
@@ -220,7 +220,12 @@ pub async fn pay_within_allowance(
 /// Reads the allowance she typed for this shop (`0.10`), in the price's
 /// currency.
 pub fn allowance_amount(ask: &Ask, text: &str) -> Result<Amount, String> {
-    Amount::from_decimal(text, ask.request.price.currency())
+    read_allowance(text, ask.request.price.currency())
+}
+
+/// Reads an allowance she typed (`0.10`) as exact minor units of `currency`.
+pub fn read_allowance(text: &str, currency: Currency) -> Result<Amount, String> {
+    Amount::from_decimal(text, currency)
         .map_err(|e| format!("The allowance could not be read: {}", sentence(e)))
 }
 
@@ -283,6 +288,12 @@ async fn send(
     automatic: bool,
 ) -> Result<Outcome, String> {
     let payment = prepared.payment.payment;
+    // Noted before the halves leave: if the answer is lost, her pending
+    // list says where they went.
+    keeper
+        .note_sent(&prepared, &ask.request.item, link.via(), browser::now())
+        .await
+        .map_err(sentence)?;
     let answer = link
         .ask(
             "payment",

@@ -7,6 +7,7 @@
 
 use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use futures_util::StreamExt;
+use halfpenny_store::Via;
 use serde_json::{Map, Value, json};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -188,5 +189,9 @@ impl Courier for ShopLink {
                 return Ok(m);
             }
         }
+    }
+
+    fn via(&self) -> Via {
+        Via::ShopPage
     }
 }

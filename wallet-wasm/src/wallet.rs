@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::wire::TextForm;
-use halfpenny::{Amount, Currency, PurseId, Timestamp};
+use halfpenny::{Amount, Currency, KeyId, PurseId, Timestamp};
 use halfpenny_idb::IdbStore;
 use halfpenny_store::{EventKind, WalletStore, spending_by_day};
 use halfpenny_wallet::Keeper;
@@ -15,6 +15,7 @@ use halfpenny_web::enrol::enrol;
 use halfpenny_web::{BankApi, browser};
 
 use crate::bank_api::{StatementLine, WalletCalls};
+use crate::pending::{self, PaymentLine, RefundLine};
 use crate::sentence;
 
 /// The IndexedDB database this page keeps its wallet in.
@@ -32,6 +33,10 @@ pub struct Overview {
     /// Her statement at the bank, newest first (empty off-line).
     pub bank_lines: Vec<BankLine>,
     pub purses: Vec<PurseLine>,
+    /// Payments whose answer was lost, oldest first.
+    pub pending: Vec<PaymentLine>,
+    /// Refunds the bank has not answered yet.
+    pub refunds_waiting: Vec<RefundLine>,
     pub history: Vec<HistoryLine>,
     /// What she paid each day of the last [`CHART_DAYS`], oldest first.
     pub spending: Vec<DayBar>,
@@ -41,9 +46,12 @@ pub struct Overview {
 pub struct PurseLine {
     pub purse: PurseId,
     pub id: String,
+    pub seller_id: KeyId,
     pub seller: String,
+    pub currency: Currency,
     pub available: String,
     pub pending: String,
+    pub spent: String,
     /// Empty when nothing is being refunded.
     pub refunding: Option<String>,
     pub can_refund: bool,
@@ -155,15 +163,19 @@ pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
         let allowance = keeper.allowance(p.seller).await.map_err(sentence)?;
         purses.push(PurseLine {
             id: p.purse.to_hex(),
+            seller_id: p.seller,
             seller: p.seller.to_hex(),
+            currency: p.available.currency(),
             available: p.available.to_string(),
             pending: p.pending.to_string(),
+            spent: p.spent.to_string(),
             refunding: (!p.refunding.is_zero()).then(|| p.refunding.to_string()),
             can_refund: !p.available.is_zero(),
             allowance: allowance.map(|a| a.to_string()),
             purse: p.purse,
         });
     }
+    let waiting = keeper.pending().await.map_err(sentence)?;
     let events = keeper.store().events().await.map_err(sentence)?;
     let spending = spending_by_day(&events, Currency::USD, browser::now(), CHART_DAYS)
         .into_iter()
@@ -176,15 +188,21 @@ pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
     let history = events
         .into_iter()
         .rev()
-        .map(|e| HistoryLine {
-            what: match e.kind {
+        .filter_map(|e| {
+            let what = match e.kind {
                 EventKind::PurseReceived => "Purse received".to_owned(),
                 EventKind::Paid { item, .. } => format!("Paid for {item}"),
                 EventKind::Released { .. } => "Payment not taken; money back".to_owned(),
                 EventKind::RefundRequested => "Refund asked".to_owned(),
                 EventKind::Refunded => "Refunded".to_owned(),
-            },
-            amount: e.amount.to_string(),
+                // Where the halves went is shown while the payment is pending;
+                // its outcome is the history line.
+                EventKind::Sent { .. } => return None,
+            };
+            Some(HistoryLine {
+                what,
+                amount: e.amount.to_string(),
+            })
         })
         .collect();
     Ok(Overview {
@@ -193,9 +211,28 @@ pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
         balance,
         bank_lines,
         purses,
+        pending: waiting
+            .payments
+            .into_iter()
+            .map(pending::payment_line)
+            .collect(),
+        refunds_waiting: waiting
+            .refunds
+            .into_iter()
+            .map(pending::refund_line)
+            .collect(),
         history,
         spending,
     })
+}
+
+/// Sets the allowance she gives a seller to `amount`, or removes it.
+pub async fn change_allowance(
+    keeper: &Keeper<IdbStore>,
+    seller: KeyId,
+    amount: Option<Amount>,
+) -> Result<(), String> {
+    keeper.set_allowance(seller, amount).await.map_err(sentence)
 }
 
 /// Makes her keys, registers them at the bank and saves them.

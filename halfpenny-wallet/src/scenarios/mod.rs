@@ -182,6 +182,7 @@ async fn history<S: WalletStore>(store: &S) -> Vec<(&'static str, u64)> {
                 EventKind::Released { .. } => "released",
                 EventKind::RefundRequested => "refund asked",
                 EventKind::Refunded => "refunded",
+                EventKind::Sent { .. } => "sent",
             };
             (what, e.amount.minor())
         })
