@@ -11,7 +11,7 @@ export const BENCH_SHOP_PORT = 8796;
 export const BENCH_BANK = `http://127.0.0.1:${BENCH_BANK_PORT}`;
 export const BENCH_SHOP = `http://127.0.0.1:${BENCH_SHOP_PORT}`;
 export const BENCH_OPERATOR_TOKEN = "bench-operator-token-0123456789";
-const BENCH_SHOP_OPERATOR_TOKEN = "bench-seller-token-9876543210";
+export const BENCH_SHOP_OPERATOR_TOKEN = "bench-seller-token-9876543210";
 
 export default defineConfig({
   testDir: "./bench",

@@ -47,14 +47,16 @@ work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 
 # Build first, so that compiling is not timed and does not disturb openssl.
-echo "== building the benches" >&2
-cargo bench -p halfpenny --bench core --no-run
-cargo bench -p halfpenny-aws-lc --bench backends --no-run
-cargo bench -p bank-server --bench bank --no-run
-cargo build -q -p halfpenny --example sizes
+# The same cargo invocations as ./test (`--workspace`, so the same features):
+# after ./test they find everything built.
+section() { printf '== %s (%d s into the run)\n' "$*" "$SECONDS" >&2; }
+section "building the benches"
+cargo bench --workspace --no-run --locked
+cargo build --profile bench --workspace --examples --locked
 scripts/wallet.sh --release
 scripts/widget.sh --release
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
+examples="$target_dir/release/examples"
 bench_wasm_dir="$target_dir/halfpenny-bench-wasm/pkg"
 browser="${BENCH_BROWSER:-1}"
 if [ "$browser" != 0 ]; then
@@ -63,37 +65,40 @@ if [ "$browser" != 0 ]; then
     wasm-pack --log-level warn build halfpenny-bench-wasm --release --mode no-install \
         --target web --no-typescript --no-pack --out-dir "$bench_wasm_dir"
     # The servers as the end-to-end tests run them (debug builds, fresh SQLite).
-    cargo build -p bank-server -p shop-server
+    cargo build -p bank-server -p shop-server --locked
     if [ ! -d e2e/node_modules/@playwright/test ]; then
         (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
     fi
 fi
+built_at=$SECONDS
 
 load_before="$(cut -d' ' -f1-3 /proc/loadavg)"
 
-echo "== openssl speed -seconds $openssl_seconds rsa2048" >&2
+section "openssl speed -seconds $openssl_seconds rsa2048"
 openssl speed -seconds "$openssl_seconds" rsa2048 >"$work/openssl.txt" 2>"$work/openssl.err"
 cat "$work/openssl.txt" >&2
-echo "== openssl speed -seconds $openssl_seconds ed25519" >&2
+section "openssl speed -seconds $openssl_seconds ed25519"
 openssl speed -seconds "$openssl_seconds" ed25519 >"$work/openssl-ed25519.txt" 2>"$work/openssl-ed25519.err"
 cat "$work/openssl-ed25519.txt" >&2
 
-cargo run -q -p halfpenny --example sizes >"$work/sizes.jsonl"
+"$examples/sizes" >"$work/sizes.jsonl"
+section "a till holding 100,000 halves, per suite (mints them first)"
+"$examples/till_memory" 100000 >"$work/memory.jsonl"
 
 # Criterion keeps older results; only those written from now on are reported.
 touch "$work/started"
 
-echo "== criterion benches" >&2
+section "criterion benches"
 criterion_args=(--warm-up-time "$warm_up" --measurement-time "$measure")
-cargo bench -p halfpenny --bench core -- "${criterion_args[@]}"
-cargo bench -p halfpenny-aws-lc --bench backends -- "${criterion_args[@]}"
+cargo bench --workspace --locked --bench core -- "${criterion_args[@]}"
+cargo bench --workspace --locked --bench backends -- "${criterion_args[@]}"
 
-echo "== the bank over HTTP" >&2
-env -u HALFPENNY_TEST_POSTGRES cargo bench -p bank-server --bench bank >"$work/bank.jsonl"
+section "the bank over HTTP"
+env -u HALFPENNY_TEST_POSTGRES cargo bench --workspace --locked --bench bank >"$work/bank.jsonl"
 if [ "${BENCH_POSTGRES:-1}" != 0 ]; then
     # shellcheck source=postgres.sh
     source "$root/scripts/postgres.sh"
-    cargo bench -p bank-server --bench bank >>"$work/bank.jsonl"
+    cargo bench --workspace --locked --bench bank >>"$work/bank.jsonl"
 fi
 
 : >"$work/browser.jsonl"
@@ -106,11 +111,8 @@ snapshot() {
 }
 load_browser=""
 if [ "$browser" != 0 ]; then
-    echo "== in headless Chromium: the till in wasm32, the wallet against a real bank and shop" >&2
+    section "in headless Chromium: the till in wasm32, the wallet against a real bank and shop"
     load_browser="$(cut -d' ' -f1-3 /proc/loadavg)"
-    # Again, now: ./test may have put debug builds there since (a no-op otherwise).
-    scripts/wallet.sh --release
-    scripts/widget.sh --release
     snapshot
     (
         cd e2e
@@ -120,7 +122,11 @@ if [ "$browser" != 0 ]; then
 fi
 [ -d "$work/served" ] || snapshot
 
+section "writing BENCHMARKS.md"
 BANK_OUT="$work/bank.jsonl" \
+MEMORY_OUT="$work/memory.jsonl" \
+BUILD_SECONDS="$built_at" \
+RUN_SECONDS="$SECONDS" \
 OPENSSL_OUT="$work/openssl.txt" \
 OPENSSL_ED25519_OUT="$work/openssl-ed25519.txt" \
 SIZES_OUT="$work/sizes.jsonl" \
@@ -197,6 +203,12 @@ for estimates_path in glob.glob(os.path.join(env["CRITERION_DIR"], "**", "new", 
     with open(estimates_path) as f:
         estimates = json.load(f)
     median_ns = float(estimates["median"]["point_estimate"])
+    # Each sample's time per iteration: the fastest and the slowest.
+    with open(os.path.join(new_dir, "sample.json")) as f:
+        sample = json.load(f)
+    per_iteration = [t / n for t, n in zip(sample["times"], sample["iters"]) if n > 0]
+    if not per_iteration:
+        fail(f"no samples in {new_dir}")
     throughput = bench.get("throughput") or {}
     if isinstance(throughput, list):  # older layouts keep a list
         throughput = throughput[0] if throughput else {}
@@ -206,6 +218,11 @@ for estimates_path in glob.glob(os.path.join(env["CRITERION_DIR"], "**", "new", 
         "id": bench["full_id"],
         "median_ns": median_ns,
         "ops": float(elements) * 1e9 / median_ns,
+        "min_ns": min(per_iteration),
+        "max_ns": max(per_iteration),
+        "min_ops": float(elements) * 1e9 / max(per_iteration),
+        "max_ops": float(elements) * 1e9 / min(per_iteration),
+        "samples": len(per_iteration),
         "elements": int(elements),
         "bytes": nbytes,
         "mtime": mtime,
@@ -267,7 +284,8 @@ w(f"- Machine: {env['NPROC']} cores, {cpu}")
 w(f"- Load average before the run: {env['LOAD_BEFORE']} (other builds may have been running)")
 w("- A shared machine: other engineers' builds may have run during the measurements, which lowers every figure")
 w(f"- Toolchain: {env['RUSTC_VERSION']}; {env['OPENSSL_VERSION']}")
-w(f"- Criterion: warm-up {env['WARM_UP']} s, measurement {env['MEASURE']} s per benchmark; median of the samples")
+w(f"- Criterion: warm-up {env['WARM_UP']} s, measurement {env['MEASURE']} s per benchmark; median of the samples, with the fastest and slowest sample")
+w(f"- The run took {int(env['RUN_SECONDS']) / 60:.1f} min, {int(env['BUILD_SECONDS']) / 60:.1f} min of it building what ./test had not built")
 w("")
 w(f"## OpenSSL yardsticks (`openssl speed -seconds {env['OPENSSL_SECONDS']} rsa2048` and `ed25519`, one core)")
 w("")
@@ -336,6 +354,32 @@ for z in sizes:
     w(f"| {z['suite']} | {z['value_minor']:,} | {z['token_bytes']} | {z['half_bytes']} | {z['half_chars']} | {seed_ok} | {target} |")
 w("")
 
+# --- a till holding 100,000 halves (halfpenny-aws-lc/examples/till_memory.rs).
+memory = [json.loads(l) for l in open(env["MEMORY_OUT"]) if l.strip().startswith("{")]
+if not memory:
+    fail("the till_memory example printed nothing")
+w("## Memory of a till holding 100,000 halves")
+w("")
+w("`halfpenny-aws-lc/examples/till_memory.rs`: one process mints purses of 10,000 one-cent tokens with")
+w("`Bank::mint` and writes the seller's purses to a file; a second, fresh process builds the native `Till`,")
+w("reads every purse into memory (a map by purse id, as a till host keeps them) and reads its own")
+w("`VmRSS` before and after, and its peak `VmHWM`, from /proc/self/status. Bytes per half: the growth of")
+w("resident memory ÷ halves held, compared with the half's bytes on the wire. Checked by the process")
+w("itself: it holds exactly the halves minted, worth exactly that many cents, and one payment per purse,")
+w("every signature checked, is accepted and takes exactly one cent.")
+w("")
+w("| Suite | Halves | Purses | RSS before | RSS holding | Peak RSS | Bytes per half in memory | Bytes per half on the wire | Memory ÷ wire | Payments accepted |")
+w("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+for m in memory:
+    per_half = (m["rss_holding_kib"] - m["rss_before_kib"]) * 1024 / m["halves"]
+    wire = m["wire_bytes"] / m["halves"]
+    w(
+        f"| {m['suite']} | {m['halves']:,} | {m['purses']} | {m['rss_before_kib'] / 1024:,.1f} MiB "
+        f"| {m['rss_holding_kib'] / 1024:,.1f} MiB | {m['peak_rss_kib'] / 1024:,.1f} MiB | {per_half:,.0f} "
+        f"| {wire:,.0f} | {per_half / wire:.2f} | {m['payments_accepted']} of {m['purses']} |"
+    )
+w("")
+
 # A summary per implementation from the one-message rows (`<scheme>/<op>/<implementation>`).
 def per_implementation(scheme_name):
     found = {}
@@ -376,7 +420,7 @@ till_native = {}
 for r in rows:
     parts = r["id"].split("/")
     if len(parts) == 4 and parts[0] == "till" and parts[1] == "pay_1_token":
-        till_native[(parts[3], parts[2])] = r["ops"]
+        till_native[(parts[3], parts[2])] = r
 till_wasm = {(b["suite"], b["policy"]): b for b in browser if b["figure"] == "till_wasm"}
 if till_native or till_wasm:
     policy_label = {"verify_all": "all", "verify_1_in_10": "1 in 10"}
@@ -390,15 +434,18 @@ if till_native or till_wasm:
     w("Native: the criterion rows `till/pay_1_token/<policy>/<suite>` (median). Chromium: the same")
     w("source compiled to wasm32 (`halfpenny-bench-wasm`, `wasm-pack --release`, no wasm-opt), run on")
     w("the page's main thread in headless Debian Chromium and timed with `performance.now()`")
-    w(f"around the payments only, for {env.get('HALFPENNY_BENCH_MS') or 3000} ms after a warm-up of a tenth of that")
-    w("(`e2e/bench/till-wasm.bench.ts`). Ratios compare with this run's `openssl speed rsa2048` verify/s")
+    runs = next(iter(till_wasm.values()), {})
+    w(f"around the payments only: one warm-up run, then {runs.get('runs', '–')} runs of at least {runs.get('ms_per_run', '–')} ms, the median run")
+    w("reported (`e2e/bench/till-wasm.bench.ts`). Every payment of every run must be accepted and consume")
+    w("its half, natively and in the browser, or the bench fails. Ratios compare with this run's `openssl speed rsa2048` verify/s")
     w("(one core), and with the suite's own scheme.")
     w("")
-    w("| Suite | Checked | Native payments/s | × openssl rsa2048 verify/s | Chromium payments/s | × native | × openssl rsa2048 verify/s | × openssl verify/s of the suite |")
-    w("|---|---|---:|---:|---:|---:|---:|---:|")
+    w("| Suite | Checked | Native payments/s | Native min–max | × openssl rsa2048 verify/s | Chromium payments/s | Chromium min–max | × native | × openssl rsa2048 verify/s | × openssl verify/s of the suite |")
+    w("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     keys = list(dict.fromkeys(list(till_native) + list(till_wasm)))
     for suite, policy in keys:
-        n = till_native.get((suite, policy))
+        native = till_native.get((suite, policy))
+        n = native["ops"] if native else None
         b = till_wasm.get((suite, policy))
         wasm_rate = b["per_second"] if b else None
         own = yardstick[(suite_scheme.get(suite, "rsa2048"), "verify")]
@@ -406,8 +453,10 @@ if till_native or till_wasm:
             suite,
             policy_label.get(policy, policy),
             rate(n) if n else "–",
+            f"{rate(native['min_ops'])}–{rate(native['max_ops'])}" if native else "–",
             f"{n / openssl_verify:.2f}" if n else "–",
             rate(wasm_rate) if wasm_rate else "–",
+            f"{rate(b['min_per_second'])}–{rate(b['max_per_second'])}" if b else "–",
             f"{wasm_rate / n:.2f}" if n and wasm_rate else "–",
             f"{wasm_rate / openssl_verify:.3f}" if wasm_rate else "–",
             f"native {n / own:.2f}" + (f", Chromium {wasm_rate / own:.3f}" if wasm_rate else "") if n else "–",
@@ -423,13 +472,16 @@ w("")
 w("ops/s counts iterations per second, or elements per second where the bench declares them")
 w("(`sign_many_1000` signs 1,000 messages per iteration). Ratios compare with openssl on one core.")
 w("")
-w("| Benchmark | Median | ops/s | vs openssl |")
-w("|---|---:|---:|---|")
+w("| Benchmark | Median | Min | Max | Samples | ops/s | vs openssl |")
+w("|---|---:|---:|---:|---:|---:|---|")
 for r in rows:
     extra = ""
     if r["bytes"]:
         extra = f" ({float(r['bytes']) * 1e9 / r['median_ns'] / 1e6:,.0f} MB/s)"
-    w(f"| `{r['id']}` | {duration(r['median_ns'])} | {rate(r['ops'])}{extra} | {ratio(r)} |")
+    w(
+        f"| `{r['id']}` | {duration(r['median_ns'])} | {duration(r['min_ns'])} | {duration(r['max_ns'])} "
+        f"| {r['samples']} | {rate(r['ops'])}{extra} | {ratio(r)} |"
+    )
 w("")
 
 # --- the bank over HTTP: one JSON object per figure.
@@ -483,6 +535,7 @@ if approve or keygen:
         w("pages with `performance.timeOrigin + performance.now()`: the wallet marks the half pending in")
         w("IndexedDB, posts it to the button, the button posts it to the shop server, whose till accepts and")
         w("stores it, and the button reads the receipt. Opening the popup and loading the wallet are not counted.")
+        w(f"Checked at the end: {approve.get('checked', 'nothing (an older bench)')}.")
         w("")
         w("| Payments | Median | p99 | Min | Max | Median ÷ 50 ms target | p99 ÷ 50 ms target | Within 50 ms |")
         w("|---:|---:|---:|---:|---:|---:|---:|---|")

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { test } from "@playwright/test";
 import { BENCH_BANK } from "../playwright.bench.config";
-import { report } from "./report";
+import { median, report } from "./report";
 
 // The till's acceptance throughput in wasm32, in headless Chromium: the core's
 // Till::accept + SellerPurse::apply for one-token payments, the same code as
@@ -12,7 +12,9 @@ import { report } from "./report";
 // itself (page.route), under the bench bank's origin; nothing is fetched.
 
 const pkg = process.env.HALFPENNY_BENCH_WASM_DIR ?? path.resolve(__dirname, "../../target/halfpenny-bench-wasm/pkg");
-const ms = Number(process.env.HALFPENNY_BENCH_MS ?? 3000);
+// A warm-up of one run, then RUNS runs of at least MS each.
+const ms = Number(process.env.HALFPENNY_BENCH_MS ?? 600);
+const RUNS = 5;
 const base = `${BENCH_BANK}/halfpenny-bench/`;
 
 const page_html = `<!doctype html>
@@ -43,17 +45,27 @@ test("till acceptance throughput in wasm32 (Chromium)", async ({ page, browserNa
   const version = await page.evaluate(() => navigator.userAgent);
   for (const suite of ["rsa2048-sha256", "ed25519"]) {
     for (const policy of ["verify_all", "verify_1_in_10"]) {
-      const [payments, elapsed] = await page.evaluate(
-        ({ suite, policy, ms }) => (window as any).halfpennyBench.till_payments(suite, policy, ms) as number[],
-        { suite, policy, ms },
+      const flat = await page.evaluate(
+        ({ suite, policy, ms, runs }) => (window as any).halfpennyBench.till_payments(suite, policy, ms, runs) as number[],
+        { suite, policy, ms, runs: RUNS },
       );
+      const rates: number[] = [];
+      let payments = 0;
+      for (let i = 0; i + 1 < flat.length; i += 2) {
+        payments += flat[i];
+        rates.push((flat[i] * 1000) / flat[i + 1]);
+      }
+      if (rates.length !== RUNS) throw new Error(`${rates.length} runs measured, not ${RUNS}`);
       report({
         figure: "till_wasm",
         suite,
         policy,
+        runs: RUNS,
+        ms_per_run: ms,
         payments,
-        ms: elapsed,
-        per_second: (payments * 1000) / elapsed,
+        per_second: median(rates),
+        min_per_second: Math.min(...rates),
+        max_per_second: Math.max(...rates),
         browser: `${browserName} ${version}`,
       });
     }

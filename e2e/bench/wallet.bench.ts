@@ -1,5 +1,5 @@
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { BENCH_BANK, BENCH_OPERATOR_TOKEN, BENCH_SHOP } from "../playwright.bench.config";
+import { BENCH_BANK, BENCH_OPERATOR_TOKEN, BENCH_SHOP, BENCH_SHOP_OPERATOR_TOKEN } from "../playwright.bench.config";
 import { PayPopup } from "../tests/shop-page";
 import { median, quantile, report } from "./report";
 
@@ -113,9 +113,20 @@ test("wallet: approve to the seller's receipt, one-cent payments", async ({ brow
     await expect(shop.getByTestId(ITEM).getByTestId("article-body")).toBeVisible();
     times.push(paid.t - approve.t);
   }
+  // The run checks its own output: the seller took every payment, each one
+  // cent, and the buyer's purse is spent to the last half.
+  const summary = await context.request.get(`${BENCH_SHOP}/shop/v1/operator/summary`, {
+    headers: { authorization: `Bearer ${BENCH_SHOP_OPERATOR_TOKEN}` },
+  });
+  expect(summary.status()).toBe(200);
+  const seller = await summary.json();
+  expect(seller.takings).toEqual([{ currency: "USD", minor: PAYMENTS, tokens: PAYMENTS }]);
+  expect(seller.purses).toMatchObject([{ currency: "USD", unspent_minor: 0, halves_left: 0, spent: PAYMENTS }]);
+  expect(seller.refused).toEqual([]);
   const sorted = [...times].sort((a, b) => a - b);
   report({
     figure: "wallet_approve_to_receipt",
+    checked: `the seller took ${PAYMENTS} payments of one cent (USD ${(PAYMENTS / 100).toFixed(2)}), refused none, and holds no unspent half`,
     payments: times.length,
     median_ms: median(times),
     p99_ms: quantile(sorted, 0.99),

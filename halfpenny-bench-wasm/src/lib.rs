@@ -26,13 +26,19 @@ mod browser {
             .ok_or_else(|| JsError::new("performance.now() is not available"))
     }
 
-    /// One-token payments per second through `Till::accept` and
-    /// `SellerPurse::apply`, for `suite` (`rsa2048-sha256` or `ed25519`) and
-    /// `policy` (`verify_all` or `verify_1_in_10`), measured for at least `ms`
-    /// milliseconds after a warm-up of a tenth of that. Minting the purse and
-    /// refilling it are not timed. Returns `[payments, milliseconds]`.
+    /// One-token payments through `Till::accept` and `SellerPurse::apply`,
+    /// for `suite` (`rsa2048-sha256` or `ed25519`) and `policy`
+    /// (`verify_all` or `verify_1_in_10`): a warm-up of `ms` milliseconds,
+    /// then `runs` runs of at least `ms` each. Minting the purse and refilling
+    /// it are not timed. Returns `[payments, milliseconds]` for each run, in
+    /// one flat list. Every payment must be accepted, or this fails.
     #[wasm_bindgen]
-    pub fn till_payments(suite: &str, policy: &str, ms: f64) -> Result<Vec<f64>, JsError> {
+    pub fn till_payments(
+        suite: &str,
+        policy: &str,
+        ms: f64,
+        runs: u32,
+    ) -> Result<Vec<f64>, JsError> {
         let suite: Suite = suite
             .parse()
             .map_err(|_| JsError::new(&format!("unknown suite {suite}")))?;
@@ -40,12 +46,12 @@ mod browser {
             return Err(JsError::new(&format!("unknown policy {policy}")));
         };
         let mut bench = TillBench::new(suite, *policy).map_err(|e| JsError::new(&e))?;
-        // Warm-up, then the measurement; only `pay` is inside the clock.
-        let mut result = [0.0, 0.0];
-        for (budget, slot) in [(ms / 10.0, false), (ms, true)] {
+        let mut result = Vec::new();
+        // Run 0 is the warm-up; only `pay` is inside the clock.
+        for run in 0..=runs {
             let mut elapsed = 0.0;
             let mut payments = 0usize;
-            while elapsed < budget {
+            while elapsed < ms {
                 if bench.left() == 0 {
                     bench.refill();
                 }
@@ -54,20 +60,10 @@ mod browser {
                 payments += bench.pay(n).map_err(|e| JsError::new(&e))?;
                 elapsed += now_ms()? - start;
             }
-            if slot {
-                result = [payments as f64, elapsed];
+            if run > 0 {
+                result.extend([payments as f64, elapsed]);
             }
         }
-        Ok(result.to_vec())
-    }
-
-    /// `till_payments` as one figure: payments per second.
-    #[wasm_bindgen]
-    pub fn till_payments_per_second(suite: &str, policy: &str, ms: f64) -> Result<f64, JsError> {
-        let r = till_payments(suite, policy, ms)?;
-        match r.as_slice() {
-            [payments, elapsed] if *elapsed > 0.0 => Ok(payments * 1000.0 / elapsed),
-            _ => Err(JsError::new("nothing was measured")),
-        }
+        Ok(result)
     }
 }
