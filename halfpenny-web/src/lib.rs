@@ -38,6 +38,6 @@ pub mod enrol;
 pub mod notice;
 
 #[cfg(target_arch = "wasm32")]
-pub use background::in_background;
+pub use background::{at_once, in_background};
 #[cfg(target_arch = "wasm32")]
 pub use bank_api::BankApi;

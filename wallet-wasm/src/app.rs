@@ -9,7 +9,7 @@ use halfpenny::{Amount, Currency, KeyId, Nonce, PurseId};
 use halfpenny_store::backup;
 use halfpenny_web::controls::{BusyButton, PasteBox, TextField};
 use halfpenny_web::notice::Notice;
-use halfpenny_web::{BankApi, browser, in_background, qr};
+use halfpenny_web::{BankApi, at_once, browser, in_background, qr};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -129,7 +129,7 @@ pub fn App() -> impl IntoView {
         let Some(mut l) = link.try_update_value(Option::take).flatten() else {
             return;
         };
-        in_background(set_busy, set_error, "Checking with the shop…", async move {
+        at_once(set_busy, set_error, "Checking with the shop…", async move {
             let checked = pay::check(&k, &mut l, &a).await;
             let from_page = matches!(l, Seller::Page(_));
             link.set_value(Some(l));
@@ -289,7 +289,7 @@ pub fn App() -> impl IntoView {
             Seller::Page(_) => "Paying…",
             Seller::Till(_) => "Waiting for the till's receipt…",
         };
-        in_background(set_busy, set_error, waiting, async move {
+        at_once(set_busy, set_error, waiting, async move {
             let outcome = match allowance {
                 Some(amount) => pay::allow(&k, &a, amount).await,
                 None => Ok(()),
