@@ -4,12 +4,13 @@
 set -euo pipefail
 port="$1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
-# The binary cargo built: in $CARGO_TARGET_DIR if set (relative to the root).
+# The binary cargo built: in $CARGO_TARGET_DIR if set (relative to the root),
+# a debug build unless HALFPENNY_SERVER_PROFILE=release (scripts/bench.sh).
 target="${CARGO_TARGET_DIR:-target}"
 [[ "$target" = /* ]] || target="$root/$target"
 data="$(mktemp -d)"
 trap 'rm -rf "$data"' EXIT
-"$target/debug/bank-server" serve \
+"$target/${HALFPENNY_SERVER_PROFILE:-debug}/bank-server" serve \
   --listen "127.0.0.1:$port" \
   --database "sqlite://$data/bank.db" \
   --keys "$data/keys" \

@@ -19,17 +19,21 @@
 # 5. the pay button's size (scripts/widget.sh --release) beside the wallet's;
 # 6. the wallet in Chromium against a real bank and seller server
 #    (e2e/bench/wallet.bench.ts, e2e/playwright.bench.config.ts, ports
-#    8795/8796): approve → the seller's receipt over 200 one-cent payments,
-#    and key generation; unless BENCH_BROWSER=0;
-# 7. BENCHMARKS.md at the workspace root: every figure in it is read from the
-#    tools' output, none is typed by hand.
+#    8795/8796, the servers built with the benches' profile): approve → the
+#    seller's receipt over 200 one-cent payments, and key generation; unless
+#    BENCH_BROWSER=0;
+# 7. the memory of a till holding 100,000 halves
+#    (halfpenny-aws-lc/examples/till_memory.rs);
+# 8. BENCHMARKS.md at the workspace root: every figure in it is read from the
+#    tools' output, none is typed by hand. Each bench checks its own output
+#    (every payment accepted, every token credited once) and fails otherwise.
 #
-# Settings (environment): OPENSSL_SECONDS (3), WARM_UP_SECS (1), MEASURE_SECS (3),
+# Settings (environment): OPENSSL_SECONDS (3), WARM_UP_SECS (1), MEASURE_SECS (2),
 # BENCH_POSTGRES (1), BENCH_BROWSER (1), and for the browser benches
-# HALFPENNY_BENCH_MS (3000 per wasm till figure), HALFPENNY_BENCH_PAYMENTS (200),
-# HALFPENNY_BENCH_KEYGEN_RUNS (5). About twenty-five minutes on two cores, once the
-# bench profile and the release wallet are built (the first build of both adds
-# about fifteen); the 200 payments through the pay button take about ten.
+# HALFPENNY_BENCH_MS (600 per run of a wasm till figure, five runs),
+# HALFPENNY_BENCH_PAYMENTS (200), HALFPENNY_BENCH_KEYGEN_RUNS (5).
+# After ./test (which builds the benches and the release pages) it builds
+# little more; BENCHMARKS.md says how long the run took.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -37,7 +41,7 @@ cd "$root"
 
 openssl_seconds="${OPENSSL_SECONDS:-3}"
 warm_up="${WARM_UP_SECS:-1}"
-measure="${MEASURE_SECS:-3}"
+measure="${MEASURE_SECS:-2}"
 
 for tool in openssl cargo python3; do
     command -v "$tool" >/dev/null || { echo "bench: $tool is needed" >&2; exit 1; }
@@ -52,7 +56,8 @@ trap 'rm -rf "$work"' EXIT
 section() { printf '== %s (%d s into the run)\n' "$*" "$SECONDS" >&2; }
 section "building the benches"
 cargo bench --workspace --no-run --locked
-cargo build --profile bench --workspace --examples --locked
+# The examples, and the servers the browser benches start, optimised as the benches are.
+cargo build --profile bench --workspace --examples --bins --locked
 scripts/wallet.sh --release
 scripts/widget.sh --release
 target_dir="$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')"
@@ -64,8 +69,6 @@ if [ "$browser" != 0 ]; then
     source "$root/scripts/browser.sh"
     wasm-pack --log-level warn build halfpenny-bench-wasm --release --mode no-install \
         --target web --no-typescript --no-pack --out-dir "$bench_wasm_dir"
-    # The servers as the end-to-end tests run them (debug builds, fresh SQLite).
-    cargo build -p bank-server -p shop-server --locked
     if [ ! -d e2e/node_modules/@playwright/test ]; then
         (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
     fi
@@ -116,6 +119,7 @@ if [ "$browser" != 0 ]; then
     snapshot
     (
         cd e2e
+        HALFPENNY_SERVER_PROFILE=release \
         HALFPENNY_BENCH_OUT="$work/browser.jsonl" HALFPENNY_BENCH_WASM_DIR="$bench_wasm_dir" \
             npx playwright test -c playwright.bench.config.ts
     ) >&2
@@ -299,7 +303,7 @@ w("")
 import gzip
 w("## Wallet page size")
 w("")
-w("`scripts/wallet.sh --release` (wasm-pack, the size-optimised `wasm-release` profile: opt-level s, LTO; no wasm-opt yet); the target is under 400 KB gzip.")
+w("`scripts/wallet.sh --release` (wasm-pack, the size-optimised `wasm-release` profile: opt-level s, LTO, one codegen unit, no name section; no wasm-opt); the target is under 400 KB gzip.")
 w("")
 w("| File | Raw | Gzip | Within 400 KB gzip |")
 w("|---|---:|---:|---|")
@@ -522,7 +526,7 @@ if approve or keygen:
     w("")
     w("`e2e/bench/wallet.bench.ts` (Playwright, `e2e/playwright.bench.config.ts`): headless Debian Chromium,")
     w("the release wallet and pay button of this run, the bank and the shop server as the end-to-end tests")
-    w("start them (debug builds with dependencies at opt-level 3, fresh SQLite files, ports 8795/8796).")
+    w("start them but optimised (the benches' release profile; fresh SQLite files, ports 8795/8796).")
     w(f"Load average when it started: {env.get('LOAD_BROWSER') or 'unknown'}.")
     w("")
     if approve:
