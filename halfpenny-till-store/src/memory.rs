@@ -214,7 +214,10 @@ mod tests {
     fn debug_shows_how_much_is_kept_never_the_keys() {
         let store = MemoryTillStore::new();
         let identity = crate::conformance::identity(1);
-        assert_eq!(pollster::block_on(store.create_identity(&identity)), Ok(true));
+        assert_eq!(
+            pollster::block_on(store.create_identity(&identity)),
+            Ok(true)
+        );
         // Exactly this: counts, and nothing of the saved bytes.
         assert_eq!(
             format!("{store:?}"),
