@@ -80,7 +80,7 @@ async fn two_connections_racing_for_one_half_never_both_get_it() {
             true
         }
     };
-    let (first, second) = futures_join(
+    let (first, second) = conformance::join(
         a.update_purse(purse.id, take(1)),
         b.update_purse(purse.id, take(2)),
     )
@@ -107,7 +107,7 @@ async fn two_connections_spending_the_last_allowance_never_both_get_it() {
     );
     let (shop, cents) = (KeyId([9; 32]), |m| Amount::new(m, Currency::USD));
     a.set_allowance(shop, Some(cents(5))).await.unwrap();
-    let (first, second) = futures_join(
+    let (first, second) = conformance::join(
         a.spend_allowance(shop, cents(3)),
         b.spend_allowance(shop, cents(3)),
     )
@@ -146,34 +146,4 @@ async fn a_backup_restores_into_another_browser_database() {
         .unwrap();
     assert_eq!(to.identity().await, from.identity().await);
     assert_eq!(to.purses().await, from.purses().await);
-}
-
-/// Runs two futures at once on the browser's one thread.
-async fn futures_join<A: std::future::Future, B: std::future::Future>(
-    a: A,
-    b: B,
-) -> (A::Output, B::Output) {
-    use std::pin::pin;
-    use std::task::Poll;
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    let (mut ra, mut rb) = (None, None);
-    std::future::poll_fn(|cx| {
-        if ra.is_none()
-            && let Poll::Ready(v) = a.as_mut().poll(cx)
-        {
-            ra = Some(v);
-        }
-        if rb.is_none()
-            && let Poll::Ready(v) = b.as_mut().poll(cx)
-        {
-            rb = Some(v);
-        }
-        if ra.is_some() && rb.is_some() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
-    (ra.unwrap(), rb.unwrap())
 }

@@ -99,7 +99,8 @@ async fn two_connections_racing_for_the_same_halves_never_both_get_them() {
     // (a replay under a new request nonce), kept at the same moment.
     let first = conformance::acceptance(&purse, 1, &[0, 1]);
     let second = conformance::acceptance(&purse, 2, &[0, 1]);
-    let (x, y) = futures_join(a.keep_payment(&first), b.keep_payment(&second)).await;
+    let (x, y) =
+        halfpenny_store::conformance::join(a.keep_payment(&first), b.keep_payment(&second)).await;
     let (x, y) = (x.unwrap(), y.unwrap());
     let won = [&x, &y].iter().filter(|k| ***k == Kept::Taken).count();
     let lost = [&x, &y].iter().filter(|k| ***k == Kept::HalvesGone).count();
@@ -129,41 +130,11 @@ async fn two_connections_racing_with_update_purse_never_both_consume() {
     a.add_purse(&purse).await.unwrap();
     let first = conformance::acceptance(&purse, 1, &[1]);
     let second = conformance::acceptance(&purse, 2, &[1]);
-    let (x, y) = futures_join(
+    let (x, y) = halfpenny_store::conformance::join(
         a.update_purse(purse.id, |p| p.apply(&first)),
         b.update_purse(purse.id, |p| p.apply(&second)),
     )
     .await;
     let (x, y) = (x.unwrap(), y.unwrap());
     assert!(x ^ y, "exactly one writer consumes the half: {x} {y}");
-}
-
-/// Runs two futures at once on the browser's one thread.
-async fn futures_join<A: std::future::Future, B: std::future::Future>(
-    a: A,
-    b: B,
-) -> (A::Output, B::Output) {
-    use std::pin::pin;
-    use std::task::Poll;
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    let (mut ra, mut rb) = (None, None);
-    std::future::poll_fn(|cx| {
-        if ra.is_none()
-            && let Poll::Ready(v) = a.as_mut().poll(cx)
-        {
-            ra = Some(v);
-        }
-        if rb.is_none()
-            && let Poll::Ready(v) = b.as_mut().poll(cx)
-        {
-            rb = Some(v);
-        }
-        if ra.is_some() && rb.is_some() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
-    (ra.unwrap(), rb.unwrap())
 }

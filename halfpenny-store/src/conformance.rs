@@ -412,8 +412,10 @@ async fn two_spends_of_the_last_allowance_never_both_succeed<S: WalletStore>(sto
     assert_eq!(store.allowance(shop).await, Ok(Some(usd(1))));
 }
 
-/// Runs two futures at once, on whatever runs this suite.
-async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
+/// Runs two futures at once on one thread, as two tabs' tasks interleave:
+/// the races of this suite, of the keeper's scenarios and of the browser's
+/// own tests (whatever runs them, natively or in wasm).
+pub async fn join<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
     use std::pin::pin;
     use std::task::Poll;
     let (mut a, mut b) = (pin!(a), pin!(b));

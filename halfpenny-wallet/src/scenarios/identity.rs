@@ -6,8 +6,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use halfpenny::{Currency, Suite, testing};
 use halfpenny_store::WalletStore;
+use halfpenny_store::conformance::join;
 
-use super::{BANK_URL, Connect, PURSE, adopt, balances, both, buy, funded, reopen, usd};
+use super::{BANK_URL, Connect, PURSE, adopt, balances, buy, funded, reopen, usd};
 use crate::{Keeper, KeeperError};
 
 /// The identity made on one connection is saved whole; a new connection
@@ -112,7 +113,7 @@ pub async fn two_tabs_creating_at_once_keep_one_identity<C: Connect>(mut wallet:
         testing::key(testing::OTHER_SEALING),
     );
     let bank = w.bank.bank.public();
-    let (a, b) = both(
+    let (a, b) = join(
         Keeper::create_with(
             tab_a,
             &hers.0,

@@ -41,8 +41,6 @@ pub use recovery::{
 
 use std::fmt;
 use std::future::Future;
-use std::pin::pin;
-use std::task::Poll;
 
 use halfpenny::messages::{Denomination, PurseRequest};
 use halfpenny::{Amount, Currency, PurseId, Suite, testing};
@@ -187,29 +185,4 @@ async fn history<S: WalletStore>(store: &S) -> Vec<(&'static str, u64)> {
             (what, e.amount.minor())
         })
         .collect()
-}
-
-/// Runs two futures at once on one thread, as two tabs' tasks interleave.
-async fn both<A: Future, B: Future>(a: A, b: B) -> (A::Output, B::Output) {
-    let (mut a, mut b) = (pin!(a), pin!(b));
-    let (mut ra, mut rb) = (None, None);
-    std::future::poll_fn(|cx| {
-        if ra.is_none()
-            && let Poll::Ready(v) = a.as_mut().poll(cx)
-        {
-            ra = Some(v);
-        }
-        if rb.is_none()
-            && let Poll::Ready(v) = b.as_mut().poll(cx)
-        {
-            rb = Some(v);
-        }
-        if ra.is_some() && rb.is_some() {
-            Poll::Ready(())
-        } else {
-            Poll::Pending
-        }
-    })
-    .await;
-    (ra.unwrap(), rb.unwrap())
 }

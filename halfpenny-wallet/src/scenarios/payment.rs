@@ -6,8 +6,9 @@ use std::collections::BTreeSet;
 
 use halfpenny::wallet::WalletError;
 use halfpenny::{Currency, SessionSerial, Suite, testing};
+use halfpenny_store::conformance::join;
 
-use super::{BANK_URL, Connect, PURSE, adopt, balances, both, buy, funded, history, usd};
+use super::{BANK_URL, Connect, PURSE, adopt, balances, buy, funded, history, usd};
 use crate::{Keeper, KeeperError};
 
 /// Pays, settles, resends, releases and refunds, with every balance exact:
@@ -134,7 +135,7 @@ pub async fn two_tabs_paying_at_once_never_share_a_half<C: Connect>(mut wallet: 
     // 6c each out of 15c: each gets a 5c and a 1c, not the same ones.
     let ra = w.seller.offer("a", usd(6), None, w.now, &mut w.rng);
     let rb = w.seller.offer("b", usd(6), None, w.now, &mut w.rng);
-    let (a, b) = both(tab_a.pay(&ra, w.now), tab_b.pay(&rb, w.now)).await;
+    let (a, b) = join(tab_a.pay(&ra, w.now), tab_b.pay(&rb, w.now)).await;
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!((a.paying, b.paying), (usd(6), usd(6)));
     let sessions = |p: &halfpenny::messages::Payment| -> BTreeSet<SessionSerial> {
@@ -151,7 +152,7 @@ pub async fn two_tabs_paying_at_once_never_share_a_half<C: Connect>(mut wallet: 
     // 3c each out of the 3c left: exactly one is paid.
     let rc = w.seller.offer("c", usd(3), None, w.now, &mut w.rng);
     let rd = w.seller.offer("d", usd(3), None, w.now, &mut w.rng);
-    let (c, d) = both(tab_a.pay(&rc, w.now), tab_b.pay(&rd, w.now)).await;
+    let (c, d) = join(tab_a.pay(&rc, w.now), tab_b.pay(&rd, w.now)).await;
     let (paid, refused) = match (c, d) {
         (Ok(p), Err(e)) => ((p, &tab_a), e),
         (Err(e), Ok(p)) => ((p, &tab_b), e),
