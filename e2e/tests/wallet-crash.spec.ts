@@ -1,8 +1,11 @@
-import { expect, test, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Page, type Route } from "@playwright/test";
 import { fundedBuyer, onlyPurse, sellerSummary, ShopPage } from "./shop-page";
 
-// The wallet window closed mid-payment, at seeded random points: before she
-// approves, right after (as the halves leave for the till), and once the shop has answered (before the wallet settled).
+// The wallet window closed mid-payment, at points the test holds open rather
+// than races for: before she approves; after she approved and the halves left
+// her wallet, with the payment lost on its way to the till; and after the
+// till took the payment, with its answer held back until the window is gone.
+// The last two leave the payment's halves pending, exactly its price.
 // Reopened from the pay button, the wallet asks the shop about what was left
 // pending (`status`): settled if the till took it, released if not. Never
 // lost: what she holds plus what the till spent is her purse, exactly; never
@@ -23,7 +26,9 @@ function seeded(seed: number) {
   };
 }
 
-type Point = "before-approve" | "after-approve" | "after-answer";
+type Point = "before-approve" | "lost-on-the-way" | "answer-lost";
+
+const PRICE_CENTS: Record<string, number> = { "article-1": 1, "article-2": 2 };
 
 async function closeQuietly(page: Page) {
   if (!page.isClosed()) await page.close().catch(() => undefined);
@@ -55,56 +60,68 @@ test("the wallet closed mid-payment recovers its halves: never lost, never sent 
     (await sellerSummary(request)).refused.filter((r: { code: string }) => r.code === "double_spend").length;
   const refusedBefore = await doubleSpends();
 
-  // Each point once, in a seeded order, then one more chosen at random.
-  const points: Point[] = ["before-approve", "after-approve", "after-answer"];
+  // Each point once, in a seeded order, then one more of the two that
+  // leave a payment pending, chosen at random.
+  const points: Point[] = ["before-approve", "lost-on-the-way", "answer-lost"];
   for (let i = points.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
     [points[i], points[j]] = [points[j], points[i]];
   }
-  points.push(points[Math.floor(random() * points.length)]);
+  const midway: Point[] = ["lost-on-the-way", "answer-lost"];
+  points.push(midway[Math.floor(random() * midway.length)]);
 
   const seen: string[] = [];
   for (const point of points) {
     await herald.forgetAccess();
     const item = random() < 0.5 ? "article-1" : "article-2";
+    const spentBefore = await spentAtTill(request, purse);
     const popup = await herald.clickPay(item);
     await popup.ready();
     if (point === "before-approve") {
       await closeQuietly(popup.page);
-    } else if (point === "after-approve") {
-      // Closed as the halves leave for the till (marked pending, in flight),
-      // a seeded few milliseconds later.
-      const sent = herald.page.waitForRequest((r) => r.url().endsWith("/shop/v1/payments") && r.method() === "POST");
-      await popup.page.getByTestId("pay-approve").click();
-      await sent;
-      const delay = Math.floor(random() * 20);
-      if (delay > 0) await herald.page.waitForTimeout(delay);
-      await closeQuietly(popup.page);
     } else {
-      const answered = herald.page.waitForResponse((r) => r.url().endsWith("/shop/v1/payments") && r.request().method() === "POST");
+      // The payment the pay button sends to the till, held here.
+      const held = new Promise<Route>((resolve) =>
+        herald.page.route((url) => url.pathname === "/shop/v1/payments", resolve, { times: 1 }),
+      );
       await popup.page.getByTestId("pay-approve").click();
-      await answered;
-      await closeQuietly(popup.page);
+      const route = await held;
+      if (point === "lost-on-the-way") {
+        await closeQuietly(popup.page);
+        await route.abort("connectionreset");
+      } else {
+        const answer = await route.fetch();
+        expect(answer.status(), "the till took the payment").toBe(200);
+        await closeQuietly(popup.page);
+        await route.fulfill({ response: answer });
+      }
     }
-    // What the closed window left behind (shown, not asserted: it depends on timing).
+    // What the closed window left behind: the payment's halves pending,
+    // taken by the till only if the payment reached it.
+    const owed = point === "before-approve" ? 0 : PRICE_CENTS[item];
     await wallet.page.reload();
     const left = wallet.page.locator(`[data-testid="purse"][data-purse="${purse}"]`);
-    const pending = /(USD \d+\.\d\d) pending/.exec((await left.textContent()) ?? "");
-    seen.push(`${point} (${item}, ${pending ? pending[1] : "?"} pending)`);
+    expect(cents(await left.getByTestId("purse-pending").textContent()), `pending after ${point}`).toBe(owed);
+    const taken = point === "answer-lost" ? owed : 0;
+    expect(await spentAtTill(request, purse), `spent at the till after ${point}`).toBe(spentBefore + taken);
+    seen.push(`${point} (${item}: pending ${owed}¢, taken by the till ${taken}¢)`);
 
     // Reopened from a pay button: what was left pending is settled or
     // released first, then she pays again.
     await herald.forgetAccess();
-    // If the earlier payment was for this article and the till took it, the
-    // wallet says so and closes (the button unlocks it from the receipt);
-    // otherwise she approves the new payment.
+    // If the till took the lost payment and it was for this very article,
+    // the wallet says so and closes (the button unlocks it from the
+    // receipt); otherwise she approves the new payment.
+    const paidBefore = point === "answer-lost" && item === "article-1";
     const again = await herald.clickPay("article-1");
-    const closedItself = again.page.waitForEvent("close").then(() => true);
-    const canApprove = expect(again.page.getByTestId("pay-approve"))
-      .toBeEnabled()
-      .then(() => false, () => true);
-    if (!(await Promise.race([closedItself, canApprove]))) await again.pay();
+    if (paidBefore) {
+      if (!again.page.isClosed()) await again.page.waitForEvent("close");
+    } else {
+      await again.pay();
+    }
     await herald.expectUnlocked("article-1");
+    const paidNow = paidBefore ? 0 : PRICE_CENTS["article-1"];
+    expect(await spentAtTill(request, purse), `spent at the till after reopening (${point})`).toBe(spentBefore + taken + paidNow);
 
     // Never lost: nothing pending; what she holds and what the till spent
     // make her purse. The till holds exactly her unspent halves.
@@ -121,3 +138,9 @@ test("the wallet closed mid-payment recovers its halves: never lost, never sent 
   }
   console.log(`wallet crash: ${points.length} closes (${seen.join(", ")}), halves recovered, 0 lost, 0 double spends`);
 });
+
+/** Cents of her purse the till has spent, from the seller's desk. */
+async function spentAtTill(request: APIRequestContext, purse: string): Promise<number> {
+  const seller = await sellerSummary(request);
+  return seller.purses.find((p: { purse: string }) => p.purse === purse).spent;
+}

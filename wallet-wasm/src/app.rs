@@ -90,6 +90,10 @@ pub fn App() -> impl IntoView {
     let (pasted, set_pasted) = signal(String::new());
     let (ask, set_ask) = signal(None::<Ask>);
     let (needs_purse, set_needs_purse) = signal(false);
+    // Whether the shop and her purses were asked about the ask shown: until
+    // then she cannot approve it (it may have been paid before, by a
+    // payment whose answer was lost).
+    let (ask_checked, set_ask_checked) = signal(false);
     let (paid, set_paid) = signal(None::<String>);
     let (purse_total, set_purse_total) = signal("1.00".to_owned());
     let (purse_coin, set_purse_coin) = signal(COINS[0]);
@@ -133,6 +137,7 @@ pub fn App() -> impl IntoView {
             let checked = pay::check(&k, &mut l, &a).await;
             let from_page = matches!(l, Seller::Page(_));
             link.set_value(Some(l));
+            set_ask_checked.set(true);
             match checked? {
                 Checked::PaidBefore => {
                     // An earlier payment for this very item went through (the
@@ -165,6 +170,7 @@ pub fn App() -> impl IntoView {
             link.set_value(Some(Seller::Page(l)));
             match request.as_ref().map(Ask::read) {
                 Some(Ok(a)) => {
+                    set_ask_checked.set(false);
                     set_ask.set(Some(a));
                     check_ask();
                 }
@@ -387,6 +393,7 @@ pub fn App() -> impl IntoView {
                 set_error.set(None);
                 set_paid.set(None);
                 set_request_code.set(String::new());
+                set_ask_checked.set(false);
                 set_ask.set(Some(a));
                 check_ask();
             }
@@ -519,7 +526,7 @@ pub fn App() -> impl IntoView {
                     </Show>
                     <button
                         data-testid="pay-approve"
-                        disabled=move || busy.get().is_some() || needs_purse.get()
+                        disabled=move || busy.get().is_some() || needs_purse.get() || !ask_checked.get()
                         on:click=on_approve
                     >
                         "Pay " {a.price.clone()}
