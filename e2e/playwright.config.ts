@@ -24,7 +24,9 @@ export default defineConfig({
     baseURL: BANK,
     launchOptions: chromium,
     screenshot: "only-on-failure",
-    trace: "retain-on-failure",
+    // A short trace of every test (actions, DOM snapshots, console and
+    // network; no screencast) kept in test-results/ as the run's artifact.
+    trace: { mode: "on", screenshots: false, snapshots: true, sources: false },
   },
   webServer: servers(BANK_PORT, SHOP_PORT, OPERATOR_TOKEN, SHOP_OPERATOR_TOKEN),
 });
