@@ -3,7 +3,7 @@
 # RELIABILITY.md at the workspace root. Every figure in it is read from the
 # tools' output, none is typed by hand.
 #
-#   scripts/reliability.sh [fuzz-seconds-per-target]      (default 60)
+#   scripts/reliability.sh [fuzz-seconds-per-target]      (default 300)
 #
 # 1. scripts/fuzz.sh: every fuzz target of fuzz/ for that long;
 # 2. the bad-input tables: bank-server/tests/bad_input.rs on SQLite and on
@@ -14,7 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-seconds=${1:-60}
+seconds=${1:-300}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 say() { printf '\n==> %s\n' "$*"; }
@@ -111,7 +111,7 @@ cat >RELIABILITY.md <<EOF
 
 Written by \`scripts/reliability.sh $seconds\` on $(date -u +%Y-%m-%d) on a machine
 with $(nproc) cores; do not edit by hand. \`./test\` runs shorter versions of the
-same suites on every change (fuzzing 20 s per target, the bad-input tables,
+same suites on every change (fuzzing 60 s per target, the bad-input tables,
 \`cargo deny\`).
 
 ## Fuzzing (cargo-fuzz, libFuzzer)
