@@ -33,8 +33,19 @@ pub fn body(code: &str, message: &str, extra: &Map<String, Value>) -> String {
 }
 
 /// An error's HTTP answer: the status its server chose, and its JSON body.
+///
+/// A body refused as too large was not read to its end, so the connection
+/// cannot carry another request: the answer says `Connection: close`, or a
+/// client would send its next request into a connection about to close.
 pub fn response(status: StatusCode, body: String) -> Response {
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+    let mut answer = (status, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        answer.headers_mut().insert(
+            header::CONNECTION,
+            header::HeaderValue::from_static("close"),
+        );
+    }
+    answer
 }
 
 /// A sentence for people: a capital first letter and a full stop.
@@ -79,6 +90,22 @@ mod tests {
             serde_json::from_str(&body("payment_required", "Pay.", &extra)).unwrap();
         assert_eq!(priced["price_minor"], 5);
         assert_eq!(priced["error"]["code"], "payment_required");
+    }
+
+    #[test]
+    fn a_body_too_large_closes_the_connection_and_nothing_else_does() {
+        let connection = |status| {
+            response(status, String::new())
+                .headers()
+                .get(header::CONNECTION)
+                .map(|v| v.to_str().unwrap().to_owned())
+        };
+        assert_eq!(
+            connection(StatusCode::PAYLOAD_TOO_LARGE).as_deref(),
+            Some("close")
+        );
+        assert_eq!(connection(StatusCode::BAD_REQUEST), None);
+        assert_eq!(connection(StatusCode::PAYMENT_REQUIRED), None);
     }
 
     #[test]
