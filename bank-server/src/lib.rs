@@ -6,6 +6,7 @@ pub use halfpenny_server_kit::clock;
 pub mod error;
 pub mod keys;
 pub mod metrics;
+pub mod notice;
 pub mod service;
 pub mod store;
 pub mod views;
@@ -48,6 +49,6 @@ pub async fn build(settings: Settings, keys: keys::BankKeys) -> anyhow::Result<A
         clock: clock::Clock::default(),
         metrics: metrics::Metrics::default(),
         operator_token: settings.operator_token,
-        http: reqwest::Client::new(),
+        http: notice::client()?,
     }))
 }

@@ -20,6 +20,7 @@ use zeroize::Zeroizing;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
+use crate::notice::{self, Delivery};
 use crate::store::{Store, StoreError};
 use crate::views::{PurseReply, RedemptionReply, RefundReply, RefundResultView, StatementReply};
 
@@ -39,12 +40,7 @@ pub struct App {
     pub http: reqwest::Client,
 }
 
-/// What the bank posts to a seller's address: a sealed letter for him.
-#[derive(Serialize, serde::Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct Notice {
-    pub kind: String,
-    pub letter: String,
-}
+pub use crate::notice::Notice;
 
 pub use halfpenny_server_kit::json_text::JsonText;
 
@@ -318,21 +314,14 @@ impl App {
         let Some(address) = address else { return };
         let http = self.http.clone();
         tokio::spawn(async move {
-            let sent = http
-                .post(&address)
-                .json(&notice)
-                .timeout(std::time::Duration::from_secs(5))
-                .send()
-                .await;
-            match sent {
-                Ok(r) if r.status().is_success() => {
-                    tracing::info!(kind = %notice.kind, "seller notified")
+            let kind = &notice.kind;
+            match notice::deliver(&http, &address, &notice).await {
+                Delivery::Taken => tracing::info!(%kind, "seller notified"),
+                Delivery::Refused(status) => {
+                    tracing::info!(%kind, status, "seller refused the notice; it waits in his inbox")
                 }
-                Ok(r) => {
-                    tracing::info!(kind = %notice.kind, status = r.status().as_u16(), "seller refused the notice; it waits in his inbox")
-                }
-                Err(_) => {
-                    tracing::info!(kind = %notice.kind, "seller unreachable; the notice waits in his inbox")
+                Delivery::Unreachable => {
+                    tracing::info!(%kind, "seller unreachable; the notice waits in his inbox")
                 }
             }
         });
