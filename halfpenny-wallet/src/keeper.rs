@@ -151,13 +151,7 @@ impl<S: WalletStore> Keeper<S> {
     ) -> Result<BuyerPurse, KeeperError> {
         let purse = self.wallet.receive_purse(&self.identity, sealed, now)?;
         if self.store.add_purse(&purse).await? {
-            self.store
-                .record(&Event {
-                    at: now,
-                    purse: purse.id,
-                    amount: purse.available(),
-                    kind: EventKind::PurseReceived,
-                })
+            self.record(now, purse.id, purse.available(), EventKind::PurseReceived)
                 .await?;
         }
         Ok(purse)
@@ -309,17 +303,16 @@ impl<S: WalletStore> Keeper<S> {
         })
         .await?;
         if outcome? {
-            self.store
-                .record(&Event {
-                    at: now,
-                    purse: receipt.purse,
-                    amount: receipt.paid,
-                    kind: EventKind::Paid {
-                        payment: receipt.payment,
-                        item: receipt.item.clone(),
-                    },
-                })
-                .await?;
+            self.record(
+                now,
+                receipt.purse,
+                receipt.paid,
+                EventKind::Paid {
+                    payment: receipt.payment,
+                    item: receipt.item.clone(),
+                },
+            )
+            .await?;
         }
         Ok(())
     }
@@ -338,19 +331,17 @@ impl<S: WalletStore> Keeper<S> {
         if prepared.retry {
             return Ok(());
         }
-        self.store
-            .record(&Event {
-                at: now,
-                purse: prepared.payment.purse,
-                amount: prepared.paying,
-                kind: EventKind::Sent {
-                    payment: prepared.payment.payment,
-                    item: item.to_owned(),
-                    via,
-                },
-            })
-            .await?;
-        Ok(())
+        self.record(
+            now,
+            prepared.payment.purse,
+            prepared.paying,
+            EventKind::Sent {
+                payment: prepared.payment.payment,
+                item: item.to_owned(),
+                via,
+            },
+        )
+        .await
     }
 
     /// She says the till took this payment, though no receipt came back (a
@@ -371,18 +362,16 @@ impl<S: WalletStore> Keeper<S> {
                 Ok(amount)
             })
             .await?;
-        self.store
-            .record(&Event {
-                at: now,
-                purse,
-                amount,
-                kind: EventKind::Paid {
-                    payment,
-                    item: item.unwrap_or_else(|| NO_RECEIPT_ITEM.to_owned()),
-                },
-            })
-            .await?;
-        Ok(())
+        self.record(
+            now,
+            purse,
+            amount,
+            EventKind::Paid {
+                payment,
+                item: item.unwrap_or_else(|| NO_RECEIPT_ITEM.to_owned()),
+            },
+        )
+        .await
     }
 
     /// The item a payment was sent for, if its sending was noted.
@@ -416,15 +405,8 @@ impl<S: WalletStore> Keeper<S> {
                     .map_err(|_| KeeperError::Wallet(WalletError::NoSuchPayment(payment)))
             })
             .await?;
-        self.store
-            .record(&Event {
-                at: now,
-                purse,
-                amount,
-                kind: EventKind::Released { payment },
-            })
-            .await?;
-        Ok(())
+        self.record(now, purse, amount, EventKind::Released { payment })
+            .await
     }
 
     /// Marks every available half of the purse as being refunded and returns
@@ -442,13 +424,7 @@ impl<S: WalletStore> Keeper<S> {
                 Ok((sealed, value))
             })
             .await?;
-        self.store
-            .record(&Event {
-                at: now,
-                purse,
-                amount,
-                kind: EventKind::RefundRequested,
-            })
+        self.record(now, purse, amount, EventKind::RefundRequested)
             .await?;
         Ok(sealed)
     }
@@ -480,16 +456,34 @@ impl<S: WalletStore> Keeper<S> {
         })
         .await?;
         if changed {
-            self.store
-                .record(&Event {
-                    at: now,
-                    purse: result.purse,
-                    amount: result.buyer_refunded,
-                    kind: EventKind::Refunded,
-                })
-                .await?;
+            self.record(
+                now,
+                result.purse,
+                result.buyer_refunded,
+                EventKind::Refunded,
+            )
+            .await?;
         }
         Ok(result)
+    }
+
+    /// Adds a line to her history.
+    async fn record(
+        &self,
+        at: Timestamp,
+        purse: PurseId,
+        amount: Amount,
+        kind: EventKind,
+    ) -> Result<(), KeeperError> {
+        self.store
+            .record(&Event {
+                at,
+                purse,
+                amount,
+                kind,
+            })
+            .await?;
+        Ok(())
     }
 
     /// Runs a fallible change on the saved purse; it is saved only if it
