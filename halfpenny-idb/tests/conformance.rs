@@ -10,27 +10,19 @@
     clippy::indexing_slicing
 )]
 
-use std::cell::Cell;
-
 use halfpenny::wallet::HalfState;
 use halfpenny::{Nonce, SessionSerial};
 use halfpenny_idb::{IdbStore, delete, open};
 use halfpenny_store::{WalletStore, conformance};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod common;
 
-thread_local! {
-    static NEXT: Cell<u32> = const { Cell::new(0) };
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 /// A fresh, empty database with a name no other check uses.
 async fn fresh() -> IdbStore {
-    let n = NEXT.with(|c| {
-        c.set(c.get() + 1);
-        c.get()
-    });
-    let name = format!("halfpenny-conformance-{n}");
+    let name = common::unique_name("halfpenny-conformance");
     delete(&name).await.unwrap();
     open(&name).await.unwrap()
 }

@@ -11,26 +11,18 @@
     clippy::indexing_slicing
 )]
 
-use std::cell::Cell;
-
 use halfpenny_idb::{IdbStore, delete, open};
 use halfpenny_wallet::scenarios::{self, Connect};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod common;
 
-thread_local! {
-    static NEXT: Cell<u32> = const { Cell::new(0) };
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 /// A fresh, empty wallet database with a name no other scenario uses, and
 /// the way to open connections to it.
 async fn fresh() -> impl Connect<Store = IdbStore> {
-    let n = NEXT.with(|c| {
-        c.set(c.get() + 1);
-        c.get()
-    });
-    let name = format!("halfpenny-keeper-{n}");
+    let name = common::unique_name("halfpenny-keeper");
     delete(&name).await.unwrap();
     move || {
         let name = name.clone();

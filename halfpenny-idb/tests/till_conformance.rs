@@ -10,26 +10,18 @@
     clippy::indexing_slicing
 )]
 
-use std::cell::Cell;
-
 use halfpenny::{Nonce, SessionSerial};
 use halfpenny_idb::till::{IdbTillStore, delete, open};
 use halfpenny_till_store::{Kept, TillStore, conformance};
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod common;
 
-thread_local! {
-    static NEXT: Cell<u32> = const { Cell::new(0) };
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 /// A fresh, empty till database with a name no other check uses.
 async fn fresh() -> IdbTillStore {
-    let n = NEXT.with(|c| {
-        c.set(c.get() + 1);
-        c.get()
-    });
-    let name = format!("halfpenny-till-conformance-{n}");
+    let name = common::unique_name("halfpenny-till-conformance");
     delete(&name).await.unwrap();
     open(&name).await.unwrap()
 }

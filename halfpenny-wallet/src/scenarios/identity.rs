@@ -8,7 +8,7 @@ use halfpenny::{Currency, Suite, testing};
 use halfpenny_store::WalletStore;
 use halfpenny_store::conformance::join;
 
-use super::{BANK_URL, Connect, PURSE, adopt, balances, buy, funded, reopen, usd};
+use super::{BANK_URL, Connect, PURSE, adopt, balances, buy, create, funded, reopen, usd};
 use crate::{Keeper, KeeperError};
 
 /// The identity made on one connection is saved whole; a new connection
@@ -148,16 +148,7 @@ pub async fn private_keys_never_show<C: Connect>(mut wallet: C) {
     let saved = k.store().identity().await.unwrap().unwrap();
     let secrets = [&saved.signing_pkcs8[..], &saved.sealing_pkcs8[..]];
 
-    let refused = Keeper::create_with(
-        wallet.connect().await,
-        &testing::key(testing::BUYER_SIGNING),
-        &testing::key(testing::BUYER_SEALING),
-        BANK_URL.into(),
-        w.bank.bank.public(),
-        w.now,
-    )
-    .await
-    .unwrap_err();
+    let refused = create(&w, wallet.connect().await).await.unwrap_err();
     let mut shown = vec![
         format!("{k:?}"),
         format!("{:?}", k.store()),

@@ -47,7 +47,7 @@ use halfpenny::{Amount, Currency, PurseId, Suite, testing};
 use halfpenny_sim::World;
 use halfpenny_store::{EventKind, WalletStore};
 
-use crate::Keeper;
+use crate::{Keeper, KeeperError};
 
 /// One wallet, empty at first. Each call to [`connect`](Self::connect) opens
 /// another connection to it; a closure returning a future of a store is one.
@@ -109,9 +109,9 @@ fn funded(seed: u64, suite: Suite) -> World {
 /// The address every scenario's wallet saves for its bank.
 const BANK_URL: &str = "http://127.0.0.1:8700";
 
-/// The fixture buyer (registered in the world's bank) made the wallet's
-/// identity on `store`.
-async fn adopt<S: WalletStore>(w: &World, store: S) -> Keeper<S> {
+/// The fixture buyer (registered in the world's bank) makes the wallet's
+/// identity on `store`: the keeper, or why not.
+async fn create<S: WalletStore>(w: &World, store: S) -> Result<Keeper<S>, KeeperError> {
     Keeper::create_with(
         store,
         &testing::key(testing::BUYER_SIGNING),
@@ -121,7 +121,13 @@ async fn adopt<S: WalletStore>(w: &World, store: S) -> Keeper<S> {
         w.now,
     )
     .await
-    .expect("a new wallet takes an identity")
+}
+
+/// The fixture buyer made the wallet's identity on `store`.
+async fn adopt<S: WalletStore>(w: &World, store: S) -> Keeper<S> {
+    create(w, store)
+        .await
+        .expect("a new wallet takes an identity")
 }
 
 /// The wallet saved behind a new connection, as a reloaded page finds it.
