@@ -7,10 +7,11 @@ use halfpenny::crypto::seal::SealedBox;
 use halfpenny::crypto::{PrivateIdentity, PublicIdentity};
 use halfpenny::letter::{self, LetterKind};
 use halfpenny::messages::{
-    ForwardedPurseRequest, PaymentRequest, PurseRequest, Receipt, RefundResult, StatementRequest,
+    CaseRequest, ForwardedPurseRequest, InboxRequest, PaymentRequest, PurseRequest, Receipt,
+    RefundResult, StatementRequest,
 };
 use halfpenny::wallet::{BuyerPurse, HalfState, PreparedPayment, Wallet, WalletError};
-use halfpenny::{Amount, Currency, KeyId, Nonce, PurseId, SessionSerial, Timestamp};
+use halfpenny::{Amount, CaseId, Currency, KeyId, Nonce, PurseId, SessionSerial, Timestamp};
 use halfpenny_store::{Event, EventKind, SavedIdentity, StoreError, Via, WalletStore};
 use rand_core::CryptoRng;
 
@@ -135,6 +136,44 @@ impl<S: WalletStore> Keeper<S> {
         Ok(letter::send(
             LetterKind::StatementRequest,
             &StatementRequest { currency },
+            self.identity.signing.as_ref(),
+            &self.saved.bank.identity,
+            now,
+            rng,
+        )?
+        .0)
+    }
+
+    /// A signed request for the letters waiting in her inbox at the bank
+    /// after the one with id `after` (0 for all), sealed for the bank.
+    pub fn inbox_request<R: CryptoRng + ?Sized>(
+        &self,
+        after: u64,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<SealedBox, KeeperError> {
+        Ok(letter::send(
+            LetterKind::InboxRequest,
+            &InboxRequest { after },
+            self.identity.signing.as_ref(),
+            &self.saved.bank.identity,
+            now,
+            rng,
+        )?
+        .0)
+    }
+
+    /// A signed request for where one of her refund cases stands, sealed
+    /// for the bank.
+    pub fn case_request<R: CryptoRng + ?Sized>(
+        &self,
+        case: CaseId,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<SealedBox, KeeperError> {
+        Ok(letter::send(
+            LetterKind::CaseRequest,
+            &CaseRequest { case },
             self.identity.signing.as_ref(),
             &self.saved.bank.identity,
             now,

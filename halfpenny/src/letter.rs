@@ -31,6 +31,12 @@ pub enum LetterKind {
     RedemptionResult = 8,
     RefundResult = 9,
     StatementRequest = 10,
+    /// A party asks for the letters waiting in its own inbox.
+    InboxRequest = 11,
+    /// A buyer or seller asks where one of their refund cases stands.
+    CaseRequest = 12,
+    /// A seller sets or removes the address the bank posts notices to.
+    AddressChange = 13,
 }
 
 impl LetterKind {
@@ -47,6 +53,9 @@ impl LetterKind {
             RedemptionResult,
             RefundResult,
             StatementRequest,
+            InboxRequest,
+            CaseRequest,
+            AddressChange,
         ]
         .into_iter()
         .find(|k| *k as u8 == v)

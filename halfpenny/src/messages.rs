@@ -600,6 +600,84 @@ versioned!(
     }
 );
 
+/// A party asks for the letters waiting in its own inbox after the letter
+/// with id `after` (0 for all).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct InboxRequest {
+    pub after: u64,
+}
+
+versioned!(
+    InboxRequest,
+    1,
+    |self, w| {
+        w.u64(self.after);
+    },
+    |r| { Ok(InboxRequest { after: r.u64()? }) }
+);
+
+/// A buyer or seller asks where one of their refund cases stands.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct CaseRequest {
+    pub case: CaseId,
+}
+
+versioned!(
+    CaseRequest,
+    1,
+    |self, w| {
+        self.case.encode(w);
+    },
+    |r| {
+        Ok(CaseRequest {
+            case: CaseId::decode(r)?,
+        })
+    }
+);
+
+/// The longest address a seller may register, in bytes.
+pub const MAX_ADDRESS_BYTES: usize = 512;
+
+/// A seller sets the address the bank posts his notices to, or removes it.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct AddressChange {
+    pub address: Option<String>,
+}
+
+versioned!(
+    AddressChange,
+    1,
+    |self, w| {
+        match &self.address {
+            None => w.u8(0),
+            Some(a) => {
+                w.u8(1);
+                w.bytes16(a.as_bytes());
+            }
+        }
+    },
+    |r| {
+        let address = match r.u8()? {
+            0 => None,
+            1 => {
+                let bytes = r.bytes16("address", MAX_ADDRESS_BYTES)?;
+                Some(
+                    std::str::from_utf8(bytes)
+                        .map_err(|_| WireError::invalid("address"))?
+                        .to_owned(),
+                )
+            }
+            tag => {
+                return Err(WireError::UnknownTag {
+                    field: "address",
+                    tag,
+                });
+            }
+        };
+        Ok(AddressChange { address })
+    }
+);
+
 impl TextForm for MintResponse {
     const PREFIX: &'static str = "hpm1.";
     const NAME: &'static str = "mint response";

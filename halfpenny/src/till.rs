@@ -20,8 +20,8 @@ use crate::crypto::{Backend, CryptoError, PrivateIdentity, VerifyingKey};
 use crate::ids::{BankId, KeyId, PurseId, SessionSerial};
 use crate::letter::{self, Correspondent, Freshness, LetterError, LetterKind};
 use crate::messages::{
-    MAX_TOKENS_PER_PURSE, Payment, PaymentRequest, PurseContents, Receipt, RedemptionRequest,
-    ReturnRequest, ReturnResponse, SpentToken,
+    AddressChange, InboxRequest, MAX_TOKENS_PER_PURSE, Payment, PaymentRequest, PurseContents,
+    Receipt, RedemptionRequest, ReturnRequest, ReturnResponse, SpentToken,
 };
 use crate::split::{Item, Share, join};
 use crate::suite::Suite;
@@ -512,6 +512,46 @@ impl Till {
         let (sealed, _) = letter::send(
             LetterKind::Redemption,
             &body,
+            identity.signing.as_ref(),
+            &self.bank.identity,
+            now,
+            rng,
+        )?;
+        Ok(sealed)
+    }
+
+    /// A signed request for the letters waiting in his inbox at the bank
+    /// after the one with id `after`, sealed for the bank.
+    pub fn inbox_request<R: CryptoRng + ?Sized>(
+        &self,
+        identity: &PrivateIdentity,
+        after: u64,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<SealedBox, TillError> {
+        let (sealed, _) = letter::send(
+            LetterKind::InboxRequest,
+            &InboxRequest { after },
+            identity.signing.as_ref(),
+            &self.bank.identity,
+            now,
+            rng,
+        )?;
+        Ok(sealed)
+    }
+
+    /// A signed request to set (or, with `None`, remove) the address the
+    /// bank posts his notices to, sealed for the bank.
+    pub fn address_change<R: CryptoRng + ?Sized>(
+        &self,
+        identity: &PrivateIdentity,
+        address: Option<String>,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<SealedBox, TillError> {
+        let (sealed, _) = letter::send(
+            LetterKind::AddressChange,
+            &AddressChange { address },
             identity.signing.as_ref(),
             &self.bank.identity,
             now,
