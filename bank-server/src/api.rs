@@ -2,15 +2,13 @@
 
 use std::sync::Arc;
 
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Query, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use halfpenny::bank::Role;
 use halfpenny::crypto::PublicIdentity;
-use halfpenny::ids::CaseId;
 use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
 use halfpenny::{Amount, Currency};
 use serde::de::DeserializeOwned;
@@ -48,8 +46,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/refunds", post(refund))
         .route("/v1/returns", post(take_return))
         .route("/v1/statements", post(statement))
-        .route("/v1/inbox/{account}", get(inbox))
-        .route("/v1/cases/{case}", get(case))
+        .route("/v1/inbox", post(inbox))
+        .route("/v1/cases", post(case))
+        .route("/v1/accounts/address", post(change_address))
         .route("/v1/operator/fund", post(fund))
         .route("/v1/operator/attributes", post(attribute))
         .route("/v1/operator/sweep", post(sweep))
@@ -175,50 +174,30 @@ fn counted<T>(app: &App, r: Result<T, ApiError>) -> Result<T, ApiError> {
     r
 }
 
-#[derive(serde::Deserialize)]
-struct After {
-    #[serde(default)]
-    after: i64,
-}
-
-/// Letters waiting for a party. They are sealed: only the recipient can read them.
-/// Letters waiting for a party (sealed for it): return requests and refund results.
-#[utoipa::path(get, path = "/v1/inbox/{account}", tag = "refunds", params(("account" = String, Path, description = "Key id, 64 hex digits"), ("after" = Option<i64>, Query, description = "Only letters after this id")), responses((status = 200, body = InboxReply)))]
+/// Letters waiting for the sender of a signed `InboxRequest` (sealed for
+/// it): return requests and refund results, oldest first, after `after`.
+#[utoipa::path(post, path = "/v1/inbox", tag = "refunds", request_body = LetterBody, responses((status = 200, body = InboxReply), (status = 400, body = ErrorView), (status = 401, body = ErrorView), (status = 404, body = ErrorView)))]
 async fn inbox(
     State(app): Shared,
-    Path(account): Path<String>,
-    query: Result<Query<After>, QueryRejection>,
+    Body(b): Body<LetterBody>,
 ) -> Result<Json<InboxReply>, ApiError> {
-    let who = account_from_text(&account)?;
-    let Query(q) = query.map_err(|_| {
-        ApiError::bad_request(
-            "bad_query",
-            "`after` is a whole number: the id of the last letter read.",
-        )
-    })?;
-    Ok(Json(InboxReply {
-        letters: app.store.inbox(who, q.after).await?,
-    }))
+    counted(&app, app.inbox(&b.letter).await).map(Json)
 }
 
-/// Where a refund case stands.
-#[utoipa::path(get, path = "/v1/cases/{case}", tag = "refunds", params(("case" = String, Path, description = "Case id, 32 hex digits")), responses((status = 200, body = CaseView), (status = 404, body = ErrorView)))]
-async fn case(State(app): Shared, Path(id): Path<String>) -> Result<Json<CaseView>, ApiError> {
-    let id = CaseId::from_hex(&id)
-        .map_err(|_| ApiError::bad_request("bad_case", "A case id is 32 lower-case hex digits."))?;
-    let c = app.store.case(&id).await?.ok_or_else(|| {
-        ApiError::new(
-            StatusCode::NOT_FOUND,
-            "unknown_case",
-            "There is no such refund case.",
-        )
-    })?;
-    Ok(Json(CaseView {
-        case: c.id.to_hex(),
-        purse: c.purse.to_hex(),
-        deadline: c.deadline.0,
-        settled: c.settled.map(|s| format!("{s:?}").to_lowercase()),
-    }))
+/// Where a refund case stands, for a signed `CaseRequest` from its buyer or
+/// seller; anyone else gets `unknown_case`, as for a case that does not exist.
+#[utoipa::path(post, path = "/v1/cases", tag = "refunds", request_body = LetterBody, responses((status = 200, body = CaseView), (status = 400, body = ErrorView), (status = 401, body = ErrorView), (status = 404, body = ErrorView)))]
+async fn case(State(app): Shared, Body(b): Body<LetterBody>) -> Result<Json<CaseView>, ApiError> {
+    counted(&app, app.case(&b.letter).await).map(Json)
+}
+
+/// A seller's signed `AddressChange`: sets the address notices are posted to, or removes it.
+#[utoipa::path(post, path = "/v1/accounts/address", tag = "accounts", request_body = LetterBody, responses((status = 200, body = AddressReply), (status = 400, body = ErrorView), (status = 401, body = ErrorView), (status = 403, body = ErrorView), (status = 404, body = ErrorView), (status = 409, body = ErrorView)))]
+async fn change_address(
+    State(app): Shared,
+    Body(b): Body<LetterBody>,
+) -> Result<JsonText, ApiError> {
+    counted(&app, app.change_address(&b.letter).await)
 }
 
 /// Checks the operator's bearer token in constant time.
@@ -352,7 +331,7 @@ impl utoipa::Modify for OperatorAuth {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Halfpenny bank", description = "Split-token purses: minting, redemption, refunds, books. Protocol messages travel as text (`hpq1.`, `hps1.`, `hpm1.`) inside JSON."),
-    paths(health, bank_info, register, mint, redeem, refund, take_return, statement, inbox, case, fund, attribute, sweep, totals),
+    paths(health, bank_info, register, change_address, mint, redeem, refund, take_return, statement, inbox, case, fund, attribute, sweep, totals),
     modifiers(&OperatorAuth)
 )]
 struct ApiDoc;

@@ -32,6 +32,21 @@ impl ApiError {
         Self::new(StatusCode::BAD_REQUEST, code, message)
     }
 
+    /// A case that does not exist, or is not the asker's: the same answer,
+    /// so a lookup reveals nothing about other people's cases.
+    pub fn unknown_case() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "unknown_case",
+            "There is no such refund case.",
+        )
+    }
+
+    /// A seller's address the bank will not call.
+    pub fn bad_address(message: impl Into<String>) -> Self {
+        Self::bad_request("bad_address", message)
+    }
+
     pub fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -128,6 +143,11 @@ impl From<StoreError> for ApiError {
                 StatusCode::CONFLICT,
                 "replay",
                 "This request was already handled.",
+            ),
+            StoreError::NonceReused => Self::new(
+                StatusCode::CONFLICT,
+                "nonce_reused",
+                "This request's number was already used by another request; make a new one.",
             ),
             other => {
                 tracing::error!(error = %other, "store failure");

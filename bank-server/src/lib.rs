@@ -29,6 +29,10 @@ pub struct Settings {
     pub return_window_secs: u64,
     /// The token suite of a purse whose request names none.
     pub default_suite: Suite,
+    /// Lets sellers register, and the bank post notices to, addresses
+    /// inside its own network (loopback, private ranges, link-local…).
+    /// Off by default; for a demo or tests on one machine only.
+    pub allow_private_addresses: bool,
 }
 
 /// Connects the store and builds the app around the given keys.
@@ -49,6 +53,6 @@ pub async fn build(settings: Settings, keys: keys::BankKeys) -> anyhow::Result<A
         clock: clock::Clock::default(),
         metrics: metrics::Metrics::default(),
         operator_token: settings.operator_token,
-        http: notice::client()?,
+        allow_private_addresses: settings.allow_private_addresses,
     }))
 }

@@ -65,6 +65,12 @@ enum Command {
         /// at /till/, on the bank's own origin.
         #[arg(long)]
         till_dir: Option<PathBuf>,
+        /// Let sellers register, and the bank post notices to, addresses
+        /// inside its own network (127.0.0.1, private ranges, link-local…).
+        /// For a demo or tests on one machine only: off, the bank is no
+        /// one's way into its own network.
+        #[arg(long)]
+        allow_private_addresses: bool,
     },
     /// Print the OpenAPI document of the HTTP API (checked in as bank-server/openapi.json).
     Openapi,
@@ -193,6 +199,7 @@ async fn main() -> Result<()> {
             token_suite,
             wallet_dir,
             till_dir,
+            allow_private_addresses,
         } => {
             let created = keys::ensure(&dir)?;
             for path in created {
@@ -207,6 +214,7 @@ async fn main() -> Result<()> {
                 operator_token: operator_token(operator_token_file, "HALFPENNY_OPERATOR_TOKEN")?,
                 return_window_secs,
                 default_suite: token_suite,
+                allow_private_addresses,
             };
             let app = bank_server::build(settings, keys).await?;
             let sweeper = app.clone();

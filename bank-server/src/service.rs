@@ -8,21 +8,25 @@ use halfpenny::bank::{AccountRecord, Authenticated, Bank, BankError, Role};
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::letter::{LetterKind, SignedLetter};
 use halfpenny::messages::{
-    ForwardedPurseRequest, PurseRequest, RedemptionRequest, RefundRequest, ReturnResponse,
-    StatementRequest,
+    AddressChange, CaseRequest, ForwardedPurseRequest, InboxRequest, PurseRequest,
+    RedemptionRequest, RefundRequest, ReturnResponse, StatementRequest,
 };
-use halfpenny::wire::TextForm;
+use halfpenny::wire::{Encode, TextForm};
 use halfpenny::{KeyId, Timestamp};
 use rand_chacha::ChaCha20Rng;
 use serde::Serialize;
+use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::notice::{self, Delivery};
-use crate::store::{Store, StoreError};
-use crate::views::{PurseReply, RedemptionReply, RefundReply, RefundResultView, StatementReply};
+use crate::store::{Answer, Store, StoreError};
+use crate::views::{
+    AddressReply, CaseView, InboxReply, PurseReply, RedemptionReply, RefundReply, RefundResultView,
+    StatementReply,
+};
 
 /// How many times a decision is retaken when racing requests changed its records.
 const ATTEMPTS: usize = 5;
@@ -36,8 +40,9 @@ pub struct App {
     pub metrics: Metrics,
     /// The operator's bearer token; `None` turns the operator endpoints off.
     pub operator_token: Option<Zeroizing<String>>,
-    /// Calls sellers at their registered address.
-    pub http: reqwest::Client,
+    /// Lets sellers register, and the bank call, addresses inside its own
+    /// network (loopback, private ranges…): for a local demo only.
+    pub allow_private_addresses: bool,
 }
 
 pub use crate::notice::Notice;
@@ -51,6 +56,26 @@ fn json<T: Serialize>(v: &T) -> Result<String, ApiError> {
 /// A generator seeded from the operating system, for one request.
 pub fn fresh_rng() -> Result<ChaCha20Rng, ApiError> {
     halfpenny_server_kit::rng::fresh_rng().map_err(|_| ApiError::internal())
+}
+
+/// The SHA-256 of an opened letter's exact bytes: kind, sender, recipient,
+/// nonce, time, body and signature. A stored first answer is given only to
+/// a letter with the same digest, a retry of the very same letter.
+pub fn letter_digest(letter: &SignedLetter) -> [u8; 32] {
+    Sha256::digest(letter.to_bytes()).into()
+}
+
+/// An opened letter and its digest.
+struct Opened {
+    letter: SignedLetter,
+    digest: [u8; 32],
+}
+
+/// A request authenticated as from a registered account, with its letter's digest.
+struct FromSender<B> {
+    sender: AccountRecord,
+    request: Authenticated<B>,
+    digest: [u8; 32],
 }
 
 /// Runs CPU-heavy core work (RSA) off the async workers.
@@ -74,23 +99,25 @@ impl App {
             .ok_or_else(|| BankError::UnknownAccount.into())
     }
 
-    /// Opens a sealed letter; if its nonce was answered before, that answer.
+    /// Opens a sealed letter; if this very letter was answered before, that
+    /// answer. Another letter with a known nonce is refused (`nonce_reused`).
     async fn open(
         self: &Arc<Self>,
         sealed: SealedBox,
         kind: LetterKind,
-    ) -> Result<Result<SignedLetter, JsonText>, ApiError> {
+    ) -> Result<Result<Opened, JsonText>, ApiError> {
         let app = self.clone();
         let letter = blocking(move || Ok(app.bank.unseal(&sealed)?)).await?;
+        let digest = letter_digest(&letter);
         if let Some(first) = self
             .store
-            .stored_response(letter.letter.nonce.as_bytes())
+            .first_answer(letter.letter.nonce.as_bytes(), &digest)
             .await?
         {
             return Ok(Err(JsonText(first)));
         }
         self.bank.check(&letter, kind, self.now())?;
-        Ok(Ok(letter))
+        Ok(Ok(Opened { letter, digest }))
     }
 
     /// Opens a letter to the bank and authenticates its sender: the sender's
@@ -99,20 +126,40 @@ impl App {
         self: &Arc<Self>,
         sealed: SealedBox,
         kind: LetterKind,
-    ) -> Result<Result<(AccountRecord, Authenticated<B>), JsonText>, ApiError> {
-        let letter = match self.open(sealed, kind).await? {
+    ) -> Result<Result<FromSender<B>, JsonText>, ApiError> {
+        let Opened { letter, digest } = match self.open(sealed, kind).await? {
             Ok(l) => l,
             Err(first) => return Ok(Err(first)),
         };
         let sender = self.account(&letter.letter.sender).await?;
         let request = self.bank.authenticate(&letter, &sender)?;
-        Ok(Ok((sender, request)))
+        Ok(Ok(FromSender {
+            sender,
+            request,
+            digest,
+        }))
     }
 
-    async fn replayed(&self, nonce: &[u8]) -> Result<JsonText, ApiError> {
+    /// Opens a read-only request (a lookup): fresh, of `kind`, signed by a
+    /// registered account. Its nonce is not recorded: reading twice changes nothing.
+    async fn lookup<B: halfpenny::wire::Decode>(
+        self: &Arc<Self>,
+        letter_text: &str,
+        kind: LetterKind,
+    ) -> Result<(AccountRecord, Authenticated<B>), ApiError> {
+        let sealed = SealedBox::from_text(letter_text)?;
+        let app = self.clone();
+        let letter = blocking(move || Ok(app.bank.unseal(&sealed)?)).await?;
+        self.bank.check(&letter, kind, self.now())?;
+        let who = self.account(&letter.letter.sender).await?;
+        let request = self.bank.authenticate(&letter, &who)?;
+        Ok((who, request))
+    }
+
+    async fn replayed(&self, nonce: &[u8], digest: &[u8; 32]) -> Result<JsonText, ApiError> {
         Ok(JsonText(
             self.store
-                .stored_response(nonce)
+                .first_answer(nonce, digest)
                 .await?
                 .ok_or_else(ApiError::internal)?,
         ))
@@ -124,12 +171,13 @@ impl App {
     async fn settled(
         &self,
         nonce: &[u8],
+        digest: &[u8; 32],
         reply: String,
         applied: Result<(), StoreError>,
     ) -> Result<Option<JsonText>, ApiError> {
         match applied {
             Ok(()) => Ok(Some(JsonText(reply))),
-            Err(StoreError::Replay) => Ok(Some(self.replayed(nonce).await?)),
+            Err(StoreError::Replay) => Ok(Some(self.replayed(nonce, digest).await?)),
             Err(StoreError::Conflict) => Ok(None),
             Err(e) => Err(e.into()),
         }
@@ -144,7 +192,11 @@ impl App {
                 format!("This bank is {}, not {}.", self.bank.config.id, fwd.bank),
             ));
         }
-        let (buyer, req) = match self
+        let FromSender {
+            sender: buyer,
+            request: req,
+            digest,
+        } = match self
             .letter_from::<PurseRequest>(fwd.sealed, LetterKind::PurseRequest)
             .await?
         {
@@ -164,7 +216,11 @@ impl App {
             let reply = json(&PurseReply {
                 response: minted.response.to_text(),
             })?;
-            let applied = match self.store.apply_mint(&minted, &reply, now).await {
+            let applied = match self
+                .store
+                .apply_mint(&minted, Answer::to_letter(&reply, &digest), now)
+                .await
+            {
                 // The balance changed meanwhile: decide again on the new one.
                 Err(StoreError::InsufficientFunds) => Err(StoreError::Conflict),
                 other => other,
@@ -176,7 +232,10 @@ impl App {
                     minted.purse.tokens.len() as u64,
                 );
             }
-            if let Some(answer) = self.settled(req.nonce.as_bytes(), reply, applied).await? {
+            if let Some(answer) = self
+                .settled(req.nonce.as_bytes(), &digest, reply, applied)
+                .await?
+            {
                 return Ok(answer);
             }
         }
@@ -185,7 +244,11 @@ impl App {
 
     /// Fig. 9: a seller's redemption.
     pub async fn redeem(self: &Arc<Self>, letter_text: &str) -> Result<JsonText, ApiError> {
-        let (seller, req) = match self
+        let FromSender {
+            sender: seller,
+            request: req,
+            digest,
+        } = match self
             .letter_from::<RedemptionRequest>(
                 SealedBox::from_text(letter_text)?,
                 LetterKind::Redemption,
@@ -201,7 +264,10 @@ impl App {
             let now = self.now();
             let decided = self.bank.redeem(&req, &seller, &purses, now)?;
             let reply = json(&RedemptionReply::from(&decided.result))?;
-            let applied = self.store.apply_redemption(&decided, &reply, now).await;
+            let applied = self
+                .store
+                .apply_redemption(&decided, Answer::to_letter(&reply, &digest), now)
+                .await;
             if applied.is_ok() {
                 let credited = decided.changes.len() as u64;
                 Metrics::add(&self.metrics.tokens_redeemed, credited);
@@ -210,7 +276,10 @@ impl App {
                     decided.result.lines.len() as u64 - credited,
                 );
             }
-            if let Some(answer) = self.settled(req.nonce.as_bytes(), reply, applied).await? {
+            if let Some(answer) = self
+                .settled(req.nonce.as_bytes(), &digest, reply, applied)
+                .await?
+            {
                 return Ok(answer);
             }
         }
@@ -219,7 +288,11 @@ impl App {
 
     /// Fig. 10, first half: the buyer's request opens a case and asks the seller.
     pub async fn refund(self: &Arc<Self>, letter_text: &str) -> Result<JsonText, ApiError> {
-        let (buyer, req) = match self
+        let FromSender {
+            sender: buyer,
+            request: req,
+            digest,
+        } = match self
             .letter_from::<RefundRequest>(SealedBox::from_text(letter_text)?, LetterKind::Refund)
             .await?
         {
@@ -242,7 +315,10 @@ impl App {
                 purse: purse.id.to_hex(),
                 deadline: opened.case.deadline.0,
             })?;
-            let applied = self.store.apply_refund_opened(&opened, &reply, now).await;
+            let applied = self
+                .store
+                .apply_refund_opened(&opened, Answer::to_letter(&reply, &digest), now)
+                .await;
             if applied.is_ok() {
                 let notice = Notice {
                     kind: "return_request".into(),
@@ -250,7 +326,10 @@ impl App {
                 };
                 self.notify(seller.address.clone(), notice);
             }
-            if let Some(answer) = self.settled(req.nonce.as_bytes(), reply, applied).await? {
+            if let Some(answer) = self
+                .settled(req.nonce.as_bytes(), &digest, reply, applied)
+                .await?
+            {
                 return Ok(answer);
             }
         }
@@ -259,7 +338,11 @@ impl App {
 
     /// Fig. 10, second half: the seller hands in his purse; the case settles.
     pub async fn take_return(self: &Arc<Self>, letter_text: &str) -> Result<JsonText, ApiError> {
-        let (seller, answer) = match self
+        let FromSender {
+            sender: seller,
+            request: answer,
+            digest,
+        } = match self
             .letter_from::<ReturnResponse>(
                 SealedBox::from_text(letter_text)?,
                 LetterKind::ReturnResponse,
@@ -294,12 +377,15 @@ impl App {
                 &mut fresh_rng()?,
             )?;
             let reply = json(&RefundResultView::from(&s.result))?;
-            let applied = self.store.apply_settlement(&s, &reply, now).await;
+            let applied = self
+                .store
+                .apply_settlement(&s, Answer::to_letter(&reply, &digest), now)
+                .await;
             if applied.is_ok() {
                 self.count_settlement(&s);
             }
             if let Some(answer) = self
-                .settled(answer.nonce.as_bytes(), reply, applied)
+                .settled(answer.nonce.as_bytes(), &digest, reply, applied)
                 .await?
             {
                 return Ok(answer);
@@ -312,10 +398,10 @@ impl App {
     /// letter waits in his inbox, and the deadline rule still applies.
     fn notify(&self, address: Option<String>, notice: Notice) {
         let Some(address) = address else { return };
-        let http = self.http.clone();
+        let allow_private = self.allow_private_addresses;
         tokio::spawn(async move {
             let kind = &notice.kind;
-            match notice::deliver(&http, &address, &notice).await {
+            match notice::deliver(&address, &notice, allow_private).await {
                 Delivery::Taken => tracing::info!(%kind, "seller notified"),
                 Delivery::Refused(status) => {
                     tracing::info!(%kind, status, "seller refused the notice; it waits in his inbox")
@@ -323,6 +409,10 @@ impl App {
                 Delivery::Unreachable => {
                     tracing::info!(%kind, "seller unreachable; the notice waits in his inbox")
                 }
+                Delivery::Inside => tracing::info!(
+                    %kind,
+                    "seller's address leads inside the bank's network, not called; the notice waits in his inbox"
+                ),
             }
         });
     }
@@ -377,7 +467,7 @@ impl App {
                 Err(e) => return Err(e.into()),
             };
             let reply = json(&RefundResultView::from(&s.result))?;
-            match self.store.apply_settlement(&s, &reply, now).await {
+            match self.store.apply_settlement(&s, reply.as_str(), now).await {
                 Ok(()) => {
                     self.count_settlement(&s);
                     settled += 1;
@@ -395,13 +485,9 @@ impl App {
         self: &Arc<Self>,
         letter_text: &str,
     ) -> Result<StatementReply, ApiError> {
-        let sealed = SealedBox::from_text(letter_text)?;
-        let app = self.clone();
-        let letter = blocking(move || Ok(app.bank.unseal(&sealed)?)).await?;
-        self.bank
-            .check(&letter, LetterKind::StatementRequest, self.now())?;
-        let who = self.account(&letter.letter.sender).await?;
-        let req: Authenticated<StatementRequest> = self.bank.authenticate(&letter, &who)?;
+        let (who, req) = self
+            .lookup::<StatementRequest>(letter_text, LetterKind::StatementRequest)
+            .await?;
         let currency = req.body.currency;
         Ok(StatementReply {
             account: who.id().to_hex(),
@@ -417,6 +503,89 @@ impl App {
         })
     }
 
+    /// A signed request for the letters waiting in the sender's own inbox.
+    pub async fn inbox(self: &Arc<Self>, letter_text: &str) -> Result<InboxReply, ApiError> {
+        let (who, req) = self
+            .lookup::<InboxRequest>(letter_text, LetterKind::InboxRequest)
+            .await?;
+        // Letter ids are positive i64s: any `after` beyond them means none.
+        let after = i64::try_from(req.body.after).unwrap_or(i64::MAX);
+        Ok(InboxReply {
+            letters: self.store.inbox(who.id(), after).await?,
+        })
+    }
+
+    /// A signed request for where a refund case stands, answered only to its
+    /// buyer or seller. Anyone else hears what a case that does not exist
+    /// gets: nothing about who is in it or whether it exists.
+    pub async fn case(self: &Arc<Self>, letter_text: &str) -> Result<CaseView, ApiError> {
+        let (who, req) = self
+            .lookup::<CaseRequest>(letter_text, LetterKind::CaseRequest)
+            .await?;
+        let c = self
+            .store
+            .case(&req.body.case)
+            .await?
+            .filter(|c| c.buyer == who.id() || c.seller == who.id())
+            .ok_or_else(ApiError::unknown_case)?;
+        Ok(CaseView {
+            case: c.id.to_hex(),
+            purse: c.purse.to_hex(),
+            deadline: c.deadline.0,
+            settled: c.settled.map(|s| format!("{s:?}").to_lowercase()),
+        })
+    }
+
+    /// A seller's signed request to set or remove his address. Recorded by
+    /// nonce like every change: a retry gets the first answer, and an old
+    /// letter cannot be replayed to undo a newer change.
+    pub async fn change_address(self: &Arc<Self>, letter_text: &str) -> Result<JsonText, ApiError> {
+        let FromSender {
+            sender,
+            request,
+            digest,
+        } = match self
+            .letter_from::<AddressChange>(
+                SealedBox::from_text(letter_text)?,
+                LetterKind::AddressChange,
+            )
+            .await?
+        {
+            Ok(found) => found,
+            Err(first) => return Ok(first),
+        };
+        if sender.role != Role::Seller {
+            return Err(BankError::WrongRole(Role::Seller).into());
+        }
+        let address = request.body.address;
+        if let Some(a) = &address {
+            self.check_address(a)?;
+        }
+        let reply = json(&AddressReply {
+            account: sender.id().to_hex(),
+            address: address.clone(),
+        })?;
+        let applied = self
+            .store
+            .apply_address_change(
+                &sender.id(),
+                address.as_deref(),
+                request.nonce.as_bytes(),
+                Answer::to_letter(&reply, &digest),
+                self.now(),
+            )
+            .await;
+        self.settled(request.nonce.as_bytes(), &digest, reply, applied)
+            .await?
+            .ok_or_else(|| StoreError::Conflict.into())
+    }
+
+    /// A seller's address must be one the bank will call.
+    fn check_address(&self, address: &str) -> Result<(), ApiError> {
+        notice::check_address(address, self.allow_private_addresses)
+            .map_err(|e| ApiError::bad_address(e.to_string()))
+    }
+
     /// Registers a buyer or seller.
     pub async fn register(
         &self,
@@ -429,13 +598,8 @@ impl App {
         for k in [&identity.signing, &identity.sealing] {
             halfpenny::crypto::Backend::verifying_key(&backend, k).map_err(BankError::from)?;
         }
-        if let Some(a) = &address
-            && (a.len() > 512 || !(a.starts_with("http://") || a.starts_with("https://")))
-        {
-            return Err(ApiError::bad_request(
-                "bad_address",
-                "A seller's address is an http(s) URL of at most 512 characters.",
-            ));
+        if let Some(a) = &address {
+            self.check_address(a)?;
         }
         let rec = AccountRecord {
             identity,

@@ -232,6 +232,14 @@ pub struct CaseView {
     pub settled: Option<String>,
 }
 
+/// A seller's address as the bank now keeps it.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct AddressReply {
+    pub account: String,
+    /// `None` when he has no address: his letters wait in his inbox.
+    pub address: Option<String>,
+}
+
 #[derive(Serialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
 pub struct InboxReply {
     pub letters: Vec<OutboxLetter>,

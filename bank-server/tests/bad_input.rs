@@ -19,8 +19,8 @@ use halfpenny::crypto::PublicIdentity;
 use halfpenny::crypto::seal::{self, SealedBox};
 use halfpenny::letter::{Letter, LetterKind};
 use halfpenny::messages::{
-    Denomination, ForwardedPurseRequest, PurseRequest, RedemptionRequest, RefundRequest,
-    ReturnResponse, SpentToken, StatementRequest,
+    AddressChange, CaseRequest, Denomination, ForwardedPurseRequest, InboxRequest, PurseRequest,
+    RedemptionRequest, RefundRequest, ReturnResponse, SpentToken, StatementRequest,
 };
 use halfpenny::wire::{Encode, TextForm, Writer};
 use halfpenny::{BankId, CaseId, Currency, Nonce, Suite, Timestamp, testing};
@@ -168,6 +168,13 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
         tokens: spent.clone(),
     };
     let statement_body = StatementRequest { currency: USD };
+    let inbox_body = InboxRequest { after: 0 };
+    let case_body = CaseRequest {
+        case: CaseId([0xab; 16]),
+    };
+    let address_body = AddressChange {
+        address: Some("https://shop.example/halfpenny".into()),
+    };
     let return_body = ReturnResponse {
         case: CaseId([7; 16]),
         purse: sp.id,
@@ -218,6 +225,9 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
         ("/v1/refunds", "letter", false),
         ("/v1/returns", "letter", false),
         ("/v1/statements", "letter", false),
+        ("/v1/inbox", "letter", false),
+        ("/v1/cases", "letter", false),
+        ("/v1/accounts/address", "letter", false),
         ("/v1/operator/fund", "account", true),
         ("/v1/operator/attributes", "account", true),
     ] {
@@ -293,6 +303,24 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             LetterKind::StatementRequest,
             &buyer.identity,
             statement_body.to_bytes(),
+        ),
+        (
+            "/v1/inbox",
+            LetterKind::InboxRequest,
+            &buyer.identity,
+            inbox_body.to_bytes(),
+        ),
+        (
+            "/v1/cases",
+            LetterKind::CaseRequest,
+            &buyer.identity,
+            case_body.to_bytes(),
+        ),
+        (
+            "/v1/accounts/address",
+            LetterKind::AddressChange,
+            &seller.identity,
+            address_body.to_bytes(),
         ),
         (
             "/v1/purses",
@@ -406,12 +434,19 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             400,
             "unknown_version",
         );
+        // Version 1, then too few bytes (for an address change: "some
+        // address", and one byte of its two-byte length).
+        let garbage = if kind == LetterKind::AddressChange {
+            vec![1, 1, 2]
+        } else {
+            vec![1, 2, 3]
+        };
         add(
             endpoint,
             "garbage body in a good letter",
             wrap(
                 Draft {
-                    body: vec![1, 2, 3],
+                    body: garbage,
                     ..d()
                 }
                 .seal(&mut rng),
@@ -873,34 +908,88 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
         );
     }
 
-    // Paths.
+    // Lookups and address changes: good letters asking for what is refused.
     add(
-        "/v1/inbox/{account}",
-        "not an account",
-        Send::Get("/v1/inbox/zz".into()),
-        400,
-        "bad_account",
-    );
-    add(
-        "/v1/inbox/{account}",
-        "`after` that is not a number",
-        Send::Get(format!("/v1/inbox/{}?after=soon", "ab".repeat(32))),
-        400,
-        "bad_query",
-    );
-    add(
-        "/v1/cases/{case}",
-        "not a case id",
-        Send::Get("/v1/cases/not-a-case".into()),
-        400,
-        "bad_case",
-    );
-    add(
-        "/v1/cases/{case}",
+        "/v1/cases",
         "a case that does not exist",
-        Send::Get(format!("/v1/cases/{}", "ab".repeat(16))),
+        Send::Post(
+            "/v1/cases",
+            letter_json(
+                draft!(
+                    LetterKind::CaseRequest,
+                    &buyer.identity,
+                    case_body.to_bytes()
+                )
+                .seal(&mut rng),
+            ),
+        ),
         404,
         "unknown_case",
+    );
+    let mut address = |signer, address: Option<String>| {
+        letter_json(
+            draft!(
+                LetterKind::AddressChange,
+                signer,
+                AddressChange { address }.to_bytes()
+            )
+            .seal(&mut rng),
+        )
+    };
+    add(
+        "/v1/accounts/address",
+        "a buyer's address change",
+        Send::Post(
+            "/v1/accounts/address",
+            address(&buyer.identity, Some("https://buyer.example/".into())),
+        ),
+        403,
+        "wrong_role",
+    );
+    for (what, bad) in [
+        (
+            "not an http(s) URL",
+            "ftp://shop.example/halfpenny".to_owned(),
+        ),
+        ("a URL without a host", "https://:443/halfpenny".to_owned()),
+        ("not a URL at all", "shop.example".to_owned()),
+    ] {
+        add(
+            "/v1/accounts/address",
+            what,
+            Send::Post("/v1/accounts/address", address(&seller.identity, Some(bad))),
+            400,
+            "bad_address",
+        );
+    }
+    add(
+        "/v1/accounts/address",
+        "an address of 513 bytes",
+        Send::Post(
+            "/v1/accounts/address",
+            address(
+                &seller.identity,
+                Some(format!("https://shop.example/{}", "a".repeat(492))),
+            ),
+        ),
+        400,
+        "field_too_long",
+    );
+
+    // Paths: the old unsigned lookups are gone.
+    add(
+        "/v1/inbox/{account}",
+        "the old unsigned inbox path",
+        Send::Get(format!("/v1/inbox/{}", "ab".repeat(32))),
+        404,
+        "not_found",
+    );
+    add(
+        "/v1/cases/{case}",
+        "the old unsigned case path",
+        Send::Get(format!("/v1/cases/{}", "ab".repeat(16))),
+        404,
+        "not_found",
     );
     add(
         "(any)",

@@ -296,8 +296,8 @@ async fn a_refund_racing_redemptions_pays_each_token_to_one_party(
     // sweep (four times), eight more redemptions of all four tokens and a
     // new purse for her, all at once.
     s.app.clock.advance(61);
-    let (_, inbox) = s.get(&format!("/v1/inbox/{}", seller.account)).await;
-    let letter = inbox["letters"][0]["letter"].as_str().unwrap();
+    let letters = seller.letters(&s).await;
+    let letter = letters[0]["letter"].as_str().unwrap();
     let sealed = halfpenny::crypto::seal::SealedBox::from_text(letter).unwrap();
     let till = seller.till(&s);
     let ask: ReturnRequest = till
@@ -370,7 +370,7 @@ async fn a_refund_racing_redemptions_pays_each_token_to_one_party(
         .post("/v1/redemptions", &json!({ "letter": letter }))
         .await;
     assert_eq!(status, 200, "{last}");
-    let (_, settled) = s.get(&format!("/v1/cases/{case_id}")).await;
+    let (_, settled) = seller.case(&s, &case_id).await;
     assert!(
         settled["settled"].is_string(),
         "the case is settled: {settled}"

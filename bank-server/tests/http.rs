@@ -345,8 +345,7 @@ async fn redemption_refund_and_the_sellers_return(
         .await
         .unwrap()
         .unwrap();
-    let (_, inbox) = s.get(&format!("/v1/inbox/{}", seller.account)).await;
-    let letters = inbox["letters"].as_array().unwrap();
+    let letters = seller.letters(&s).await;
     assert_eq!(
         (letters.len(), letters[0]["kind"].as_str()),
         (1, Some("return_request"))
@@ -388,8 +387,7 @@ async fn redemption_refund_and_the_sellers_return(
     );
     let t = s.totals().await;
     assert_eq!((t.outstanding["USD"], t.funded["USD"]), (0, 1_000));
-    let (_, inbox) = s.get(&format!("/v1/inbox/{}", buyer.account)).await;
-    assert_eq!(inbox["letters"][0]["kind"], "refund_result");
+    assert_eq!(buyer.letters(&s).await[0]["kind"], "refund_result");
 
     // Her signed statement.
     let letter = buyer.letter(

@@ -11,8 +11,9 @@
 
 mod common;
 
+use bank_server::store::schema;
 use bank_server::store::schema::Dialect;
-use bank_server::store::{Store, StoreError, Totals};
+use bank_server::store::{Answer, Store, StoreError, StoredRequest, Totals};
 use common::database_url;
 use halfpenny::bank::{
     AccountRecord, Authenticated, Bank, BankConfig, Minted, PurseRecord, PurseState, Redeemed,
@@ -1162,4 +1163,109 @@ async fn connecting_again_migrates_nothing_and_keeps_everything() {
         "a = ?1 AND b = ?2"
     );
     assert_eq!(Dialect::Postgres.sql("a = $1"), "a = $1");
+}
+
+#[tokio::test]
+async fn a_first_answer_is_kept_with_its_letters_digest_and_given_only_to_that_letter() {
+    let mut w = World::new(7, Suite::Ed25519).await;
+    w.fund(100, "f1").await;
+    let n = w.nonce();
+    let minted = w.mint(n, &[(1, 2)], 0).await;
+    let digest = [0x5a; 32];
+    w.store
+        .apply_mint(&minted, Answer::to_letter("first", &digest), NOW)
+        .await
+        .unwrap();
+    assert_eq!(
+        w.store.stored_request(n.as_bytes()).await.unwrap(),
+        Some(StoredRequest {
+            response: "first".into(),
+            letter_digest: Some(digest.to_vec()),
+        })
+    );
+    assert_eq!(
+        w.store.first_answer(n.as_bytes(), &digest).await.unwrap(),
+        Some("first".into())
+    );
+    let mut other = digest;
+    other[31] ^= 1;
+    assert!(matches!(
+        w.store.first_answer(n.as_bytes(), &other).await,
+        Err(StoreError::NonceReused)
+    ));
+    let fresh = w.nonce();
+    assert_eq!(
+        w.store
+            .first_answer(fresh.as_bytes(), &digest)
+            .await
+            .unwrap(),
+        None
+    );
+    // An operator's record has no letter: no letter's retry gets its answer.
+    assert_eq!(
+        w.store
+            .stored_request(b"f1")
+            .await
+            .unwrap()
+            .map(|r| r.letter_digest),
+        Some(None)
+    );
+    assert!(matches!(
+        w.store.first_answer(b"f1", &digest).await,
+        Err(StoreError::NonceReused)
+    ));
+}
+
+#[tokio::test]
+async fn a_request_stored_before_digests_were_kept_answers_no_letter() {
+    // A database as version 1 of the schema left it, with one answered request.
+    let dir = tempfile::tempdir().unwrap();
+    let url = database_url(&dir).await;
+    let dialect = Dialect::of_url(&url).unwrap();
+    sqlx::any::install_default_drivers();
+    let url_rwc = if dialect == Dialect::Sqlite {
+        format!("{url}?mode=rwc")
+    } else {
+        url.clone()
+    };
+    {
+        let pool = sqlx::AnyPool::connect(&url_rwc).await.unwrap();
+        sqlx::raw_sql("CREATE TABLE IF NOT EXISTS bank_migrations (version BIGINT PRIMARY KEY, applied_at BIGINT NOT NULL)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let (version, ddl) = schema::MIGRATIONS[0];
+        assert_eq!(version, 1);
+        for statement in schema::statements(dialect, ddl) {
+            sqlx::raw_sql(sqlx::AssertSqlSafe(statement))
+                .execute(&pool)
+                .await
+                .unwrap();
+        }
+        sqlx::raw_sql("INSERT INTO bank_migrations (version, applied_at) VALUES (1, 0)")
+            .execute(&pool)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(dialect.sql(
+            "INSERT INTO requests (nonce, kind, response, created_at) VALUES ($1, 'mint', 'old answer', 0)",
+        )))
+        .bind(vec![9u8; 16])
+        .execute(&pool)
+        .await
+        .unwrap();
+        pool.close().await;
+    }
+    // The store migrates it: the old row is kept, with no digest.
+    let store = Store::connect(&url).await.unwrap();
+    assert_eq!(
+        store.stored_request(&[9; 16]).await.unwrap(),
+        Some(StoredRequest {
+            response: "old answer".into(),
+            letter_digest: None,
+        })
+    );
+    assert!(matches!(
+        store.first_answer(&[9; 16], &[0; 32]).await,
+        Err(StoreError::NonceReused)
+    ));
 }

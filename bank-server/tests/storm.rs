@@ -139,15 +139,14 @@ async fn sixty_four_clients_racing_for_the_same_tokens_are_paid_once() {
 
     // Round two: the seller hands in his purse (the return the bank asked
     // for) while 63 more redemption letters race it.
-    let (_, inbox) = s.get(&format!("/v1/inbox/{}", seller.account)).await;
-    let letters = inbox["letters"].as_array().cloned().unwrap_or_default();
+    let letters = seller.letters(&s).await;
     let mut cases = Vec::new();
     for (status, v) in first.iter().filter(|(_, v)| v.get("case").is_some()) {
         assert_eq!(*status, 200);
         cases.push(v["case"].as_str().unwrap().to_owned());
     }
     assert_eq!(cases.len(), 1, "exactly one refund case opens: {first:?}");
-    assert_eq!(letters.len(), 1, "one return request: {inbox}");
+    assert_eq!(letters.len(), 1, "one return request: {letters:?}");
     let till = seller.till(&s);
     let sealed = SealedBox::from_text(letters[0]["letter"].as_str().unwrap()).unwrap();
     let ask: ReturnRequest = till

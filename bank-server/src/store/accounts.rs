@@ -5,7 +5,7 @@ use halfpenny::crypto::{PublicIdentity, PublicKey};
 use halfpenny::{Attribute, Date, KeyId, Timestamp};
 use sqlx::Row;
 
-use super::{Store, StoreError, to_i64};
+use super::{Answer, Store, StoreError, to_i64};
 
 fn role_code(r: Role) -> &'static str {
     match r {
@@ -80,6 +80,33 @@ impl Store {
             address,
             attributes,
         }))
+    }
+
+    /// Sets (or with `None` removes) a seller's address, recording the
+    /// letter that asked in the same transaction.
+    pub async fn apply_address_change(
+        &self,
+        id: &KeyId,
+        address: Option<&str>,
+        nonce: &[u8],
+        answer: Answer<'_>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin().await?;
+        self.record_request(&mut tx, nonce, "address", answer, now)
+            .await?;
+        let done = self
+            .query("UPDATE accounts SET address = $1 WHERE id = $2 AND role = $3")
+            .bind(address.map(str::to_owned))
+            .bind(id.as_bytes().to_vec())
+            .bind(role_code(Role::Seller))
+            .execute(&mut *tx)
+            .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::Conflict);
+        }
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Every account of one role, oldest first.

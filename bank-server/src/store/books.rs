@@ -190,7 +190,7 @@ impl Store {
         }
         let mut tx = self.begin().await?;
         match self
-            .record_request(&mut tx, key, posting.kind.code(), "", now)
+            .record_request(&mut tx, key, posting.kind.code(), "".into(), now)
             .await
         {
             Ok(()) => {}

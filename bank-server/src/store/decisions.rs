@@ -9,17 +9,17 @@ use halfpenny::ids::PurseId;
 use halfpenny::wire::TextForm;
 
 use super::purses::status_code;
-use super::{Store, StoreError, Tx};
+use super::{Answer, Store, StoreError, Tx};
 
 impl Store {
     pub async fn apply_mint(
         &self,
         m: &Minted,
-        response: &str,
+        answer: impl Into<Answer<'_>>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        self.record_request(&mut tx, m.nonce.as_bytes(), "mint", response, now)
+        self.record_request(&mut tx, m.nonce.as_bytes(), "mint", answer.into(), now)
             .await?;
         self.post_all(&mut tx, m.posting.as_slice(), now).await?;
         self.insert_purse(&mut tx, &m.purse).await?;
@@ -30,12 +30,18 @@ impl Store {
     pub async fn apply_redemption(
         &self,
         r: &Redeemed,
-        response: &str,
+        answer: impl Into<Answer<'_>>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        self.record_request(&mut tx, r.nonce.as_bytes(), "redemption", response, now)
-            .await?;
+        self.record_request(
+            &mut tx,
+            r.nonce.as_bytes(),
+            "redemption",
+            answer.into(),
+            now,
+        )
+        .await?;
         self.move_tokens(&mut tx, &r.changes).await?;
         self.post_all(&mut tx, &r.postings, now).await?;
         tx.commit().await?;
@@ -46,11 +52,11 @@ impl Store {
     pub async fn apply_refund_opened(
         &self,
         o: &RefundOpened,
-        response: &str,
+        answer: impl Into<Answer<'_>>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
-        self.record_request(&mut tx, o.nonce.as_bytes(), "refund", response, now)
+        self.record_request(&mut tx, o.nonce.as_bytes(), "refund", answer.into(), now)
             .await?;
         self.set_purse_state(&mut tx, &o.case.purse, PurseState::Open, o.purse_state)
             .await?;
@@ -72,13 +78,13 @@ impl Store {
     pub async fn apply_settlement(
         &self,
         s: &Settlement,
-        response: &str,
+        answer: impl Into<Answer<'_>>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let mut tx = self.begin().await?;
         match s.nonce {
             Some(n) => {
-                self.record_request(&mut tx, n.as_bytes(), "return", response, now)
+                self.record_request(&mut tx, n.as_bytes(), "return", answer.into(), now)
                     .await?
             }
             None => {
@@ -86,7 +92,7 @@ impl Store {
                     &mut tx,
                     &deadline_key(&s.case.id),
                     "deadline",
-                    response,
+                    answer.into(),
                     now,
                 )
                 .await?

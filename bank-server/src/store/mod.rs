@@ -15,6 +15,7 @@ pub mod schema;
 
 pub use books::{StatementLine, Totals};
 pub use cases::OutboxLetter;
+pub use purses::{Answer, StoredRequest};
 
 use halfpenny_server_kit::store as kit_store;
 use sqlx::any::{AnyPoolOptions, AnyRow};
@@ -26,6 +27,8 @@ use schema::Dialect;
 pub enum StoreError {
     #[error("this request was already handled")]
     Replay,
+    #[error("this request's number was already used by another request")]
+    NonceReused,
     #[error("the balance is too low")]
     InsufficientFunds,
     #[error("a record changed while the request was decided; try again")]

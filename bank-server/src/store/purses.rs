@@ -191,15 +191,38 @@ impl Store {
 
     /// The first answer to a request, if it was handled before.
     pub async fn stored_response(&self, nonce: &[u8]) -> Result<Option<String>, StoreError> {
+        Ok(self.stored_request(nonce).await?.map(|r| r.response))
+    }
+
+    /// The first answer to a request and the digest of the letter it
+    /// answered, if a request with this nonce was handled before.
+    pub async fn stored_request(&self, nonce: &[u8]) -> Result<Option<StoredRequest>, StoreError> {
         let row = self
-            .query("SELECT response FROM requests WHERE nonce = $1")
+            .query("SELECT response, letter_digest FROM requests WHERE nonce = $1")
             .bind(nonce.to_vec())
             .fetch_optional(&self.pool)
             .await?;
         Ok(match row {
-            Some(r) => Some(r.try_get("response")?),
+            Some(r) => Some(StoredRequest {
+                response: r.try_get("response")?,
+                letter_digest: r.try_get("letter_digest")?,
+            }),
             None => None,
         })
+    }
+
+    /// The first answer to the letter with this nonce and digest: `None` if
+    /// the nonce is new, [`StoreError::NonceReused`] if another letter used it.
+    pub async fn first_answer(
+        &self,
+        nonce: &[u8],
+        digest: &[u8; 32],
+    ) -> Result<Option<String>, StoreError> {
+        match self.stored_request(nonce).await? {
+            None => Ok(None),
+            Some(first) if first.answers(digest) => Ok(Some(first.response)),
+            Some(_) => Err(StoreError::NonceReused),
+        }
     }
 
     /// Records a request as handled, first thing in its transaction; a
@@ -209,20 +232,69 @@ impl Store {
         tx: &mut Tx,
         nonce: &[u8],
         kind: &str,
-        response: &str,
+        answer: Answer<'_>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let done = self
-            .query("INSERT INTO requests (nonce, kind, response, created_at) VALUES ($1, $2, $3, $4) ON CONFLICT (nonce) DO NOTHING")
+            .query("INSERT INTO requests (nonce, kind, response, created_at, letter_digest) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (nonce) DO NOTHING")
             .bind(nonce.to_vec())
             .bind(kind.to_owned())
-            .bind(response.to_owned())
+            .bind(answer.response.to_owned())
             .bind(to_i64(now.0)?)
+            .bind(answer.letter_digest.map(|d| d.to_vec()))
             .execute(&mut **tx)
             .await?;
         if done.rows_affected() != 1 {
             return Err(StoreError::Replay);
         }
         Ok(())
+    }
+}
+
+/// A first answer as stored, with the digest of the letter it answered
+/// (`None` for rows from before digests were kept, and for operator and
+/// deadline records, which no letter made).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StoredRequest {
+    pub response: String,
+    pub letter_digest: Option<Vec<u8>>,
+}
+
+impl StoredRequest {
+    /// Whether this answer was given to the letter with `digest`, compared
+    /// in constant time. A row without a digest answers no letter.
+    pub fn answers(&self, digest: &[u8; 32]) -> bool {
+        use subtle::ConstantTimeEq;
+        match &self.letter_digest {
+            Some(stored) => bool::from(stored.as_slice().ct_eq(digest.as_slice())),
+            None => false,
+        }
+    }
+}
+
+/// What a request's first answer is stored with: the answer, and the SHA-256
+/// of the signed letter it answers (none for operator and deadline records).
+#[derive(Clone, Copy, Debug)]
+pub struct Answer<'a> {
+    pub response: &'a str,
+    pub letter_digest: Option<&'a [u8; 32]>,
+}
+
+impl<'a> Answer<'a> {
+    pub fn to_letter(response: &'a str, letter_digest: &'a [u8; 32]) -> Self {
+        Self {
+            response,
+            letter_digest: Some(letter_digest),
+        }
+    }
+}
+
+/// An answer kept with no letter digest: no retry of a letter will get it.
+impl<'a> From<&'a str> for Answer<'a> {
+    fn from(response: &'a str) -> Self {
+        Self {
+            response,
+            letter_digest: None,
+        }
     }
 }

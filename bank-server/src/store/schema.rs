@@ -39,9 +39,10 @@ impl Dialect {
 }
 
 /// Migrations in order; each is applied once and recorded in `bank_migrations`.
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE IF NOT EXISTS accounts (
     id {blob} PRIMARY KEY,
     role TEXT NOT NULL,
@@ -123,7 +124,17 @@ CREATE TABLE IF NOT EXISTS outbox (
 );
 CREATE INDEX IF NOT EXISTS outbox_by_recipient ON outbox (recipient);
 "#,
-)];
+    ),
+    // The SHA-256 of the signed letter a stored first answer answered: only a
+    // retry of that same letter gets it. Rows from before have none, and a
+    // request reusing their nonce is refused.
+    (
+        2,
+        r#"
+ALTER TABLE requests ADD COLUMN letter_digest {blob}
+"#,
+    ),
+];
 
 /// The statements of one migration, in this dialect.
 pub fn statements(dialect: Dialect, ddl: &str) -> Vec<String> {

@@ -19,8 +19,8 @@ use halfpenny::crypto::ed25519::Ed25519Key;
 use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::letter::{self, LetterKind};
 use halfpenny::messages::{
-    AuthorizationOrder, Denomination, ForwardedPurseRequest, MintResponse, PaymentRequest,
-    PurseRequest,
+    AuthorizationOrder, CaseRequest, Denomination, ForwardedPurseRequest, InboxRequest,
+    MintResponse, PaymentRequest, PurseRequest,
 };
 use halfpenny::till::{SellerPurse, Till, VerifyPolicy};
 use halfpenny::wallet::{BuyerPurse, Wallet};
@@ -84,7 +84,16 @@ impl Server {
     pub async fn start_with(return_window_secs: u64, suite: Suite) -> Server {
         let dir = tempfile::tempdir().unwrap();
         let url = database_url(&dir).await;
-        Self::start_on(url, return_window_secs, suite, Some(dir)).await
+        Self::start_on(url, return_window_secs, suite, Some(dir), true).await
+    }
+
+    /// A bank as it runs by default: sellers' addresses inside its own
+    /// network (127.0.0.1 among them) are refused and never called. The
+    /// others allow them, since their sellers listen on 127.0.0.1.
+    pub async fn start_strict() -> Server {
+        let dir = tempfile::tempdir().unwrap();
+        let url = database_url(&dir).await;
+        Self::start_on(url, 72 * 3600, Suite::Rsa2048Sha256, Some(dir), false).await
     }
 
     /// A second bank process sharing this one's database (and keys).
@@ -95,6 +104,7 @@ impl Server {
             config.return_window_secs,
             config.default_suite,
             None,
+            self.app.allow_private_addresses,
         )
         .await
     }
@@ -104,6 +114,7 @@ impl Server {
         return_window_secs: u64,
         suite: Suite,
         dir: Option<tempfile::TempDir>,
+        allow_private_addresses: bool,
     ) -> Server {
         let keys = BankKeys {
             tokens: vec![
@@ -123,6 +134,7 @@ impl Server {
             operator_token: Some(zeroize::Zeroizing::new(OPERATOR.to_owned())),
             return_window_secs,
             default_suite: suite,
+            allow_private_addresses,
         };
         let app = bank_server::build(settings, keys).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -274,6 +286,32 @@ impl Party {
         )
         .unwrap();
         sealed.to_text()
+    }
+}
+
+impl Party {
+    /// Reads her own inbox after the letter with id `after`, by a signed request.
+    pub async fn inbox(&mut self, server: &Server, after: u64) -> (u16, Value) {
+        let letter = self.letter(server, LetterKind::InboxRequest, &InboxRequest { after });
+        server
+            .post("/v1/inbox", &serde_json::json!({ "letter": letter }))
+            .await
+    }
+
+    /// The letters in her inbox (all of them), which must be readable.
+    pub async fn letters(&mut self, server: &Server) -> Vec<Value> {
+        let (status, reply) = self.inbox(server, 0).await;
+        assert_eq!(status, 200, "{reply}");
+        reply["letters"].as_array().unwrap().clone()
+    }
+
+    /// Asks where a refund case stands, by a signed request.
+    pub async fn case(&mut self, server: &Server, case: &str) -> (u16, Value) {
+        let case = halfpenny::CaseId::from_hex(case).unwrap();
+        let letter = self.letter(server, LetterKind::CaseRequest, &CaseRequest { case });
+        server
+            .post("/v1/cases", &serde_json::json!({ "letter": letter }))
+            .await
     }
 }
 
