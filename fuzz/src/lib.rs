@@ -28,9 +28,10 @@ use halfpenny::crypto::seal::{self, SealedBox};
 use halfpenny::crypto::{PrivateIdentity, PublicIdentity, PublicKey};
 use halfpenny::letter::{self, Letter, LetterKind, SignedLetter};
 use halfpenny::messages::{
-    AuthorizationOrder, Denomination, ForwardedPurseRequest, MintResponse, Payment, PaymentRequest,
-    PurseContents, PurseRequest, Receipt, RedemptionRequest, RedemptionResult, RefundRequest,
-    RefundResult, ReturnRequest, ReturnResponse, StatementRequest,
+    AddressChange, AuthorizationOrder, CaseRequest, Denomination, ForwardedPurseRequest,
+    InboxRequest, MintResponse, Payment, PaymentRequest, PurseContents, PurseRequest, Receipt,
+    RedemptionRequest, RedemptionResult, RefundRequest, RefundResult, ReturnRequest,
+    ReturnResponse, StatementRequest,
 };
 use halfpenny::split::{Half, Item, Share};
 use halfpenny::till::{SellerPurse, Till, VerifyPolicy};
@@ -144,6 +145,9 @@ pub const DECODERS: &[&str] = &[
     "token",
     "public identity",
     "item",
+    "inbox request",
+    "case request",
+    "address change",
 ];
 
 /// Target `decode`: the first byte picks a decoder, the rest is its input.
@@ -186,7 +190,10 @@ pub fn decode(data: &[u8]) {
         31 => binary::<TokenKeys>(bytes),
         32 => binary::<Token>(bytes),
         33 => binary::<PublicIdentity>(bytes),
-        _ => binary::<Item>(bytes),
+        34 => binary::<Item>(bytes),
+        35 => binary::<InboxRequest>(bytes),
+        36 => binary::<CaseRequest>(bytes),
+        _ => binary::<AddressChange>(bytes),
     }
 }
 
@@ -282,7 +289,7 @@ pub const HTTP_BODIES: &[&str] = &[
     "bank POST /v1/operator/attributes",
     "bank POST /v1/purses",
     "bank POST /v1/redemptions|refunds|returns|statements",
-    "bank GET /v1/inbox/{account}, /v1/cases/{case}",
+    "bank POST /v1/inbox|cases|accounts/address",
     "shop POST /shop/v1/offers",
     "shop POST /shop/v1/purses",
     "shop POST /shop/v1/payments",
@@ -338,9 +345,9 @@ pub fn http_bodies(data: &[u8]) {
             }
         }
         5 => {
-            if let Ok(s) = std::str::from_utf8(bytes) {
-                account(s);
-                let _ = CaseId::from_hex(s);
+            // Signed lookups and address changes: a letter, like 4.
+            if let Some(b) = json::<bank_views::LetterBody>(bytes) {
+                let _ = SealedBox::from_text(&b.letter);
             }
         }
         6 => {
@@ -701,7 +708,7 @@ fn built_payment(
 // ---------------------------------------------------------------------------
 // bank_letters
 
-const KINDS: [LetterKind; 10] = [
+const KINDS: [LetterKind; 13] = [
     LetterKind::PurseRequest,
     LetterKind::SellerPurse,
     LetterKind::BuyerPurse,
@@ -712,6 +719,9 @@ const KINDS: [LetterKind; 10] = [
     LetterKind::RedemptionResult,
     LetterKind::RefundResult,
     LetterKind::StatementRequest,
+    LetterKind::InboxRequest,
+    LetterKind::CaseRequest,
+    LetterKind::AddressChange,
 ];
 
 /// Authenticates an opened letter as the body its kind names, against an
@@ -727,6 +737,9 @@ fn authenticate(bank: &Bank, letter: &SignedLetter, sender: &AccountRecord) -> b
         LetterKind::StatementRequest => bank
             .authenticate::<StatementRequest>(letter, sender)
             .is_ok(),
+        LetterKind::InboxRequest => bank.authenticate::<InboxRequest>(letter, sender).is_ok(),
+        LetterKind::CaseRequest => bank.authenticate::<CaseRequest>(letter, sender).is_ok(),
+        LetterKind::AddressChange => bank.authenticate::<AddressChange>(letter, sender).is_ok(),
         // Letters the bank sends, never receives: their bodies still decode.
         _ => bank.authenticate::<Raw>(letter, sender).is_ok(),
     }
@@ -983,6 +996,21 @@ pub fn seeds() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
         with(32, token.token.to_bytes()),
         with(33, public.identity.to_bytes()),
         with(34, first.to_bytes()),
+        with(35, InboxRequest { after: 7 }.to_bytes()),
+        with(
+            36,
+            CaseRequest {
+                case: CaseId([4; 16]),
+            }
+            .to_bytes(),
+        ),
+        with(
+            37,
+            AddressChange {
+                address: Some("https://shop.example/halfpenny".into()),
+            }
+            .to_bytes(),
+        ),
     ];
 
     let key = public.identity.signing.to_base64url();
@@ -992,7 +1020,7 @@ pub fn seeds() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
         serde_json::json!({ "account": f.buyer.id().to_hex(), "date_of_birth": "1980-01-01" }),
         serde_json::json!({ "request": fwd.to_text() }),
         serde_json::json!({ "letter": fwd_sealed.to_text() }),
-        serde_json::json!(f.buyer.id().to_hex()),
+        serde_json::json!({ "letter": fwd_sealed.to_text() }),
         serde_json::json!({ "item": "article-1" }),
         serde_json::json!({ "request": fwd.to_text() }),
         serde_json::json!({ "payment": payment.to_text() }),

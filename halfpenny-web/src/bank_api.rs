@@ -3,7 +3,9 @@
 //! for the requests only one app makes.
 
 use halfpenny::bank::{BankPublic, Role};
+use halfpenny::crypto::seal::SealedBox;
 use halfpenny::crypto::{PublicIdentity, PublicKey};
+use halfpenny::wire::TextForm;
 use halfpenny::{BankId, Suite, TokenKeys};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -94,15 +96,15 @@ impl BankApi {
         Ok(reply.account)
     }
 
-    /// The letters the bank keeps for `account`.
-    pub async fn inbox(&self, account: &str) -> Result<Vec<InboxLetter>, String> {
+    /// The letters the bank keeps for the sender of `letter`, a signed
+    /// `InboxRequest` sealed for the bank: it shows an inbox only to its owner.
+    pub async fn inbox(&self, letter: &SealedBox) -> Result<Vec<InboxLetter>, String> {
         #[derive(Deserialize)]
         struct Reply {
             letters: Vec<InboxLetter>,
         }
-        let reply: Reply = self
-            .call("GET", &format!("/v1/inbox/{account}"), None)
-            .await?;
+        let body = json!({ "letter": letter.to_text() });
+        let reply: Reply = self.call("POST", "/v1/inbox", Some(body)).await?;
         Ok(reply.letters)
     }
 

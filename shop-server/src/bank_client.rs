@@ -268,19 +268,10 @@ impl BankClient {
         self.post("/v1/returns", json!({ "letter": letter })).await
     }
 
-    /// Letters waiting for `account` after the letter with id `after`.
-    pub async fn inbox(
-        &self,
-        account: &KeyId,
-        after: i64,
-    ) -> Result<Vec<InboxLetter>, BankCallError> {
-        let reply: InboxReply = self
-            .call(self.http.get(format!(
-                "{}/v1/inbox/{}?after={after}",
-                self.base,
-                account.to_hex()
-            )))
-            .await?;
+    /// Letters waiting in the sender's inbox: `letter` is his signed
+    /// `InboxRequest` (`hps1.…`), which names the id to read after.
+    pub async fn inbox(&self, letter: &str) -> Result<Vec<InboxLetter>, BankCallError> {
+        let reply: InboxReply = self.post("/v1/inbox", json!({ "letter": letter })).await?;
         Ok(reply.letters)
     }
 }

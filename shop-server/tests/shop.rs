@@ -468,18 +468,22 @@ async fn a_refund_asks_the_shop_which_hands_back_the_purse(
         .await;
     assert_eq!(status, 200, "{case}");
     let case_id = case["case"].as_str().unwrap().to_owned();
-    eventually("the case settled by the seller's return", || async {
-        bank.get(&format!("/v1/cases/{case_id}")).await.1["settled"] == "sellerreturn"
-    })
-    .await;
+    for _ in 0..100 {
+        if buyer.case(&bank, &case_id).await["settled"] == "sellerreturn" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        buyer.case(&bank, &case_id).await["settled"],
+        "sellerreturn",
+        "the case settled by the seller's return"
+    );
 
     // Her result waits in her inbox at the bank.
-    let (_, inbox) = bank
-        .get(&format!("/v1/inbox/{}", buyer.id().to_hex()))
-        .await;
-    let sealed = inbox["letters"]
-        .as_array()
-        .unwrap()
+    let sealed = buyer
+        .inbox(&bank)
+        .await
         .iter()
         .find(|l| l["kind"] == "refund_result")
         .unwrap()["letter"]
@@ -573,17 +577,11 @@ async fn a_return_request_missed_while_away_is_read_from_the_inbox() {
     assert_eq!(status, 200, "{case}");
     let case_id = case["case"].as_str().unwrap().to_owned();
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-    assert_eq!(
-        bank.get(&format!("/v1/cases/{case_id}")).await.1["settled"],
-        json!(null)
-    );
+    assert_eq!(buyer.case(&bank, &case_id).await["settled"], json!(null));
     assert_eq!(shop.summary().await["purses"][0]["state"], "open");
 
     shop.app.errands_once().await;
-    assert_eq!(
-        bank.get(&format!("/v1/cases/{case_id}")).await.1["settled"],
-        "sellerreturn"
-    );
+    assert_eq!(buyer.case(&bank, &case_id).await["settled"], "sellerreturn");
     assert_eq!(bank.balance(shop.seller()).await, 5);
     assert_eq!(bank.balance(buyer.id()).await, 50 - 9 + 4);
     assert_eq!(shop.totals().await, (0, 5));

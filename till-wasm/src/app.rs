@@ -117,7 +117,10 @@ async fn forward(desk: &TillDesk<IdbTillStore>, text: &str) -> Result<String, St
 /// Answers the bank's return requests waiting in the inbox (best effort:
 /// one that fails is tried at the next redemption).
 async fn answer_returns(desk: &TillDesk<IdbTillStore>, api: &BankApi) -> Result<(), String> {
-    let letters = api.inbox(&desk.seller().to_hex()).await?;
+    let ask = desk
+        .inbox_request(browser::now(), &mut browser::rng()?)
+        .map_err(sentence)?;
+    let letters = api.inbox(&ask).await?;
     for l in letters.iter().filter(|l| l.kind == "return_request") {
         let Ok(sealed) = SealedBox::from_text(&l.letter) else {
             continue;

@@ -335,6 +335,16 @@ impl<S: TillStore> TillDesk<S> {
         Ok(all)
     }
 
+    /// His signed request for the letters waiting in his inbox at the bank
+    /// (all of them: a till reads them all each time), sealed for the bank.
+    pub fn inbox_request<R: CryptoRng + ?Sized>(
+        &self,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<SealedBox, DeskError> {
+        Ok(self.till()?.inbox_request(&self.identity, 0, now, rng)?)
+    }
+
     /// Fig. 9: a letter handing every joined money token to the bank, or
     /// `None` when there is nothing to redeem. Nothing is marked until the
     /// bank answers: then call [`Self::redeemed`].

@@ -97,7 +97,10 @@ pub async fn open_store() -> Result<IdbStore, String> {
 /// Records the refund results the bank keeps for her. Reading the same
 /// result again changes nothing, so every one is read each time.
 async fn collect_refunds(keeper: &Keeper<IdbStore>, api: &BankApi) -> Result<(), String> {
-    let letters = api.inbox(&keeper.public().id().to_hex()).await?;
+    let ask = keeper
+        .inbox_request(0, browser::now(), &mut browser::rng()?)
+        .map_err(sentence)?;
+    let letters = api.inbox(&ask).await?;
     for l in letters.iter().filter(|l| l.kind == "refund_result") {
         let Ok(sealed) = SealedBox::from_text(&l.letter) else {
             continue;

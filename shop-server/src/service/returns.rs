@@ -220,7 +220,16 @@ impl App {
         let mut after = self.store.inbox_after().await?;
         let mut count = 0;
         loop {
-            let letters = self.bank.inbox(&self.seller(), after).await?;
+            // His own signed request: the bank shows an inbox only to its owner.
+            let (app, now) = (self.clone(), self.now());
+            let from = u64::try_from(after).unwrap_or(0);
+            let ask = blocking(move || {
+                Ok(app
+                    .till
+                    .inbox_request(&app.identity, from, now, &mut fresh_rng()?)?)
+            })
+            .await?;
+            let letters = self.bank.inbox(&ask.to_text()).await?;
             for l in &letters {
                 match self.notice(&l.kind, &l.letter).await {
                     Ok(_) => count += 1,

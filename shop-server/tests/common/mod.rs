@@ -95,6 +95,8 @@ async fn bank_app(database: &str, suite: Suite) -> Arc<bank_server::App> {
         operator_token: Some(zeroize::Zeroizing::new(BANK_OPERATOR.to_owned())),
         return_window_secs: 72 * 3600,
         default_suite: suite,
+        // The shops under test listen on 127.0.0.1.
+        allow_private_addresses: true,
     };
     bank_server::build(settings, keys).await.unwrap()
 }
@@ -352,6 +354,33 @@ pub struct Buyer {
 }
 
 impl Buyer {
+    /// Where a refund case of hers stands, asked by a signed request.
+    pub async fn case(&mut self, bank: &Bank, case: &str) -> Value {
+        let case = halfpenny::CaseId::from_hex(case).unwrap();
+        let letter = self
+            .keeper
+            .case_request(case, bank.app.now(), &mut self.rng)
+            .unwrap();
+        let (status, reply) = bank
+            .post("/v1/cases", &json!({ "letter": letter.to_text() }))
+            .await;
+        assert_eq!(status, 200, "{reply}");
+        reply
+    }
+
+    /// The letters waiting in her inbox at the bank, asked by a signed request.
+    pub async fn inbox(&mut self, bank: &Bank) -> Vec<Value> {
+        let letter = self
+            .keeper
+            .inbox_request(0, bank.app.now(), &mut self.rng)
+            .unwrap();
+        let (status, reply) = bank
+            .post("/v1/inbox", &json!({ "letter": letter.to_text() }))
+            .await;
+        assert_eq!(status, 200, "{reply}");
+        reply["letters"].as_array().unwrap().clone()
+    }
+
     pub async fn new(bank: &Bank, seed: u64) -> Buyer {
         let keeper = Keeper::create_with(
             MemoryStore::new(),
