@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Starts a bank for the end-to-end tests: a fresh data folder each run, the
 # wallet page at /wallet/. The operator token comes from the environment.
+# The shop under test listens on 127.0.0.1, so the bank may call addresses
+# inside its own network (a production bank refuses them).
 set -euo pipefail
 port="$1"
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -14,4 +16,5 @@ trap 'rm -rf "$data"' EXIT
   --listen "127.0.0.1:$port" \
   --database "sqlite://$data/bank.db" \
   --keys "$data/keys" \
-  --wallet-dir "$root/static/wallet"
+  --wallet-dir "$root/static/wallet" \
+  --allow-private-addresses

@@ -35,7 +35,7 @@ export RUST_LOG="${RUST_LOG:-warn}"
 
 "target/$target/bank-server" serve --listen "127.0.0.1:$bank_port" \
   --keys "$data/bank-keys" --database "sqlite://$data/bank.db" \
-  --return-window-secs 30 --sweep-every-secs 5 &
+  --return-window-secs 30 --sweep-every-secs 5 --allow-private-addresses &
 pids+=($!)
 for _ in $(seq 1 600); do
   curl -fs "http://127.0.0.1:$bank_port/v1/health" >/dev/null && break
