@@ -12,8 +12,8 @@ use halfpenny::crypto::seal::SealedBox;
 use halfpenny::ledger::{Ledger, LedgerAccount, Posting, PostingKind};
 use halfpenny::letter::{LetterKind, SignedLetter};
 use halfpenny::messages::{
-    ForwardedPurseRequest, MintResponse, PurseRequest, RedemptionRequest, RedemptionResult,
-    RefundRequest, RefundResult, ReturnResponse,
+    ForwardedPurseRequest, InboxRequest, MintResponse, PurseRequest, RedemptionRequest,
+    RedemptionResult, RefundRequest, RefundResult, ReturnResponse,
 };
 use halfpenny::{
     Amount, Attribute, BankId, CaseId, Currency, KeyId, Nonce, PurseId, Suite, Timestamp, testing,
@@ -299,13 +299,23 @@ impl BankHost {
         Ok(s.result)
     }
 
-    /// Letters waiting for `who`, removed from the queue.
-    pub fn collect(&mut self, who: KeyId) -> Vec<SealedBox> {
+    /// The letters waiting for the sender of a signed, fresh
+    /// `InboxRequest`, removed from the queue: as the real bank, it shows an
+    /// inbox only to its owner. (This queue hands each letter out once, so
+    /// the request's `after` is not needed here.)
+    pub fn collect(
+        &mut self,
+        request: &SealedBox,
+        now: Timestamp,
+    ) -> Result<Vec<SealedBox>, SimError> {
+        let letter = self.bank.open(request, LetterKind::InboxRequest, now)?;
+        let who = self.account(&letter.letter.sender)?.clone();
+        self.bank.authenticate::<InboxRequest>(&letter, &who)?;
         let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.outbox)
             .into_iter()
-            .partition(|(to, _)| *to == who);
+            .partition(|(to, _)| *to == who.id());
         self.outbox = rest;
-        mine.into_iter().map(|(_, s)| s).collect()
+        Ok(mine.into_iter().map(|(_, s)| s).collect())
     }
 
     /// The books: balanced, and what is owed on open tokens equals the

@@ -6,9 +6,10 @@ use halfpenny::bank::BankPublic;
 use halfpenny::crypto::PrivateIdentity;
 use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::crypto::seal::SealedBox;
+use halfpenny::letter::{self, LetterKind};
 use halfpenny::messages::{
-    AuthorizationOrder, Denomination, ForwardedPurseRequest, Payment, PaymentRequest, PurseRequest,
-    Receipt, RefundResult,
+    AuthorizationOrder, Denomination, ForwardedPurseRequest, InboxRequest, Payment, PaymentRequest,
+    PurseRequest, Receipt, RefundResult,
 };
 use halfpenny::wallet::{BuyerPurse, PreparedPayment, Wallet, WalletError};
 use halfpenny::{Currency, KeyId, PurseId, Timestamp};
@@ -142,14 +143,25 @@ impl BuyerHost {
         Ok(())
     }
 
-    /// Reads the refund results waiting for her at the bank.
-    pub fn collect_results(
+    /// Reads the refund results waiting for her at the bank, asking by a
+    /// signed request.
+    pub fn collect_results<R: CryptoRng>(
         &mut self,
         bank: &mut BankHost,
         now: Timestamp,
+        rng: &mut R,
     ) -> Result<Vec<RefundResult>, SimError> {
+        let (ask, _) = letter::send(
+            LetterKind::InboxRequest,
+            &InboxRequest { after: 0 },
+            self.identity.signing.as_ref(),
+            &bank.bank.public().identity,
+            now,
+            rng,
+        )
+        .map_err(WalletError::from)?;
         let mut out = Vec::new();
-        for sealed in bank.collect(self.id()) {
+        for sealed in bank.collect(&ask, now)? {
             let r = self
                 .wallet
                 .open_refund_result(&self.identity, &sealed, now)?;

@@ -173,7 +173,8 @@ impl SellerHost {
         rng: &mut R,
     ) -> Result<Vec<RefundResult>, SimError> {
         let mut results = Vec::new();
-        for sealed in bank.collect(self.id()) {
+        let ask = self.till.inbox_request(&self.identity, 0, now, rng)?;
+        for sealed in bank.collect(&ask, now)? {
             if let Ok(ask) = self.till.open_from_bank::<ReturnRequest>(
                 &self.identity,
                 &sealed,

@@ -12,7 +12,7 @@
 use halfpenny::bank::BankError;
 use halfpenny::letter::{self, LetterKind};
 use halfpenny::messages::{
-    AuthorizationOrder, Outcome, Payment, RefundRequest, Refusal, SettledBy,
+    AuthorizationOrder, InboxRequest, Outcome, Payment, RefundRequest, Refusal, SettledBy,
 };
 use halfpenny::split::{Item, Share};
 use halfpenny::till::TillError;
@@ -293,6 +293,31 @@ fn the_whole_seed_with_exact_balances(
         (830, 11, 159),
         "nothing moves until the seller answers"
     );
+    // His inbox is read only by a fresh request signed by him: hers shows
+    // her own (empty) inbox; a stale one or one of another kind is refused.
+    let bank_identity = w.bank.bank.public().identity;
+    macro_rules! ask {
+        ($kind:expr, $signer:ident, $at:expr) => {
+            letter::send(
+                $kind,
+                &InboxRequest { after: 0 },
+                w.$signer.identity.signing.as_ref(),
+                &bank_identity,
+                $at,
+                &mut w.rng,
+            )
+            .unwrap()
+            .0
+        };
+    }
+    let hers = ask!(LetterKind::InboxRequest, buyer, w.now);
+    assert_eq!(w.bank.collect(&hers, w.now).unwrap(), vec![]);
+    let stale = ask!(LetterKind::InboxRequest, seller, w.now.minus(3_600));
+    let other_kind = ask!(LetterKind::StatementRequest, seller, w.now);
+    assert_eq!(
+        [stale, other_kind].map(|l| w.bank.collect(&l, w.now).unwrap_err().code()),
+        ["message_expired", "wrong_message_kind"]
+    );
     let results = w
         .seller
         .answer_returns(&mut w.bank, w.now, &mut w.rng)
@@ -307,7 +332,10 @@ fn the_whole_seed_with_exact_balances(
         (SettledBy::SellerReturn, usd(25), usd(134))
     );
     assert_eq!(books(&w), (964, 36, 0));
-    let hers = w.buyer.collect_results(&mut w.bank, w.now).unwrap();
+    let hers = w
+        .buyer
+        .collect_results(&mut w.bank, w.now, &mut w.rng)
+        .unwrap();
     assert_eq!(hers, results);
     assert!(
         w.buyer.purses[&p1]

@@ -189,7 +189,8 @@ fn she_settles_in_person_payments_herself_and_the_books_agree() {
     w.seller
         .answer_returns(&mut w.bank, w.now, &mut w.rng)
         .unwrap();
-    let results = w.bank.collect(w.buyer.id());
+    let ask = k.inbox_request(0, w.now, &mut w.rng).unwrap();
+    let results = w.bank.collect(&ask, w.now).unwrap();
     assert_eq!(results.len(), 1);
     let result = block_on(k.finish_refund(&results[0], w.now)).unwrap();
     assert_eq!(result.buyer_refunded, usd(9));

@@ -196,7 +196,8 @@ fn a_return_request_hands_the_purse_back() {
             .buyer
             .refund(id, &mut world.bank, world.now, &mut world.rng)
             .unwrap();
-        let letters = world.bank.collect(desk.seller());
+        let ask = desk.inbox_request(world.now, &mut world.rng).unwrap();
+        let letters = world.bank.collect(&ask, world.now).unwrap();
         assert_eq!(letters.len(), 1);
         let answer = desk
             .answer_return(&letters[0], world.now, &mut world.rng)

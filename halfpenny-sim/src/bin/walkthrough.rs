@@ -176,7 +176,7 @@ fn main() -> Result<()> {
             r.seller_credited, r.buyer_refunded
         );
     }
-    w.buyer.collect_results(&mut w.bank, w.now)?;
+    w.buyer.collect_results(&mut w.bank, w.now, &mut w.rng)?;
     books(&w, "the refund")?;
     println!(
         "\nEvery token was paid exactly once, and the books balance. Run ./test to see all of it proved."

@@ -62,7 +62,8 @@ pub async fn pay_settle_release_and_refund<C: Connect>(mut wallet: C, suite: Sui
     w.seller
         .answer_returns(&mut w.bank, w.now, &mut w.rng)
         .unwrap();
-    let results = w.bank.collect(w.buyer.id());
+    let ask = k.inbox_request(0, w.now, &mut w.rng).unwrap();
+    let results = w.bank.collect(&ask, w.now).unwrap();
     assert_eq!(results.len(), 1, "one refund result for her");
     let result = k.finish_refund(&results[0], w.now).await.unwrap();
     k.finish_refund(&results[0], w.now).await.unwrap();
