@@ -576,3 +576,44 @@ async fn a_seller_changes_his_address_by_a_signed_letter_only() {
     assert_eq!(s.post("/v1/accounts/address", &moved).await, (200, reply));
     assert_eq!(address_of(&s, seller.id()).await, None);
 }
+
+#[tokio::test]
+async fn a_strict_bank_never_calls_a_seller_whose_name_leads_inside_and_keeps_his_letter() {
+    let s = Server::start_strict().await;
+    // His server listens on 127.0.0.1; he registers it by a name (names
+    // are checked when called), which resolves inside the bank's network.
+    let (address, mut notices) = seller_address().await;
+    let by_name = address.replace("127.0.0.1", "localhost");
+    let mut seller = Party {
+        identity: testing::seller_identity(),
+        account: String::new(),
+        rng: <rand_chacha::ChaCha20Rng as rand_core::SeedableRng>::seed_from_u64(2),
+    };
+    seller.account = s
+        .register_at(&seller.identity, "seller", Some(&by_name))
+        .await;
+    let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 1).await;
+    s.fund(&buyer.account, 100, "f-buyer").await;
+    let (_, bp) = buy_purse(&s, &mut buyer, &seller, &[(5, 2)], vec![])
+        .await
+        .unwrap();
+    let refund = buyer.letter(
+        &s,
+        LetterKind::Refund,
+        &RefundRequest {
+            purse: bp.id,
+            items: bp.items(|_| true),
+        },
+    );
+    let (status, opened) = s.post("/v1/refunds", &json!({ "letter": refund })).await;
+    assert_eq!(status, 200, "{opened}");
+
+    // The bank does not call him; the return request waits in his inbox.
+    let called = tokio::time::timeout(std::time::Duration::from_secs(2), notices.recv()).await;
+    assert!(called.is_err(), "the seller was called: {called:?}");
+    let letters = seller.letters(&s).await;
+    assert_eq!(
+        (letters.len(), letters[0]["kind"].as_str()),
+        (1, Some("return_request"))
+    );
+}
