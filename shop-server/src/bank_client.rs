@@ -268,6 +268,15 @@ impl BankClient {
         self.post("/v1/returns", json!({ "letter": letter })).await
     }
 
+    /// Tells the bank the seller's new address: `letter` is his signed
+    /// `AddressChange` (`hps1.…`).
+    pub async fn change_address(&self, letter: &str) -> Result<(), BankCallError> {
+        let _: serde_json::Value = self
+            .post("/v1/accounts/address", json!({ "letter": letter }))
+            .await?;
+        Ok(())
+    }
+
     /// Letters waiting in the sender's inbox: `letter` is his signed
     /// `InboxRequest` (`hps1.…`), which names the id to read after.
     pub async fn inbox(&self, letter: &str) -> Result<Vec<InboxLetter>, BankCallError> {

@@ -201,6 +201,29 @@ async fn link_once(
             .save_account(account, &settings.notice_address, now)
             .await?;
         tracing::info!(account = %account.to_hex(), address = %settings.notice_address, "registered at the bank as a seller");
+    } else if let Some(account) = saved.and_then(|s| s.account)
+        && saved.and_then(|s| s.address.as_deref()) != Some(settings.notice_address.as_str())
+    {
+        // The shop moved: it tells the bank by a letter it signs.
+        let mut rng = halfpenny_server_kit::rng::fresh_rng()
+            .map_err(|_| LinkError::Fatal(anyhow::anyhow!("no randomness from the system")))?;
+        let (letter, _) = halfpenny::letter::send(
+            halfpenny::letter::LetterKind::AddressChange,
+            &halfpenny::messages::AddressChange {
+                address: Some(settings.notice_address.clone()),
+            },
+            me.signing.as_ref(),
+            &public.identity,
+            now,
+            &mut rng,
+        )
+        .map_err(|e| LinkError::Fatal(anyhow::anyhow!("signing the address change: {e}")))?;
+        bank.change_address(&halfpenny::wire::TextForm::to_text(&letter))
+            .await?;
+        store
+            .save_account(account, &settings.notice_address, now)
+            .await?;
+        tracing::info!(address = %settings.notice_address, "told the bank this shop's new address");
     }
     Ok(public)
 }

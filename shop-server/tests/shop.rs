@@ -785,3 +785,44 @@ async fn the_edges_of_the_api() {
     let (status, err) = closed.get("/shop/v1/operator/summary").await;
     assert_eq!((status, code(&err)), (403, "operator_disabled"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shop_that_moved_tells_the_bank_its_new_address_by_a_signed_letter() {
+    let bank = Bank::start(Suite::Ed25519).await;
+    let dir = tempfile::tempdir().unwrap();
+    let address_at_bank = async |shop: &Shop| {
+        bank.app
+            .store
+            .account(&shop.seller())
+            .await
+            .unwrap()
+            .unwrap()
+            .address
+    };
+    let mut options = ShopOptions::new(dir.path().join("shop"));
+    options.notice_address = Some("http://127.0.0.1:9/first".into());
+    let mut shop = Shop::start_with(&bank, options).await;
+    assert_eq!(
+        address_at_bank(&shop).await.as_deref(),
+        Some("http://127.0.0.1:9/first")
+    );
+    shop.stop().await;
+
+    // Started again at another address: the bank now posts there.
+    let mut options = ShopOptions::new(dir.path().join("shop"));
+    options.notice_address = Some("http://127.0.0.1:9/second".into());
+    let mut shop = Shop::start_with(&bank, options).await;
+    assert_eq!(
+        address_at_bank(&shop).await.as_deref(),
+        Some("http://127.0.0.1:9/second")
+    );
+    shop.stop().await;
+
+    // Started again at the same address: nothing to tell.
+    let before = bank.app.store.row_counts().await.unwrap();
+    let mut options = ShopOptions::new(dir.path().join("shop"));
+    options.notice_address = Some("http://127.0.0.1:9/second".into());
+    let mut shop = Shop::start_with(&bank, options).await;
+    assert_eq!(bank.app.store.row_counts().await.unwrap(), before);
+    shop.stop().await;
+}
