@@ -183,6 +183,9 @@ fn her_identifiers(who: &str, p: &PublicIdentity, born: Option<&str>) -> Vec<Nee
 /// Who holds which private sealing key, for labelling what a box is.
 struct Party {
     label: &'static str,
+    /// Whom a box for this party is sealed to (a box names no one: the
+    /// opener says who she is).
+    id: KeyId,
     key: Box<dyn DecryptionKey>,
 }
 
@@ -209,7 +212,7 @@ impl Openings {
             return known.clone();
         }
         let found = self.parties.iter().enumerate().find_map(|(i, p)| {
-            let plain = seal::open(p.key.as_ref(), sealed).ok()?;
+            let plain = seal::open(p.key.as_ref(), p.id, sealed).ok()?;
             let letter = SignedLetter::from_bytes(&plain).ok()?;
             Some(Opened {
                 owner: i,
@@ -730,14 +733,17 @@ async fn the_seller_never_learns_who_the_buyer_is() {
         parties: vec![
             Party {
                 label: "her",
+                id: testing::buyer_identity().id(),
                 key: aws(testing::BUYER_SEALING),
             },
             Party {
                 label: "her",
+                id: testing::other_identity().id(),
                 key: aws(testing::OTHER_SEALING),
             },
             Party {
                 label: "the bank",
+                id: testing::bank_identity().id(),
                 key: aws(testing::BANK_SEALING),
             },
         ],
@@ -749,6 +755,7 @@ async fn the_seller_never_learns_who_the_buyer_is() {
         let keys = shop_server::keys::load_or_create(&s.data.join("keys")).unwrap();
         openings.parties.push(Party {
             label: "the seller",
+            id: keys.identity.id(),
             key: keys.identity.sealing,
         });
     }
