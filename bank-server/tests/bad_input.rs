@@ -402,7 +402,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
         add(
             endpoint,
             "unknown message version (sealed box)",
-            wrap(with_version(&sealed, 2)),
+            wrap(with_version(&sealed, 3)),
             400,
             "unknown_version",
         );
@@ -509,7 +509,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
                 .seal(&mut rng),
             ),
             400,
-            "wrong_recipient",
+            "cannot_unseal",
         );
         add(
             endpoint,

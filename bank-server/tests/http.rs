@@ -556,7 +556,7 @@ async fn forged_misaddressed_stale_and_unknown_letters_are_refused() {
         .await;
     assert_eq!(
         (status, err["error"]["code"].as_str()),
-        (400, Some("wrong_recipient"))
+        (400, Some("cannot_unseal"))
     );
 
     // A letter of the wrong kind at an endpoint.

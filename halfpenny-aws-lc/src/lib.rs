@@ -440,23 +440,26 @@ mod tests {
         let to = DecryptionKey::public_key(&key).clone();
         let sealed = seal(to.id(), &to, b"a secret for the bank", &mut rng).unwrap();
         assert_eq!(
-            open(&key, &sealed).unwrap().as_slice(),
+            open(&key, to.id(), &sealed).unwrap().as_slice(),
             b"a secret for the bank"
         );
         // And the pure-Rust key opens the same box.
         assert_eq!(
-            open(&rc, &sealed).unwrap().as_slice(),
+            open(&rc, to.id(), &sealed).unwrap().as_slice(),
             b"a secret for the bank"
         );
         // Another key cannot.
         let other = aws(&other_token_key());
-        assert_eq!(open(&other, &sealed), Err(CryptoError::CannotUnseal));
+        assert_eq!(
+            open(&other, to.id(), &sealed),
+            Err(CryptoError::CannotUnseal)
+        );
         // Nor a damaged wrapped key, nor a truncated one.
         let mut bad = sealed.clone();
         bad.wrapped_key[10] ^= 1;
-        assert_eq!(open(&key, &bad), Err(CryptoError::CannotUnseal));
+        assert_eq!(open(&key, to.id(), &bad), Err(CryptoError::CannotUnseal));
         bad.wrapped_key.truncate(100);
-        assert_eq!(open(&key, &bad), Err(CryptoError::CannotUnseal));
+        assert_eq!(open(&key, to.id(), &bad), Err(CryptoError::CannotUnseal));
     }
 
     #[test]

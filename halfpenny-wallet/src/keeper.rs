@@ -13,6 +13,8 @@ use halfpenny::messages::{
 use halfpenny::wallet::{BuyerPurse, HalfState, PreparedPayment, Wallet, WalletError};
 use halfpenny::{Amount, CaseId, Currency, KeyId, Nonce, PurseId, SessionSerial, Timestamp};
 use halfpenny_store::{Event, EventKind, SavedIdentity, StoreError, Via, WalletStore};
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use rand_core::CryptoRng;
 
 use crate::KeeperError;
@@ -41,7 +43,9 @@ pub struct PurseSummary {
 #[derive(Debug)]
 pub struct Keeper<S: WalletStore> {
     store: S,
+    /// Reached only through [`Keeper::keys`], which counts.
     identity: PrivateIdentity,
+    private_key_uses: AtomicU64,
     saved: SavedIdentity,
     wallet: Wallet,
 }
@@ -94,9 +98,24 @@ impl<S: WalletStore> Keeper<S> {
         Ok(Self {
             store,
             identity,
+            private_key_uses: AtomicU64::new(0),
             saved,
             wallet,
         })
+    }
+
+    /// Her private keys, for a step that signs or opens something. Every
+    /// use is counted, so tests can hold the pay path to none.
+    fn keys(&self) -> &PrivateIdentity {
+        self.private_key_uses.fetch_add(1, Ordering::Relaxed);
+        &self.identity
+    }
+
+    /// How many steps of this keeper have used her private keys. Paying,
+    /// settling, releasing and allowances use none: a payment costs her no
+    /// cryptography.
+    pub fn private_key_uses(&self) -> u64 {
+        self.private_key_uses.load(Ordering::Relaxed)
     }
 
     /// What she registers at the bank.
@@ -123,7 +142,7 @@ impl<S: WalletStore> Keeper<S> {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<ForwardedPurseRequest, KeeperError> {
-        Ok(self.wallet.request_purse(&self.identity, body, now, rng)?.0)
+        Ok(self.wallet.request_purse(self.keys(), body, now, rng)?.0)
     }
 
     /// A signed request for her balance and entries, sealed for the bank.
@@ -136,7 +155,7 @@ impl<S: WalletStore> Keeper<S> {
         Ok(letter::send(
             LetterKind::StatementRequest,
             &StatementRequest { currency },
-            self.identity.signing.as_ref(),
+            self.keys().signing.as_ref(),
             &self.saved.bank.identity,
             now,
             rng,
@@ -188,7 +207,7 @@ impl<S: WalletStore> Keeper<S> {
         sealed: &SealedBox,
         now: Timestamp,
     ) -> Result<BuyerPurse, KeeperError> {
-        let purse = self.wallet.receive_purse(&self.identity, sealed, now)?;
+        let purse = self.wallet.receive_purse(self.keys(), sealed, now)?;
         if self.store.add_purse(&purse).await? {
             self.record(now, purse.id, purse.available(), EventKind::PurseReceived)
                 .await?;
@@ -459,7 +478,7 @@ impl<S: WalletStore> Keeper<S> {
         let (sealed, amount) = self
             .try_update(purse, |p| {
                 let value = p.available();
-                let sealed = self.wallet.request_refund(&self.identity, p, now, rng)?;
+                let sealed = self.wallet.request_refund(self.keys(), p, now, rng)?;
                 Ok((sealed, value))
             })
             .await?;
@@ -474,9 +493,7 @@ impl<S: WalletStore> Keeper<S> {
         sealed: &SealedBox,
         now: Timestamp,
     ) -> Result<RefundResult, KeeperError> {
-        let result = self
-            .wallet
-            .open_refund_result(&self.identity, sealed, now)?;
+        let result = self.wallet.open_refund_result(self.keys(), sealed, now)?;
         let answered: Vec<SessionSerial> = result
             .lines
             .iter()

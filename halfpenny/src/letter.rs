@@ -253,10 +253,11 @@ pub fn unseal(
     me: KeyId,
     key: &dyn DecryptionKey,
 ) -> Result<SignedLetter, LetterError> {
-    if sealed.recipient != me {
+    // An old box names its recipient: one for someone else is refused as such.
+    if sealed.named_recipient.is_some_and(|named| named != me) {
         return Err(LetterError::WrongRecipient);
     }
-    let plain = seal::open(key, sealed)?;
+    let plain = seal::open(key, me, sealed)?;
     Ok(SignedLetter::from_bytes(&plain)?)
 }
 

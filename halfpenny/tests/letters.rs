@@ -78,13 +78,10 @@ fn nobody_else_can_open_it() {
         Freshness::default(),
     );
     assert_eq!(err, Err(LetterError::Crypto(CryptoError::CannotUnseal)));
-    // Relabelling the box for someone else breaks the AEAD binding.
-    let relabelled = SealedBox {
-        recipient: other.id(),
-        ..sealed
-    };
+    // The box names no one; opened as if it were someone else's, the
+    // recipient bound into it does not match.
     let err = letter::open(
-        &relabelled,
+        &sealed,
         other.id(),
         testing::bank_identity().sealing.as_ref(),
         LetterKind::Refund,

@@ -609,7 +609,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             "sealed for someone else",
             notice(&real_bank, &buyer_pub, now(), false),
             400,
-            "wrong_recipient",
+            "cannot_unseal",
         ),
     ];
     for (what, b, status, code) in notices {

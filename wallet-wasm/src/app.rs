@@ -20,7 +20,7 @@ use crate::pay::{self, Ask, COINS, Checked, Outcome};
 use crate::pending::{self, Decision};
 use crate::sentence;
 use crate::shop_link::{Incoming, ShopLink};
-use crate::wallet::{self, DayBar, Overview, Shared};
+use crate::wallet::{self, Balance, BankCheck, DayBar, Overview, Shared};
 use allowance_edit::AllowanceEdit;
 use pending_list::PendingList;
 
@@ -101,13 +101,22 @@ pub fn App() -> impl IntoView {
     let (allowance_on, set_allowance_on) = signal(false);
     let (allowance_text, set_allowance_text) = signal(String::new());
 
-    let refresh = move || {
+    // Reads the overview again. The pay window asks the bank only when she
+    // presses "Check with the bank": paying contacts no one but the seller.
+    let read_overview = move |bank: BankCheck| {
         spawn_local(async move {
             let Some(k) = keeper.get_value() else { return };
-            match wallet::overview(&k).await {
+            match wallet::overview(&k, bank).await {
                 Ok(o) => set_shown.set(Some(o)),
                 Err(e) => set_error.set(Some(e)),
             }
+        })
+    };
+    let refresh = move || {
+        read_overview(if popup {
+            BankCheck::Skip
+        } else {
+            BankCheck::Ask
         })
     };
 
@@ -343,7 +352,7 @@ pub fn App() -> impl IntoView {
     );
 
     // Asks the bank again: the overview records any refund it answered.
-    let on_check = Callback::new(move |()| refresh());
+    let on_check = Callback::new(move |()| read_overview(BankCheck::Ask));
 
     // A new allowance for a seller (what she typed), or none.
     let on_set_allowance = Callback::new(
@@ -590,7 +599,11 @@ pub fn App() -> impl IntoView {
                                 <p>
                                     "Balance at the bank: "
                                     <strong data-testid="bank-balance">
-                                        {o.balance.clone().unwrap_or_else(|| "unknown (the bank cannot be reached)".to_owned())}
+                                        {match o.balance.clone() {
+                                            Balance::Known(b) => b,
+                                            Balance::Unreachable => "unknown (the bank cannot be reached)".to_owned(),
+                                            Balance::NotAsked => "not asked while you pay (press \"Check with the bank\")".to_owned(),
+                                        }}
                                     </strong>
                                 </p>
                                 <details>
@@ -662,7 +675,7 @@ pub fn App() -> impl IntoView {
                                 </section>
                             </Show>
                             <p>
-                                <button data-testid="refresh" on:click=move |_| refresh()>
+                                <button data-testid="refresh" on:click=move |_| read_overview(BankCheck::Ask)>
                                     "Check with the bank"
                                 </button>
                             </p>

@@ -28,8 +28,7 @@ pub type Shared = Rc<Keeper<IdbStore>>;
 pub struct Overview {
     pub account: String,
     pub bank_url: String,
-    /// `None` while the bank cannot be reached.
-    pub balance: Option<String>,
+    pub balance: Balance,
     /// Her statement at the bank, newest first (empty off-line).
     pub bank_lines: Vec<BankLine>,
     pub purses: Vec<PurseLine>,
@@ -57,6 +56,25 @@ pub struct PurseLine {
     pub can_refund: bool,
     /// What is left of her allowance for this purse's seller, if she gave one.
     pub allowance: Option<String>,
+}
+
+/// Whether reading the overview asks the bank (her statement, the refund
+/// results waiting for her). The pay window never asks on its own: paying
+/// contacts no one but the seller, and needs no key of hers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BankCheck {
+    Ask,
+    Skip,
+}
+
+/// Her balance at the bank, as far as the page knows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Balance {
+    Known(String),
+    /// The bank was asked and could not be reached.
+    Unreachable,
+    /// The bank was not asked (the pay window).
+    NotAsked,
 }
 
 /// How many days the spending chart shows.
@@ -144,8 +162,9 @@ fn bank_line(l: &StatementLine) -> BankLine {
     }
 }
 
-/// Reads everything the page shows, asking the bank for her balance.
-pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
+/// Her balance and statement lines, from a signed request to the bank, and
+/// the refund results it keeps for her.
+async fn ask_bank(keeper: &Keeper<IdbStore>) -> Result<(Balance, Vec<BankLine>), String> {
     let api = BankApi::new(keeper.bank_url());
     // Off-line, the page still shows what the wallet holds.
     let _ = collect_refunds(keeper, &api).await;
@@ -153,14 +172,25 @@ pub async fn overview(keeper: &Keeper<IdbStore>) -> Result<Overview, String> {
     let letter = keeper
         .statement_request(Currency::USD, browser::now(), &mut rng)
         .map_err(sentence)?;
-    let statement = api.statement(&letter).await.ok();
-    let balance = statement.as_ref().map(|s| {
-        let minor = u64::try_from(s.balance_minor).unwrap_or(0);
-        Amount::new(minor, Currency::USD).to_string()
-    });
-    let bank_lines = statement
-        .map(|s| s.lines.iter().rev().map(bank_line).collect())
-        .unwrap_or_default();
+    Ok(match api.statement(&letter).await {
+        Ok(s) => {
+            let minor = u64::try_from(s.balance_minor).unwrap_or(0);
+            (
+                Balance::Known(Amount::new(minor, Currency::USD).to_string()),
+                s.lines.iter().rev().map(bank_line).collect(),
+            )
+        }
+        Err(_) => (Balance::Unreachable, Vec::new()),
+    })
+}
+
+/// Reads everything the page shows: what her wallet holds, from her own
+/// store, and what the bank says only when `bank` is [`BankCheck::Ask`].
+pub async fn overview(keeper: &Keeper<IdbStore>, bank: BankCheck) -> Result<Overview, String> {
+    let (balance, bank_lines) = match bank {
+        BankCheck::Ask => ask_bank(keeper).await?,
+        BankCheck::Skip => (Balance::NotAsked, Vec::new()),
+    };
     let mut purses = Vec::new();
     for p in keeper.summaries().await.map_err(sentence)? {
         let allowance = keeper.allowance(p.seller).await.map_err(sentence)?;

@@ -14,6 +14,7 @@ pub async fn an_allowance_pays_without_asking_until_spent<C: Connect>(mut wallet
     let mut w = funded(13, Suite::Rsa2048Sha256);
     let k = adopt(&w, wallet.connect().await).await;
     buy(&mut w, &k, PURSE).await;
+    let key_uses = k.private_key_uses();
     let shop = w.seller.id();
     assert_eq!(k.allowance(shop).await, Ok(None));
     let first = w.seller.offer("article-1", usd(1), None, w.now, &mut w.rng);
@@ -61,6 +62,11 @@ pub async fn an_allowance_pays_without_asking_until_spent<C: Connect>(mut wallet
     let fifth = w.seller.offer("article-5", usd(1), None, w.now, &mut w.rng);
     assert_eq!(k.pay_within_allowance(&fifth, w.now).await, Ok(None));
     assert_eq!(k.allowance(shop).await, Ok(None));
+    assert_eq!(
+        k.private_key_uses(),
+        key_uses,
+        "paying without asking her uses no private key either"
+    );
 }
 
 /// A payment the purse cannot make gives the allowance back whole; a resend

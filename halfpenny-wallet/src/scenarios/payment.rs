@@ -20,6 +20,9 @@ pub async fn pay_settle_release_and_refund<C: Connect>(mut wallet: C, suite: Sui
     let purse = buy(&mut w, &k, PURSE).await;
     assert_eq!(balances(&k).await, (15, 0));
     assert_eq!(w.bank.balance(w.buyer.id(), Currency::USD), 85);
+    // Opening her purse used her key; paying from it uses none.
+    let key_uses = k.private_key_uses();
+    assert!(key_uses >= 1);
 
     // Pay 6c: pending before it leaves, spent on the receipt.
     let request = w.seller.offer("article-1", usd(6), None, w.now, &mut w.rng);
@@ -53,6 +56,11 @@ pub async fn pay_settle_release_and_refund<C: Connect>(mut wallet: C, suite: Sui
     assert_eq!(w.seller.status(lost.payment.payment), None);
     k.release(purse, lost.payment.payment, w.now).await.unwrap();
     assert_eq!(balances(&k).await, (6, 0));
+    assert_eq!(
+        k.private_key_uses(),
+        key_uses,
+        "paying, settling, resending and releasing use no private key"
+    );
 
     // Refund the rest: the seller hands in his tokens first, she gets 6c.
     let sealed = k.request_refund(purse, w.now, &mut w.rng).await.unwrap();

@@ -34,7 +34,9 @@ pub enum CryptoError {
     BadPrivateKey,
     #[error("the signature does not match")]
     BadSignature,
-    #[error("the sealed message could not be opened with this key")]
+    #[error(
+        "the sealed message could not be opened: it was sealed for someone else, or changed on the way"
+    )]
     CannotUnseal,
     #[error("signing failed")]
     SigningFailed,

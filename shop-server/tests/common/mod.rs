@@ -215,6 +215,8 @@ pub struct ShopOptions {
     pub notice_address: Option<String>,
     pub operator_token: Option<&'static str>,
     pub pages: Pages,
+    /// `None`: the bank's own address (a recording proxy may stand between).
+    pub bank_url: Option<String>,
 }
 
 impl ShopOptions {
@@ -224,6 +226,7 @@ impl ShopOptions {
             notice_address: None,
             operator_token: Some(SHOP_OPERATOR),
             pages: Pages::default(),
+            bank_url: None,
         }
     }
 }
@@ -237,7 +240,7 @@ impl Shop {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let settings = shop_server::Settings {
-            bank_url: bank.url.clone(),
+            bank_url: o.bank_url.unwrap_or_else(|| bank.url.clone()),
             data_dir: o.data.clone(),
             wallet_url: format!("{}/wallet/", bank.url),
             notice_address: o
