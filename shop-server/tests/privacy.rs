@@ -37,7 +37,7 @@ use halfpenny::messages::{
     SettledBy,
 };
 use halfpenny::wire::{Decode, Encode, TextForm};
-use halfpenny::{Assertion, KeyId, Suite, testing};
+use halfpenny::{Assertion, KeyId, Suite, Timestamp, testing};
 use halfpenny_aws_lc::AwsLcKey;
 use halfpenny_store::MemoryStore;
 use halfpenny_wallet::Keeper;
@@ -116,11 +116,19 @@ async fn buyer(bank: &Bank, via: &Proxy, keys: (&[u8], &[u8]), seed: u64) -> Buy
     }
 }
 
-/// Her refund result, read from her inbox at the bank (the last one).
-async fn her_refund_result(buyer: &Buyer, via: &Proxy) -> SealedBox {
-    let (status, inbox) =
-        answer(reqwest::Client::new().get(format!("{}/v1/inbox/{}", via.url, buyer.id().to_hex())))
-            .await;
+/// Her refund result, read from her inbox at the bank (the last one) by her
+/// signed request dated `at` (lookups record no nonce: any generator will do).
+async fn her_refund_result(buyer: &Buyer, via: &Proxy, at: Timestamp) -> SealedBox {
+    let ask = buyer
+        .keeper
+        .inbox_request(0, at, &mut ChaCha20Rng::seed_from_u64(at.0))
+        .unwrap();
+    let (status, inbox) = answer(
+        reqwest::Client::new()
+            .post(format!("{}/v1/inbox", via.url))
+            .json(&json!({ "letter": ask.to_text() })),
+    )
+    .await;
     assert_eq!(status, 200, "{inbox}");
     let text = inbox["letters"]
         .as_array()
@@ -240,6 +248,9 @@ fn letter_name(kind: LetterKind) -> String {
         "RedemptionResult" => "his redemption result",
         "RefundResult" => "a refund result",
         "StatementRequest" => "her statement request",
+        "InboxRequest" => "an inbox request",
+        "CaseRequest" => "a case request",
+        "AddressChange" => "his address change",
         other => return format!("a letter ({other})"),
     }
     .to_owned()
@@ -544,7 +555,7 @@ async fn the_seller_never_learns_who_the_buyer_is() {
     .await;
     let result = ann
         .keeper
-        .finish_refund(&her_refund_result(&ann, &to_bank).await, now())
+        .finish_refund(&her_refund_result(&ann, &to_bank, now()).await, now())
         .await
         .unwrap();
     assert_eq!(
@@ -629,7 +640,7 @@ async fn the_seller_never_learns_who_the_buyer_is() {
     let later = now().plus(PAST_DEADLINE);
     let result = ann
         .keeper
-        .finish_refund(&her_refund_result(&ann, &to_bank).await, later)
+        .finish_refund(&her_refund_result(&ann, &to_bank, later).await, later)
         .await
         .unwrap();
     assert_eq!(
