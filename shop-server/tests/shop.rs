@@ -787,3 +787,108 @@ async fn the_edges_of_the_api() {
     let (status, err) = closed.get("/shop/v1/operator/summary").await;
     assert_eq!((status, code(&err)), (403, "operator_disabled"));
 }
+
+/// A payment the till is still judging is never reported as unknown: the
+/// pay protocol tells the wallet that "unknown" means the till never took
+/// it, so she would release halves the seller then keeps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_being_judged_is_never_reported_unknown() {
+    const HALVES: u64 = 1_500;
+    // Polls sent this long after the payment may not find the till
+    // ignorant of it: its body is read and decoded by then.
+    const GRACE: std::time::Duration = std::time::Duration::from_millis(30);
+    let bank = Bank::start(Suite::Rsa2048Sha256).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = ShopOptions::new(dir.path().join("shop"));
+    let catalog = json!({ "items": [{ "id": "atlas", "title": "The atlas", "price_minor": HALVES, "currency": "USD", "body": "Every map." }] });
+    options.catalog = Some(shop_server::catalog::Catalog::from_json(&catalog.to_string()).unwrap());
+    let shop = Shop::start_with(&bank, options).await;
+    let mut buyer = Buyer::new(&bank, 12).await;
+    bank.fund(buyer.id(), 2_000).await;
+    buyer
+        .buy_purse(&shop, &[(1, HALVES as u32)], vec![], Suite::Rsa2048Sha256)
+        .await;
+
+    let (request, _) = shop.offer("atlas").await;
+    let prepared = buyer.keeper.pay(&request, now()).await.unwrap();
+    assert_eq!(prepared.payment.items.len() as u64, HALVES);
+    let status_url = format!("{}/shop/v1/payments/{}", shop.url, request.payment.to_hex());
+    let (status, before) = answer(shop.http.get(&status_url)).await;
+    assert_eq!((status, code(&before)), (404, "payment_unknown"));
+
+    let body = json!({ "payment": prepared.payment.to_text() });
+    let started = std::time::Instant::now();
+    let post = {
+        let (http, url) = (shop.http.clone(), shop.url.clone());
+        tokio::spawn(async move {
+            let answer =
+                answer_text(http.post(format!("{url}/shop/v1/payments")).json(&body)).await;
+            (answer, started.elapsed())
+        })
+    };
+    // Poll the payment's status while the till judges it, and once after.
+    let (mut polls, mut asked) = (Vec::new(), Vec::new());
+    loop {
+        let done = post.is_finished();
+        let sent = started.elapsed();
+        let (status, text) = answer_text(shop.http.get(&status_url)).await;
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        asked.push((sent, started.elapsed()));
+        polls.push((sent, status, code(&v).to_owned(), text));
+        if done {
+            break;
+        }
+    }
+    let ((status, posted), took) = post.await.unwrap();
+    assert_eq!(status, 200, "{posted}");
+    let summary: Vec<_> = polls
+        .iter()
+        .map(|(sent, status, code, _)| (sent.as_millis(), *status, code.clone()))
+        .collect();
+    // Polls waiting for an answer at some moment while the till judged.
+    let during = asked
+        .iter()
+        .filter(|(sent, answered)| *sent < took && *answered > GRACE)
+        .count();
+    assert!(
+        during > 0,
+        "no poll was sent while the till judged ({took:?}): {summary:?}"
+    );
+    let told_unknown: Vec<_> = polls
+        .iter()
+        .filter(|(sent, status, code, _)| {
+            *sent >= GRACE && *status == 404 && code == "payment_unknown"
+        })
+        .map(|(sent, ..)| sent.as_millis())
+        .collect();
+    assert!(
+        told_unknown.is_empty(),
+        "{} of {} polls sent while the till judged ({during} asked between {GRACE:?} and {took:?}) were told the payment is unknown, at ms {told_unknown:?}",
+        told_unknown.len(),
+        polls.len()
+    );
+    for (_, status, code, text) in &polls {
+        match (status, code.as_str()) {
+            (404, "payment_unknown") => {}
+            (200, _) => assert_eq!(text, &posted, "the status is the payment's answer"),
+            (409, "payment_in_progress") => {}
+            other => panic!("unexpected poll answer {other:?}: {summary:?}"),
+        }
+    }
+    let (last_sent, last_status, ..) = polls.last().unwrap();
+    assert_eq!(*last_status, 200, "taken at last ({last_sent:?})");
+
+    // Taken exactly once, with exact takings everywhere.
+    let reply: serde_json::Value = serde_json::from_str(&posted).unwrap();
+    let receipt = Receipt::from_text(reply["receipt"].as_str().unwrap()).unwrap();
+    assert_eq!(receipt.paid.minor(), HALVES);
+    buyer.keeper.settle(&receipt, now()).await.unwrap();
+    assert_eq!(buyer.holds().await, (0, 0));
+    assert_eq!(shop.totals().await, (HALVES, 0));
+    shop.redeem().await;
+    assert_eq!(shop.totals().await, (0, HALVES));
+    assert_eq!(bank.balance(shop.seller()).await, HALVES as i64);
+    assert_eq!(bank.balance(buyer.id()).await, 2_000 - HALVES as i64);
+    let t = bank.check_books().await;
+    assert_eq!(t.open_token_value.get("USD").copied().unwrap_or(0), 0);
+}

@@ -213,6 +213,8 @@ pub struct ShopOptions {
     pub notice_address: Option<String>,
     pub operator_token: Option<&'static str>,
     pub pages: Pages,
+    /// `None`: the demo newspaper.
+    pub catalog: Option<Catalog>,
 }
 
 impl ShopOptions {
@@ -222,6 +224,7 @@ impl ShopOptions {
             notice_address: None,
             operator_token: Some(SHOP_OPERATOR),
             pages: Pages::default(),
+            catalog: None,
         }
     }
 }
@@ -241,7 +244,7 @@ impl Shop {
             notice_address: o
                 .notice_address
                 .unwrap_or_else(|| format!("http://{addr}/shop/v1/bank-notices")),
-            catalog: Catalog::demo(),
+            catalog: o.catalog.unwrap_or_else(Catalog::demo),
             verify: VerifyPolicy::All,
             operator_token: o
                 .operator_token
