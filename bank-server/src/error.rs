@@ -129,6 +129,11 @@ impl From<StoreError> for ApiError {
                 "replay",
                 "This request was already handled.",
             ),
+            StoreError::IdempotencyKeyReused => Self::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                "This idempotency key was used for a different request.",
+            ),
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::internal()

@@ -618,3 +618,97 @@ async fn forged_misaddressed_stale_and_unknown_letters_are_refused() {
     assert_eq!(after, before, "nothing else changed");
     s.totals().await;
 }
+
+/// An idempotency key names one request: a retry gets the first answer, a
+/// reuse for another account, amount, currency or direction is refused and
+/// changes nothing.
+#[tokio::test]
+async fn an_idempotency_key_is_one_request_and_never_another() {
+    let s = Server::start(Suite::Ed25519).await;
+    let a = s.register(&testing::buyer_identity(), "buyer").await;
+    let b = s.register(&testing::other_identity(), "buyer").await;
+    let (a_id, b_id) = (
+        testing::buyer_identity().id(),
+        testing::other_identity().id(),
+    );
+    assert_eq!(s.fund(&a, 500, "card-7").await, 500);
+    let counts = s.app.store.row_counts().await.unwrap();
+
+    let fund = |account: &str, amount: u64, currency: &str, direction: &str| json!({ "account": account, "amount_minor": amount, "currency": currency, "direction": direction, "idempotency_key": "card-7" });
+    for (what, body) in [
+        ("another account", fund(&b, 500, "USD", "credit")),
+        ("another amount", fund(&a, 600, "USD", "credit")),
+        ("another currency", fund(&a, 500, "EUR", "credit")),
+        ("another direction", fund(&a, 500, "USD", "debit")),
+    ] {
+        let (status, err) = s.operator("/v1/operator/fund", &body).await;
+        assert_eq!(
+            (status, err["error"]["code"].as_str()),
+            (409, Some("idempotency_key_reused")),
+            "{what}: {err}"
+        );
+        assert_eq!(
+            err["error"]["message"],
+            "This idempotency key was used for a different request."
+        );
+        assert_eq!(s.app.store.row_counts().await.unwrap(), counts, "{what}");
+    }
+    assert_eq!((s.balance(a_id).await, s.balance(b_id).await), (500, 0));
+
+    // The same request again is a retry: the first answer, nothing moved.
+    let (status, again) = s
+        .operator("/v1/operator/fund", &fund(&a, 500, "USD", "credit"))
+        .await;
+    assert_eq!(
+        (status, &again["account"], &again["balance_minor"]),
+        (200, &json!(a), &json!(500))
+    );
+    assert_eq!(s.fund(&b, 300, "card-8").await, 300);
+    assert_eq!(
+        s.fund(&a, 500, "card-7").await,
+        500,
+        "still the first answer"
+    );
+    assert_eq!((s.balance(a_id).await, s.balance(b_id).await), (500, 300));
+    let t = s.totals().await;
+    assert_eq!((t.funded["USD"], t.postings), (800, 2));
+}
+
+/// Letters are RSA-2048 whatever the tokens: an account whose signing or
+/// sealing key is anything else could never send or read one, so it is
+/// refused at registration and nothing is created.
+#[tokio::test]
+async fn an_account_with_keys_letters_cannot_use_is_refused() {
+    let s = Server::start(Suite::Ed25519).await;
+    let counts = s.app.store.row_counts().await.unwrap();
+    let rsa = testing::buyer_identity().public();
+    let ed = testing::bank_token_public_for(Suite::Ed25519);
+    for (what, signing, sealing) in [
+        ("an Ed25519 signing key", &ed, &rsa.sealing),
+        ("an Ed25519 sealing key", &rsa.signing, &ed),
+        ("two Ed25519 keys", &ed, &ed),
+    ] {
+        for role in ["buyer", "seller"] {
+            let mut body = json!({ "role": role, "signing_key": signing.to_base64url(), "sealing_key": sealing.to_base64url() });
+            if role == "seller" {
+                body["address"] = "http://127.0.0.1:9/halfpenny".into();
+            }
+            let (status, err) = s.post("/v1/accounts", &body).await;
+            assert_eq!(
+                (status, err["error"]["code"].as_str()),
+                (400, Some("unusable_key")),
+                "{what} ({role}): {err}"
+            );
+            assert!(
+                err["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("RSA-2048"),
+                "{err}"
+            );
+            assert_eq!(s.app.store.row_counts().await.unwrap(), counts, "{what}");
+        }
+    }
+    // Its RSA-2048 keys alone are welcome.
+    s.register(&testing::buyer_identity(), "buyer").await;
+}

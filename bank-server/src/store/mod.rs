@@ -26,6 +26,8 @@ use schema::Dialect;
 pub enum StoreError {
     #[error("this request was already handled")]
     Replay,
+    #[error("this idempotency key was used for a different request")]
+    IdempotencyKeyReused,
     #[error("the balance is too low")]
     InsufficientFunds,
     #[error("a record changed while the request was decided; try again")]
