@@ -794,9 +794,6 @@ async fn the_edges_of_the_api() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_payment_being_judged_is_never_reported_unknown() {
     const HALVES: u64 = 1_500;
-    // Polls sent this long after the payment may not find the till
-    // ignorant of it: its body is read and decoded by then.
-    const GRACE: std::time::Duration = std::time::Duration::from_millis(30);
     let bank = Bank::start(Suite::Rsa2048Sha256).await;
     let dir = tempfile::tempdir().unwrap();
     let mut options = ShopOptions::new(dir.path().join("shop"));
@@ -816,6 +813,19 @@ async fn a_payment_being_judged_is_never_reported_unknown() {
     let (status, before) = answer(shop.http.get(&status_url)).await;
     assert_eq!((status, code(&before)), (404, "payment_unknown"));
 
+    // How long the shop takes to read and decode a body this large: the
+    // same payment with its last character garbled, refused once decoded.
+    let mut garbled = prepared.payment.to_text();
+    garbled.pop();
+    garbled.push('!');
+    let probe = std::time::Instant::now();
+    let (status, err) = shop
+        .post("/shop/v1/payments", &json!({ "payment": garbled }))
+        .await;
+    assert_eq!(status, 400, "{err}");
+    // Polls sent this long after the payment may not find the till
+    // ignorant of it: it has read and decoded the payment by then.
+    let grace = probe.elapsed() * 2 + std::time::Duration::from_millis(5);
     let body = json!({ "payment": prepared.payment.to_text() });
     let started = std::time::Instant::now();
     let post = {
@@ -848,22 +858,22 @@ async fn a_payment_being_judged_is_never_reported_unknown() {
     // Polls waiting for an answer at some moment while the till judged.
     let during = asked
         .iter()
-        .filter(|(sent, answered)| *sent < took && *answered > GRACE)
+        .filter(|(sent, answered)| *sent < took && *answered > grace)
         .count();
     assert!(
         during > 0,
-        "no poll was sent while the till judged ({took:?}): {summary:?}"
+        "no poll was sent while the till judged ({grace:?} to {took:?}): {summary:?}"
     );
     let told_unknown: Vec<_> = polls
         .iter()
         .filter(|(sent, status, code, _)| {
-            *sent >= GRACE && *status == 404 && code == "payment_unknown"
+            *sent >= grace && *status == 404 && code == "payment_unknown"
         })
         .map(|(sent, ..)| sent.as_millis())
         .collect();
     assert!(
         told_unknown.is_empty(),
-        "{} of {} polls sent while the till judged ({during} asked between {GRACE:?} and {took:?}) were told the payment is unknown, at ms {told_unknown:?}",
+        "{} of {} polls sent while the till judged ({during} asked between {grace:?} and {took:?}) were told the payment is unknown, at ms {told_unknown:?}",
         told_unknown.len(),
         polls.len()
     );
@@ -875,6 +885,15 @@ async fn a_payment_being_judged_is_never_reported_unknown() {
             other => panic!("unexpected poll answer {other:?}: {summary:?}"),
         }
     }
+    let last_unknown = polls
+        .iter()
+        .filter(|(_, status, ..)| *status == 404)
+        .map(|(sent, ..)| *sent)
+        .max();
+    println!(
+        "{} polls; the last told unknown was sent at {last_unknown:?}; reading the payment takes about {grace:?}/2, judging it took {took:?}",
+        polls.len()
+    );
     let (last_sent, last_status, ..) = polls.last().unwrap();
     assert_eq!(*last_status, 200, "taken at last ({last_sent:?})");
 
