@@ -206,8 +206,8 @@ fn operator(app: &App, headers: &HeaderMap) -> Result<(), ApiError> {
     Ok(halfpenny_server_kit::operator::check(expected, headers)?)
 }
 
-/// Credits or debits an account from outside, once per idempotency key.
-#[utoipa::path(post, path = "/v1/operator/fund", tag = "operator", request_body = FundBody, responses((status = 200, body = FundReply), (status = 400, body = ErrorView), (status = 401, body = ErrorView), (status = 402, body = ErrorView)), security(("operator" = [])))]
+/// Credits or debits an account from outside, once per idempotency key: the same request again gets the first answer; the key with another account, amount, currency or direction is refused (409 `idempotency_key_reused`).
+#[utoipa::path(post, path = "/v1/operator/fund", tag = "operator", request_body = FundBody, responses((status = 200, body = FundReply), (status = 400, body = ErrorView), (status = 401, body = ErrorView), (status = 402, body = ErrorView), (status = 409, body = ErrorView, description = "The idempotency key was used for a different request")), security(("operator" = [])))]
 async fn fund(
     State(app): Shared,
     headers: HeaderMap,
@@ -257,13 +257,13 @@ async fn fund(
     };
     let mut key = b"operator:".to_vec();
     key.extend_from_slice(b.idempotency_key.as_bytes());
+    // A retry of the same request gets the first answer.
     let balance = match app
         .store
         .operator_posting(&key, &posting, app.now())
         .await?
     {
-        Ok(balance) => balance,
-        Err(first) => first.parse().map_err(|_| ApiError::internal())?,
+        Ok(balance) | Err(balance) => balance,
     };
     Ok(Json(FundReply {
         account: who.to_hex(),

@@ -149,6 +149,11 @@ impl From<StoreError> for ApiError {
                 "nonce_reused",
                 "This request's number was already used by another request; make a new one.",
             ),
+            StoreError::IdempotencyKeyReused => Self::new(
+                StatusCode::CONFLICT,
+                "idempotency_key_reused",
+                "This idempotency key was used for a different request.",
+            ),
             other => {
                 tracing::error!(error = %other, "store failure");
                 Self::internal()

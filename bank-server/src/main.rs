@@ -143,14 +143,15 @@ fn account(s: &str) -> Result<KeyId> {
 }
 
 /// Moves money between the outside world and an account, once per key:
-/// `Ok(balance after)`, or `Err(the first answer)` if this key was used before.
+/// `Ok(balance after)`, or `Err(the balance then)` if this key was used
+/// before for the same request; refused if it was used for another.
 async fn fund(
     store: &Store,
     who: KeyId,
     amount: Amount,
     debit: bool,
     idempotency_key: &str,
-) -> Result<Result<i64, String>> {
+) -> Result<Result<i64, i64>> {
     let c = LedgerAccount::Customer(who);
     let posting = if debit {
         Posting {

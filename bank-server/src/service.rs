@@ -594,8 +594,20 @@ impl App {
         address: Option<String>,
     ) -> Result<(KeyId, bool), ApiError> {
         let backend = halfpenny_aws_lc::AwsLc;
-        // Both keys must be usable RSA-2048 keys.
-        for k in [&identity.signing, &identity.sealing] {
+        // Both keys must be usable RSA-2048 keys: letters are signed and
+        // sealed with RSA-2048 whatever the tokens inside.
+        for (which, k) in [
+            ("signing", &identity.signing),
+            ("sealing", &identity.sealing),
+        ] {
+            if k.algorithm() != halfpenny::crypto::KeyAlgorithm::Rsa2048 {
+                return Err(ApiError::bad_request(
+                    "unusable_key",
+                    format!(
+                        "Letters need RSA-2048 keys: the {which} key is not an RSA-2048 public key."
+                    ),
+                ));
+            }
             halfpenny::crypto::Backend::verifying_key(&backend, k).map_err(BankError::from)?;
         }
         if let Some(a) = &address {

@@ -100,7 +100,9 @@ pub struct FundBody {
     /// `credit` (money in, the default) or `debit` (money out).
     #[serde(default)]
     pub direction: Option<String>,
-    /// The same key twice moves money once.
+    /// The same key twice moves money once: the same request again gets the
+    /// first answer; the key with another account, amount, currency or
+    /// direction is refused (409 `idempotency_key_reused`).
     pub idempotency_key: String,
 }
 

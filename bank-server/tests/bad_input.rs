@@ -731,6 +731,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
     let key = |id: &halfpenny::crypto::PrivateIdentity| id.public().signing.to_base64url();
     let seal_key = |id: &halfpenny::crypto::PrivateIdentity| id.public().sealing.to_base64url();
     let fresh = testing::bank_identity();
+    let ed25519 = testing::bank_token_public_for(Suite::Ed25519).to_base64url();
     for (what, b, status, code) in [
         (
             "unknown role",
@@ -749,6 +750,18 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             json!({ "role": "buyer", "signing_key": "AAAA", "sealing_key": seal_key(&fresh) }),
             400,
             "bad_public_key",
+        ),
+        (
+            "an Ed25519 signing key (letters are RSA-2048)",
+            json!({ "role": "buyer", "signing_key": ed25519, "sealing_key": seal_key(&fresh) }),
+            400,
+            "unusable_key",
+        ),
+        (
+            "an Ed25519 sealing key (letters are RSA-2048)",
+            json!({ "role": "seller", "signing_key": key(&fresh), "sealing_key": ed25519, "address": "http://127.0.0.1:9/x" }),
+            400,
+            "unusable_key",
         ),
         (
             "a buyer with an address",
@@ -847,6 +860,24 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             json!({ "account": "nobody", "amount_minor": 5, "currency": "USD", "idempotency_key": "x10" }),
             400,
             "bad_account",
+        ),
+        (
+            "an idempotency key used for another account",
+            json!({ "account": other.account, "amount_minor": 1_000, "currency": "USD", "idempotency_key": "f-buyer" }),
+            409,
+            "idempotency_key_reused",
+        ),
+        (
+            "an idempotency key used for another amount",
+            json!({ "account": acct, "amount_minor": 999, "currency": "USD", "idempotency_key": "f-buyer" }),
+            409,
+            "idempotency_key_reused",
+        ),
+        (
+            "an idempotency key used for another direction",
+            json!({ "account": acct, "amount_minor": 1_000, "currency": "USD", "direction": "debit", "idempotency_key": "f-buyer" }),
+            409,
+            "idempotency_key_reused",
         ),
         (
             "an account the bank does not have",

@@ -616,3 +616,293 @@ async fn forged_misaddressed_stale_and_unknown_letters_are_refused() {
     assert_eq!(after, before, "nothing else changed");
     s.totals().await;
 }
+
+/// An idempotency key names one request: a retry gets the first answer, a
+/// reuse for another account, amount, currency or direction is refused and
+/// changes nothing.
+#[tokio::test]
+async fn an_idempotency_key_is_one_request_and_never_another() {
+    let s = Server::start(Suite::Ed25519).await;
+    let a = s.register(&testing::buyer_identity(), "buyer").await;
+    let b = s.register(&testing::other_identity(), "buyer").await;
+    let (a_id, b_id) = (
+        testing::buyer_identity().id(),
+        testing::other_identity().id(),
+    );
+    assert_eq!(s.fund(&a, 500, "card-7").await, 500);
+    let counts = s.app.store.row_counts().await.unwrap();
+
+    let fund = |account: &str, amount: u64, currency: &str, direction: &str| json!({ "account": account, "amount_minor": amount, "currency": currency, "direction": direction, "idempotency_key": "card-7" });
+    for (what, body) in [
+        ("another account", fund(&b, 500, "USD", "credit")),
+        ("another amount", fund(&a, 600, "USD", "credit")),
+        ("another currency", fund(&a, 500, "EUR", "credit")),
+        ("another direction", fund(&a, 500, "USD", "debit")),
+    ] {
+        let (status, err) = s.operator("/v1/operator/fund", &body).await;
+        assert_eq!(
+            (status, err["error"]["code"].as_str()),
+            (409, Some("idempotency_key_reused")),
+            "{what}: {err}"
+        );
+        assert_eq!(
+            err["error"]["message"],
+            "This idempotency key was used for a different request."
+        );
+        assert_eq!(s.app.store.row_counts().await.unwrap(), counts, "{what}");
+    }
+    assert_eq!((s.balance(a_id).await, s.balance(b_id).await), (500, 0));
+
+    // The same request again is a retry: the first answer, nothing moved.
+    let (status, again) = s
+        .operator("/v1/operator/fund", &fund(&a, 500, "USD", "credit"))
+        .await;
+    assert_eq!(
+        (status, &again["account"], &again["balance_minor"]),
+        (200, &json!(a), &json!(500))
+    );
+    assert_eq!(s.fund(&b, 300, "card-8").await, 300);
+    assert_eq!(
+        s.fund(&a, 500, "card-7").await,
+        500,
+        "still the first answer"
+    );
+    assert_eq!((s.balance(a_id).await, s.balance(b_id).await), (500, 300));
+    let t = s.totals().await;
+    assert_eq!((t.funded["USD"], t.postings), (800, 2));
+}
+
+/// Letters are RSA-2048 whatever the tokens: an account whose signing or
+/// sealing key is anything else could never send or read one, so it is
+/// refused at registration and nothing is created.
+#[tokio::test]
+async fn an_account_with_keys_letters_cannot_use_is_refused() {
+    let s = Server::start(Suite::Ed25519).await;
+    let counts = s.app.store.row_counts().await.unwrap();
+    let rsa = testing::buyer_identity().public();
+    let ed = testing::bank_token_public_for(Suite::Ed25519);
+    for (what, signing, sealing) in [
+        ("an Ed25519 signing key", &ed, &rsa.sealing),
+        ("an Ed25519 sealing key", &rsa.signing, &ed),
+        ("two Ed25519 keys", &ed, &ed),
+    ] {
+        for role in ["buyer", "seller"] {
+            let mut body = json!({ "role": role, "signing_key": signing.to_base64url(), "sealing_key": sealing.to_base64url() });
+            if role == "seller" {
+                body["address"] = "http://127.0.0.1:9/halfpenny".into();
+            }
+            let (status, err) = s.post("/v1/accounts", &body).await;
+            assert_eq!(
+                (status, err["error"]["code"].as_str()),
+                (400, Some("unusable_key")),
+                "{what} ({role}): {err}"
+            );
+            assert!(
+                err["error"]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("RSA-2048"),
+                "{err}"
+            );
+            assert_eq!(s.app.store.row_counts().await.unwrap(), counts, "{what}");
+        }
+    }
+    // Its RSA-2048 keys alone are welcome.
+    s.register(&testing::buyer_identity(), "buyer").await;
+}
+
+/// The halves of one case, as the buyer hands them in.
+fn halves_of(
+    bp: &halfpenny::wallet::BuyerPurse,
+    sessions: &[halfpenny::SessionSerial],
+) -> Vec<Item> {
+    sessions
+        .iter()
+        .map(|s| Item {
+            session: *s,
+            share: bp.halves[s].share.clone(),
+        })
+        .collect()
+}
+
+/// A partial refund does not strand the rest: she refunds a few unspent
+/// halves, then the others in a second case (settled at its deadline, the
+/// seller silent); every cent comes home, nothing of the purse stays
+/// outstanding, and the seller's spent tokens are still redeemed once.
+#[rstest]
+#[tokio::test]
+async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let s = Server::start(suite).await;
+    let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 21).await;
+    let mut seller = Party::new(&s, testing::seller_identity(), "seller", 22).await;
+    s.fund(&buyer.account, 1_000, "f1").await;
+    // 10 x 1c and 4 x 5c: 30 cents.
+    let (mut sp, mut bp) = buy_purse(&s, &mut buyer, &seller, &[(1, 10), (5, 4)], vec![])
+        .await
+        .unwrap();
+    let purse = bp.id;
+    let kept = pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 7);
+    let handed_in = pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 3);
+    let available: Vec<halfpenny::SessionSerial> = bp
+        .halves
+        .iter()
+        .filter(|(_, h)| h.state == halfpenny::wallet::HalfState::Available)
+        .map(|(s, _)| *s)
+        .collect();
+    assert_eq!(bp.available().minor(), 20);
+    let value = |sessions: &[halfpenny::SessionSerial]| -> u64 {
+        sessions
+            .iter()
+            .map(|s| bp.halves[s].kind.value().map_or(0, |a| a.minor()))
+            .sum()
+    };
+    let (first, rest) = available.split_at(3);
+    let (first_value, rest_value) = (value(first), value(rest));
+    assert_eq!(first_value + rest_value, 20);
+    let outstanding =
+        |t: &bank_server::store::Totals| t.outstanding.get("USD").copied().unwrap_or(0);
+
+    // The first case: three of her unspent halves.
+    let letter = buyer.letter(
+        &s,
+        LetterKind::Refund,
+        &RefundRequest {
+            purse,
+            items: halves_of(&bp, first),
+        },
+    );
+    let (status, case1) = s.post("/v1/refunds", &json!({ "letter": letter })).await;
+    assert_eq!(status, 200, "{case1}");
+    // While it is open, the rest waits: refused clearly, nothing changed.
+    let counts = s.app.store.row_counts().await.unwrap();
+    let early = buyer.letter(
+        &s,
+        LetterKind::Refund,
+        &RefundRequest {
+            purse,
+            items: halves_of(&bp, rest),
+        },
+    );
+    let (status, err) = s.post("/v1/refunds", &json!({ "letter": early })).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (409, Some("refund_in_progress")),
+        "{err}"
+    );
+    assert_eq!(s.app.store.row_counts().await.unwrap(), counts);
+
+    // The seller hands in the purse: one payment's tokens and every unspent half.
+    let letters = seller.letters(&s).await;
+    let sealed =
+        halfpenny::crypto::seal::SealedBox::from_text(letters[0]["letter"].as_str().unwrap())
+            .unwrap();
+    let till = seller.till(&s);
+    let ask: ReturnRequest = till
+        .open_from_bank(
+            &seller.identity,
+            &sealed,
+            LetterKind::ReturnRequest,
+            s.now(),
+        )
+        .unwrap();
+    assert_eq!(ask.case.to_hex(), case1["case"].as_str().unwrap());
+    let answer = till
+        .answer_return(
+            &seller.identity,
+            &ask,
+            &sp,
+            handed_in,
+            s.now(),
+            &mut seller.rng,
+        )
+        .unwrap();
+    let (status, result) = s
+        .post("/v1/returns", &json!({ "letter": answer.to_text() }))
+        .await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(
+        (
+            result["seller_credited"]["minor"].as_u64(),
+            result["buyer_refunded"]["minor"].as_u64()
+        ),
+        (Some(3), Some(first_value))
+    );
+    assert_eq!(
+        (s.balance(buyer.id()).await, s.balance(seller.id()).await),
+        (970 + first_value as i64, 3)
+    );
+    let t = s.totals().await;
+    assert_eq!(outstanding(&t), 30 - 3 - first_value as i64, "{t:?}");
+
+    // The second case: the rest of her unspent halves.
+    let letter = buyer.letter(
+        &s,
+        LetterKind::Refund,
+        &RefundRequest {
+            purse,
+            items: halves_of(&bp, rest),
+        },
+    );
+    let (status, case2) = s.post("/v1/refunds", &json!({ "letter": letter })).await;
+    assert_eq!(status, 200, "the rest is refundable: {case2}");
+    assert_ne!(case2["case"], case1["case"]);
+    // The seller is silent this time: the deadline rule settles it.
+    s.app.clock.advance(72 * 3600 + 1);
+    assert_eq!(
+        s.operator("/v1/operator/sweep", &json!({})).await,
+        (200, json!({ "settled": 1 }))
+    );
+    let (_, settled) = buyer.case(&s, case2["case"].as_str().unwrap()).await;
+    assert_eq!(settled["settled"], "deadline", "{settled}");
+    assert_eq!(
+        (s.balance(buyer.id()).await, s.balance(seller.id()).await),
+        (990, 3),
+        "every unspent cent came home"
+    );
+    let t = s.totals().await;
+    assert_eq!(outstanding(&t), 7, "only the tokens the seller kept: {t:?}");
+
+    // The seller's kept tokens are still his, once.
+    let redeem = |seller: &mut Party| {
+        let tokens = kept.clone();
+        seller.letter(&s, LetterKind::Redemption, &RedemptionRequest { tokens })
+    };
+    let letter = redeem(&mut seller);
+    let (status, r) = s
+        .post("/v1/redemptions", &json!({ "letter": letter }))
+        .await;
+    assert_eq!(
+        (status, &r["credited"]),
+        (200, &json!([{ "currency": "USD", "minor": 7 }]))
+    );
+    let letter = redeem(&mut seller);
+    let (status, r) = s
+        .post("/v1/redemptions", &json!({ "letter": letter }))
+        .await;
+    assert_eq!((status, &r["credited"]), (200, &json!([])), "once");
+    assert_eq!(
+        (s.balance(buyer.id()).await, s.balance(seller.id()).await),
+        (990, 10)
+    );
+    let t = s.totals().await;
+    assert_eq!((outstanding(&t), t.funded["USD"]), (0, 1_000), "{t:?}");
+    assert_eq!(t.open_token_value.get("USD").copied().unwrap_or(0), 0);
+
+    // Nothing of the purse is left: a third request finds it closed.
+    let letter = buyer.letter(
+        &s,
+        LetterKind::Refund,
+        &RefundRequest {
+            purse,
+            items: halves_of(&bp, first),
+        },
+    );
+    let (status, err) = s.post("/v1/refunds", &json!({ "letter": letter })).await;
+    assert_eq!(
+        (status, err["error"]["code"].as_str()),
+        (409, Some("purse_closed")),
+        "{err}"
+    );
+}

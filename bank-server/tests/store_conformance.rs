@@ -393,17 +393,37 @@ async fn operator_postings_are_idempotent_and_guarded() {
             .operator_posting(b"k1", &fund(500), NOW)
             .await
             .unwrap(),
-        Err("500".to_owned()),
+        Err(500),
         "the first answer"
     );
-    assert_eq!(
-        w.store
-            .operator_posting(b"k1", &fund(9), NOW)
-            .await
-            .unwrap(),
-        Err("500".to_owned()),
-        "whatever the body"
-    );
+    let before = w.store.row_counts().await.unwrap();
+    for (what, other) in [
+        ("another amount", fund(9)),
+        (
+            "another account",
+            Posting {
+                credit: seller,
+                ..fund(500)
+            },
+        ),
+        ("another direction", withdraw(buyer, 500)),
+        (
+            "another currency",
+            Posting {
+                amount: halfpenny::Amount::new(500, halfpenny::Currency::new("EUR").unwrap()),
+                ..fund(500)
+            },
+        ),
+    ] {
+        assert!(
+            matches!(
+                w.store.operator_posting(b"k1", &other, NOW).await,
+                Err(StoreError::IdempotencyKeyReused)
+            ),
+            "the key reused for {what}"
+        );
+    }
+    assert_eq!(w.store.row_counts().await.unwrap(), before, "nothing moved");
     assert_eq!(
         w.store
             .operator_posting(b"k2", &fund(250), NOW)
@@ -411,9 +431,12 @@ async fn operator_postings_are_idempotent_and_guarded() {
             .unwrap(),
         Ok(750)
     );
+    let first: serde_json::Value =
+        serde_json::from_str(&w.store.stored_response(b"k1").await.unwrap().unwrap()).unwrap();
     assert_eq!(
-        w.store.stored_response(b"k1").await.unwrap().as_deref(),
-        Some("500")
+        (&first["balance_minor"], &first["request"]["amount_minor"]),
+        (&serde_json::json!(500), &serde_json::json!(500)),
+        "the first answer is stored with what it answered"
     );
 
     // The guard: no withdrawal below zero, and a refused one leaves no trace, not even its key.

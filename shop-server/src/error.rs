@@ -108,6 +108,15 @@ impl ApiError {
         )
     }
 
+    /// A payment the till is judging right now: neither taken nor unknown yet.
+    pub fn payment_in_progress() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "payment_in_progress",
+            "The till is still judging this payment; ask again in a moment.",
+        )
+    }
+
     pub fn unknown_offer() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,

@@ -826,3 +826,205 @@ async fn a_shop_that_moved_tells_the_bank_its_new_address_by_a_signed_letter() {
     assert_eq!(bank.app.store.row_counts().await.unwrap(), before);
     shop.stop().await;
 }
+
+/// A payment the till is still judging is never reported as unknown: the
+/// pay protocol tells the wallet that "unknown" means the till never took
+/// it, so she would release halves the seller then keeps.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_being_judged_is_never_reported_unknown() {
+    const HALVES: u64 = 1_500;
+    let bank = Bank::start(Suite::Rsa2048Sha256).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut options = ShopOptions::new(dir.path().join("shop"));
+    let catalog = json!({ "items": [{ "id": "atlas", "title": "The atlas", "price_minor": HALVES, "currency": "USD", "body": "Every map." }] });
+    options.catalog = Some(shop_server::catalog::Catalog::from_json(&catalog.to_string()).unwrap());
+    let shop = Shop::start_with(&bank, options).await;
+    let mut buyer = Buyer::new(&bank, 12).await;
+    bank.fund(buyer.id(), 2_000).await;
+    buyer
+        .buy_purse(&shop, &[(1, HALVES as u32)], vec![], Suite::Rsa2048Sha256)
+        .await;
+
+    let (request, _) = shop.offer("atlas").await;
+    let prepared = buyer.keeper.pay(&request, now()).await.unwrap();
+    assert_eq!(prepared.payment.items.len() as u64, HALVES);
+    let status_url = format!("{}/shop/v1/payments/{}", shop.url, request.payment.to_hex());
+    let (status, before) = answer(shop.http.get(&status_url)).await;
+    assert_eq!((status, code(&before)), (404, "payment_unknown"));
+
+    // How long the shop takes to read and decode a body this large: the
+    // same payment with its last character garbled, refused once decoded.
+    let mut garbled = prepared.payment.to_text();
+    garbled.pop();
+    garbled.push('!');
+    let probe = std::time::Instant::now();
+    let (status, err) = shop
+        .post("/shop/v1/payments", &json!({ "payment": garbled }))
+        .await;
+    assert_eq!(status, 400, "{err}");
+    // Polls sent this long after the payment may not find the till
+    // ignorant of it: it has read and decoded the payment by then.
+    let grace = probe.elapsed() * 2 + std::time::Duration::from_millis(5);
+    let body = json!({ "payment": prepared.payment.to_text() });
+    let started = std::time::Instant::now();
+    let post = {
+        let (http, url) = (shop.http.clone(), shop.url.clone());
+        tokio::spawn(async move {
+            let answer =
+                answer_text(http.post(format!("{url}/shop/v1/payments")).json(&body)).await;
+            (answer, started.elapsed())
+        })
+    };
+    // Poll the payment's status while the till judges it, and once after.
+    let (mut polls, mut asked) = (Vec::new(), Vec::new());
+    loop {
+        let done = post.is_finished();
+        let sent = started.elapsed();
+        let (status, text) = answer_text(shop.http.get(&status_url)).await;
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap_or_default();
+        asked.push((sent, started.elapsed()));
+        polls.push((sent, status, code(&v).to_owned(), text));
+        if done {
+            break;
+        }
+        // A breath between polls, so that polling does not starve the payment.
+        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+    }
+    let ((status, posted), took) = post.await.unwrap();
+    assert_eq!(status, 200, "{posted}");
+    let summary: Vec<_> = polls
+        .iter()
+        .map(|(sent, status, code, _)| (sent.as_millis(), *status, code.clone()))
+        .collect();
+    // Polls waiting for an answer at some moment while the till judged.
+    let during = asked
+        .iter()
+        .filter(|(sent, answered)| *sent < took && *answered > grace)
+        .count();
+    assert!(
+        during > 0,
+        "no poll was sent while the till judged ({grace:?} to {took:?}): {summary:?}"
+    );
+    let told_unknown: Vec<_> = polls
+        .iter()
+        .filter(|(sent, status, code, _)| {
+            *sent >= grace && *status == 404 && code == "payment_unknown"
+        })
+        .map(|(sent, ..)| sent.as_millis())
+        .collect();
+    assert!(
+        told_unknown.is_empty(),
+        "{} of {} polls sent while the till judged ({during} asked between {grace:?} and {took:?}) were told the payment is unknown, at ms {told_unknown:?}",
+        told_unknown.len(),
+        polls.len()
+    );
+    for (_, status, code, text) in &polls {
+        match (status, code.as_str()) {
+            (404, "payment_unknown") => {}
+            (200, _) => assert_eq!(text, &posted, "the status is the payment's answer"),
+            (409, "payment_in_progress") => {}
+            other => panic!("unexpected poll answer {other:?}: {summary:?}"),
+        }
+    }
+    let last_unknown = polls
+        .iter()
+        .filter(|(_, status, ..)| *status == 404)
+        .map(|(sent, ..)| *sent)
+        .max();
+    println!(
+        "{} polls; the last told unknown was sent at {last_unknown:?}; polls were allowed that answer for {grace:?}, judging took {took:?}",
+        polls.len()
+    );
+    let (last_sent, last_status, ..) = polls.last().unwrap();
+    assert_eq!(*last_status, 200, "taken at last ({last_sent:?})");
+
+    // Taken exactly once, with exact takings everywhere.
+    let reply: serde_json::Value = serde_json::from_str(&posted).unwrap();
+    let receipt = Receipt::from_text(reply["receipt"].as_str().unwrap()).unwrap();
+    assert_eq!(receipt.paid.minor(), HALVES);
+    buyer.keeper.settle(&receipt, now()).await.unwrap();
+    assert_eq!(buyer.holds().await, (0, 0));
+    assert_eq!(shop.totals().await, (HALVES, 0));
+    shop.redeem().await;
+    assert_eq!(shop.totals().await, (0, HALVES));
+    assert_eq!(bank.balance(shop.seller()).await, HALVES as i64);
+    assert_eq!(bank.balance(buyer.id()).await, 2_000 - HALVES as i64);
+    let t = bank.check_books().await;
+    assert_eq!(t.open_token_value.get("USD").copied().unwrap_or(0), 0);
+}
+
+/// A purse refunded in two parts through the shop: the shop answers the
+/// second return request for a purse it already handed back, the bank
+/// refunds the rest, and every cent is where it belongs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_purse_refunded_in_two_parts_through_the_shop() {
+    let bank = Bank::start(Suite::Ed25519).await;
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Shop::start(&bank, &dir).await;
+    let mut buyer = Buyer::new(&bank, 14).await;
+    bank.fund(buyer.id(), 100).await;
+    let purse = buyer.buy_purse(&shop, PURSE, vec![], Suite::Ed25519).await;
+    buyer.buy(&shop, "article-1").await;
+    buyer.buy(&shop, "article-2").await;
+    assert_eq!(shop.totals().await, (3, 0));
+
+    // Her halves, asked for in two letters of her own (her wallet asks for
+    // all at once; another client may not).
+    use halfpenny_store::WalletStore as _;
+    let bp = buyer.keeper.store().purse(purse).await.unwrap().unwrap();
+    let available: Vec<halfpenny::split::Item> =
+        bp.items(|h| *h == halfpenny::wallet::HalfState::Available);
+    let value = |items: &[halfpenny::split::Item]| -> u64 {
+        items
+            .iter()
+            .map(|i| bp.halves[&i.session].kind.value().map_or(0, |a| a.minor()))
+            .sum()
+    };
+    assert_eq!(value(&available), 18);
+    let (first, rest) = available.split_at(3);
+    let identity = halfpenny::testing::buyer_identity();
+    assert_eq!(identity.id(), buyer.id());
+    let bank_identity = bank.app.bank.public().identity;
+    let mut expected_buyer = 79;
+    for (round, items) in [first, rest].into_iter().enumerate() {
+        let (letter, _) = halfpenny::letter::send(
+            halfpenny::letter::LetterKind::Refund,
+            &halfpenny::messages::RefundRequest {
+                purse,
+                items: items.to_vec(),
+            },
+            identity.signing.as_ref(),
+            &bank_identity,
+            now(),
+            &mut buyer.rng,
+        )
+        .unwrap();
+        let (status, case) = bank
+            .post("/v1/refunds", &json!({ "letter": letter.to_text() }))
+            .await;
+        assert_eq!(status, 200, "round {round}: {case}");
+        let case_id = halfpenny::CaseId::from_hex(case["case"].as_str().unwrap()).unwrap();
+        eventually("the case settled by the shop's return", || async {
+            let case = bank.app.store.case(&case_id).await.unwrap().unwrap();
+            case.settled == Some(halfpenny::messages::SettledBy::SellerReturn)
+        })
+        .await;
+        expected_buyer += value(items) as i64;
+        assert_eq!(
+            bank.balance(buyer.id()).await,
+            expected_buyer,
+            "round {round}"
+        );
+        assert_eq!(bank.balance(shop.seller()).await, 3, "round {round}");
+    }
+    assert_eq!(expected_buyer, 100 - 3, "every unspent cent came home");
+    let t = bank.check_books().await;
+    assert_eq!(t.outstanding.get("USD").copied().unwrap_or(0), 0, "{t:?}");
+    let s = shop.summary().await;
+    assert_eq!(s["returns"].as_array().unwrap().len(), 2, "{s}");
+    assert_eq!(shop.totals().await, (0, 3));
+    // Nothing is redeemed twice.
+    let r = shop.redeem().await;
+    assert_eq!(r["letters"], 0);
+    assert_eq!(bank.balance(shop.seller()).await, 3);
+}

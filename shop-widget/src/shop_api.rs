@@ -215,7 +215,8 @@ pub struct StatusOutcome {
 
 /// The till's answer to `GET /payments/{payment}`. Only a 404 with the code
 /// `payment_unknown` means the till never took it; anything unclear is
-/// `unknown`, so the wallet never releases halves the till may hold.
+/// `unknown` (a 409 `payment_in_progress` too: the till is still judging
+/// it), so the wallet never releases halves the till may hold.
 pub fn status_outcome<F: Fields>(reply: Reply<F>, payment: &str, item: &str) -> StatusOutcome {
     let unknown = || StatusOutcome {
         to_wallet: ToWallet::Unknown {
@@ -633,6 +634,8 @@ mod tests {
                 body: None,
             },
             error(400, "payment_unknown", "Odd."),
+            // Still being judged: ask again later, never release.
+            error(409, "payment_in_progress", "Ask again in a moment."),
             error(500, "internal", "Broken."),
             Reply::NoAnswer,
             Reply::Success(None),

@@ -50,6 +50,51 @@ impl Totals {
     }
 }
 
+/// What an operator's posting was for: an idempotency key names exactly this.
+#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]
+struct OperatorRequest {
+    kind: String,
+    debit: String,
+    credit: String,
+    currency: String,
+    amount_minor: u64,
+}
+
+impl OperatorRequest {
+    fn of(p: &Posting) -> Self {
+        Self {
+            kind: p.kind.code().to_owned(),
+            debit: p.debit.to_string(),
+            credit: p.credit.to_string(),
+            currency: p.amount.currency().code().to_owned(),
+            amount_minor: p.amount.minor(),
+        }
+    }
+}
+
+/// An operator posting's first answer, stored under its idempotency key
+/// with the request it answered.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct OperatorAnswer {
+    request: OperatorRequest,
+    balance_minor: i64,
+}
+
+/// The first answer under a key, if `request` is the request it answered.
+fn first_operator_answer(stored: &str, request: &OperatorRequest) -> Result<i64, StoreError> {
+    // Stored by an older version, which kept the balance alone: what it
+    // answered cannot be told, so it stays the answer.
+    if let Ok(balance) = stored.parse::<i64>() {
+        return Ok(balance);
+    }
+    let first: OperatorAnswer =
+        serde_json::from_str(stored).map_err(|_| StoreError::Corrupt("operator answer"))?;
+    if &first.request != request {
+        return Err(StoreError::IdempotencyKeyReused);
+    }
+    Ok(first.balance_minor)
+}
+
 impl Store {
     /// Credits minus debits of an account.
     pub async fn balance(
@@ -177,16 +222,21 @@ impl Store {
     }
 
     /// The operator moves money between a customer and the outside world,
-    /// once per idempotency key. Returns the new balance, or the first answer
-    /// (as stored) if the key was seen before.
+    /// once per idempotency key. Returns `Ok(the new balance)`, or
+    /// `Err(the first answer's balance)` if the key was seen before with
+    /// this very request. The key's
+    /// first answer is stored with what it was for (accounts, direction,
+    /// currency, amount), so a key reused for another request is refused
+    /// ([`StoreError::IdempotencyKeyReused`]) and changes nothing.
     pub async fn operator_posting(
         &self,
         key: &[u8],
         posting: &Posting,
         now: Timestamp,
-    ) -> Result<Result<i64, String>, StoreError> {
+    ) -> Result<Result<i64, i64>, StoreError> {
+        let request = OperatorRequest::of(posting);
         if let Some(first) = self.stored_response(key).await? {
-            return Ok(Err(first));
+            return first_operator_answer(&first, &request).map(Err);
         }
         let mut tx = self.begin().await?;
         match self
@@ -198,7 +248,7 @@ impl Store {
             Err(StoreError::Replay) => {
                 tx.rollback().await?;
                 return match self.stored_response(key).await? {
-                    Some(first) => Ok(Err(first)),
+                    Some(first) => first_operator_answer(&first, &request).map(Err),
                     None => Err(StoreError::Replay),
                 };
             }
@@ -217,8 +267,13 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         let balance: i64 = row.try_get("balance")?;
+        let answer = serde_json::to_string(&OperatorAnswer {
+            request,
+            balance_minor: balance,
+        })
+        .map_err(|_| StoreError::Corrupt("operator answer"))?;
         self.query("UPDATE requests SET response = $1 WHERE nonce = $2")
-            .bind(balance.to_string())
+            .bind(answer)
             .bind(key.to_vec())
             .execute(&mut *tx)
             .await?;

@@ -29,6 +29,8 @@ pub enum StoreError {
     Replay,
     #[error("this request's number was already used by another request")]
     NonceReused,
+    #[error("this idempotency key was used for a different request")]
+    IdempotencyKeyReused,
     #[error("the balance is too low")]
     InsufficientFunds,
     #[error("a record changed while the request was decided; try again")]

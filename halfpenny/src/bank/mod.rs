@@ -14,10 +14,20 @@
 //! after the request, 72 hours by default).
 //! - If the seller answers in time, his spent tokens are credited first, then
 //!   each half the buyer presented whose token is still outstanding is refunded
-//!   to her. The purse closes.
+//!   to her. The unspent halves he hands back are credited nothing: a token
+//!   leaves "outstanding" only when it is redeemed or her half of it is
+//!   refunded.
 //! - If he does not, at the deadline the bank refunds her presented halves
-//!   whose tokens are still outstanding, and closes the purse. Her money is
-//!   never frozen longer than the window.
+//!   whose tokens are still outstanding. Her money is never frozen longer
+//!   than the window.
+//! - Either way the case settles once. The purse closes when none of its
+//!   tokens is outstanding any more; otherwise it opens again, so she may
+//!   refund her other unspent halves with a later request (a new case, the
+//!   seller asked again, the same deadline rule). While a case is open, a
+//!   second request for the same purse is refused (`refund_in_progress`:
+//!   a refund of this purse is under way) and changes nothing; she asks
+//!   again once it has settled. A purse none of whose tokens is outstanding
+//!   (closed, or every token since redeemed) refuses (`purse_closed`).
 //! - A seller who later shows a joined token for a refunded half proves that
 //!   the buyer paid him with it (only her half could complete his). He is
 //!   credited and the buyer is debited by the same amount (a chargeback), until
@@ -211,9 +221,9 @@ pub enum BankError {
     UnknownPurse,
     #[error("this purse belongs to someone else")]
     NotYourPurse,
-    #[error("a refund for this purse is already under way")]
+    #[error("a refund of this purse is under way; ask for the rest once it has settled")]
     RefundInProgress,
-    #[error("this purse is closed")]
+    #[error("this purse is closed: none of its tokens is outstanding")]
     PurseClosed,
     #[error("the answer is for another refund case")]
     CaseMismatch,

@@ -45,7 +45,9 @@ pub struct RefundOpened {
 }
 
 /// The decision to settle a case: move the token statuses, book the
-/// postings, store the settled case and the closed purse, tell both parties.
+/// postings, store the settled case and the purse's new state (closed when
+/// nothing of it is outstanding, else open for a later case), tell both
+/// parties.
 #[derive(Debug)]
 pub struct Settlement {
     /// The seller's answer's nonce, when he answered.
@@ -84,6 +86,15 @@ impl Bank {
             PurseState::Open => {}
             PurseState::Refunding(_) => return Err(BankError::RefundInProgress),
             PurseState::Closed => return Err(BankError::PurseClosed),
+        }
+        // Every token redeemed or refunded (the seller may redeem after a
+        // case reopened the purse): nothing is left to give back.
+        if !purse
+            .tokens
+            .values()
+            .any(|t| t.status == TokenStatus::Outstanding)
+        {
+            return Err(BankError::PurseClosed);
         }
         if request.body.items.is_empty() {
             return Err(BankError::EmptyRequest);
@@ -239,12 +250,25 @@ impl Bank {
             now,
             rng,
         )?;
+        // The purse closes only when none of its tokens is outstanding any
+        // more. Otherwise it opens again: what she did not ask for this
+        // time stays hers to ask for in a later case (and what the seller
+        // keeps unredeemed stays his to redeem).
+        let still_outstanding = purse
+            .tokens
+            .keys()
+            .any(|s| status_now(&tally, purse, *s) == Some(TokenStatus::Outstanding));
+        let purse_state = if still_outstanding {
+            PurseState::Open
+        } else {
+            PurseState::Closed
+        };
         let mut settled = case.clone();
         settled.settled = Some(by);
         Ok(Settlement {
             nonce: None,
             case: settled,
-            purse_state: PurseState::Closed,
+            purse_state,
             changes: tally.changes.clone(),
             postings: tally.postings(),
             result,

@@ -52,6 +52,8 @@ pub struct App {
     access_key: AccessKey,
     /// One errand at the bank at a time: redemptions and returns.
     errands: tokio::sync::Mutex<()>,
+    /// The payments being judged now.
+    judging: Arc<payments::Judging>,
 }
 
 pub use halfpenny_server_kit::json_text::JsonText;
@@ -100,6 +102,7 @@ impl App {
             operator_token,
             access_key,
             errands: tokio::sync::Mutex::new(()),
+            judging: Arc::default(),
         }
     }
 

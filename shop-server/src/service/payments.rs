@@ -2,9 +2,16 @@
 //! halves it names, then applied in one transaction. The same payment again
 //! gets the first answer, byte for byte; a refused one is recorded and
 //! changes nothing else.
+//!
+//! While a payment is being judged its nonce is in [`Judging`], from before
+//! the till looks at it until after its answer is committed, so a status
+//! question never calls it unknown in between: it waits for the judgement,
+//! or answers `payment_in_progress`. The set lives in memory: a crash ends
+//! the judgement and the set together, so nothing stays "in progress".
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use halfpenny::messages::Payment;
 use halfpenny::till::TillError;
@@ -18,6 +25,70 @@ use crate::views::PaymentReply;
 
 /// How many times a payment is judged again when a racing one changed its halves.
 const ATTEMPTS: usize = 5;
+
+/// How long a status question waits for a judgement under way before it
+/// answers `payment_in_progress`.
+const STATUS_WAIT: Duration = Duration::from_secs(10);
+
+/// The payments being judged now (a count per nonce: copies of one payment
+/// may race), and a signal each time a judgement ends.
+#[derive(Debug)]
+pub struct Judging {
+    nonces: Mutex<HashMap<Nonce, usize>>,
+    ended: tokio::sync::watch::Sender<u64>,
+}
+
+impl Default for Judging {
+    fn default() -> Self {
+        Self {
+            nonces: Mutex::new(HashMap::new()),
+            ended: tokio::sync::watch::Sender::new(0),
+        }
+    }
+}
+
+impl Judging {
+    fn nonces(&self) -> MutexGuard<'_, HashMap<Nonce, usize>> {
+        // A panic while holding it cannot leave the map half-changed.
+        self.nonces.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Marks a payment as being judged until the guard is dropped (its
+    /// answer given, or its request abandoned).
+    fn start(self: &Arc<Self>, nonce: Nonce) -> JudgingGuard {
+        *self.nonces().entry(nonce).or_insert(0) += 1;
+        JudgingGuard {
+            judging: self.clone(),
+            nonce,
+        }
+    }
+
+    fn contains(&self, nonce: &Nonce) -> bool {
+        self.nonces().contains_key(nonce)
+    }
+}
+
+/// One judgement under way; dropping it ends it.
+#[derive(Debug)]
+struct JudgingGuard {
+    judging: Arc<Judging>,
+    nonce: Nonce,
+}
+
+impl Drop for JudgingGuard {
+    fn drop(&mut self) {
+        {
+            let mut nonces = self.judging.nonces();
+            if let Some(n) = nonces.get_mut(&self.nonce) {
+                *n = n.saturating_sub(1);
+                if *n == 0 {
+                    nonces.remove(&self.nonce);
+                }
+            }
+        }
+        self.judging.ended.send_modify(|g| *g = g.wrapping_add(1));
+    }
+}
 
 impl App {
     /// The answer to a taken payment, always the same bytes.
@@ -52,6 +123,8 @@ impl App {
             Err(e) => return Err(self.refuse(None, e.into()).await),
         };
         let nonce = payment.payment;
+        // Before anything is looked at, until the answer is committed.
+        let _judging = self.judging.start(nonce);
         if let Some(taken) = self.store.taken(&nonce).await? {
             return self.answer(&nonce, &taken);
         }
@@ -122,12 +195,29 @@ impl App {
     }
 
     /// Did the till take this payment? `payment` is its nonce in hex
-    /// (`n_` before it is allowed).
+    /// (`n_` before it is allowed). A payment being judged is never
+    /// unknown: the answer waits for its judgement, or says it is under way.
     pub async fn payment_status(&self, payment: &str) -> Result<JsonText, ApiError> {
         let hex = payment.strip_prefix("n_").unwrap_or(payment);
         let nonce = Nonce::from_hex(hex).map_err(|_| {
             ApiError::bad_request("bad_payment_id", "A payment is named by 32 hex digits.")
         })?;
-        self.payment_status_of(&nonce).await
+        let deadline = tokio::time::Instant::now() + STATUS_WAIT;
+        // Subscribed before looking, so no judgement can end unseen.
+        let mut ended = self.judging.ended.subscribe();
+        loop {
+            if let Some(taken) = self.store.taken(&nonce).await? {
+                return self.answer(&nonce, &taken);
+            }
+            if !self.judging.contains(&nonce) {
+                // Its judgement may have ended between the two looks, and
+                // an answer is committed before its judgement ends.
+                return self.payment_status_of(&nonce).await;
+            }
+            match tokio::time::timeout_at(deadline, ended.changed()).await {
+                Ok(Ok(())) => continue,
+                Ok(Err(_)) | Err(_) => return Err(ApiError::payment_in_progress()),
+            }
+        }
     }
 }

@@ -217,6 +217,8 @@ pub struct ShopOptions {
     pub pages: Pages,
     /// `None`: the bank's own address (a recording proxy may stand between).
     pub bank_url: Option<String>,
+    /// `None`: the demo newspaper.
+    pub catalog: Option<Catalog>,
 }
 
 impl ShopOptions {
@@ -227,6 +229,7 @@ impl ShopOptions {
             operator_token: Some(SHOP_OPERATOR),
             pages: Pages::default(),
             bank_url: None,
+            catalog: None,
         }
     }
 }
@@ -246,7 +249,7 @@ impl Shop {
             notice_address: o
                 .notice_address
                 .unwrap_or_else(|| format!("http://{addr}/shop/v1/bank-notices")),
-            catalog: Catalog::demo(),
+            catalog: o.catalog.unwrap_or_else(Catalog::demo),
             verify: VerifyPolicy::All,
             operator_token: o
                 .operator_token
