@@ -11,6 +11,7 @@ use halfpenny::messages::{
     RefundResult, StatementRequest,
 };
 use halfpenny::wallet::{BuyerPurse, HalfState, PreparedPayment, Wallet, WalletError};
+use halfpenny::wire::Encode;
 use halfpenny::{Amount, CaseId, Currency, KeyId, Nonce, PurseId, SessionSerial, Timestamp};
 use halfpenny_store::{Event, EventKind, SavedIdentity, StoreError, Via, WalletStore};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -152,15 +153,31 @@ impl<S: WalletStore> Keeper<S> {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<SealedBox, KeeperError> {
-        Ok(letter::send(
+        self.to_bank(
             LetterKind::StatementRequest,
             &StatementRequest { currency },
+            now,
+            rng,
+        )
+    }
+
+    /// A letter of hers to her bank: signed by her, sealed for it.
+    fn to_bank<R: CryptoRng + ?Sized>(
+        &self,
+        kind: LetterKind,
+        body: &impl Encode,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<SealedBox, KeeperError> {
+        let (sealed, _) = letter::send(
+            kind,
+            body,
             self.keys().signing.as_ref(),
             &self.saved.bank.identity,
             now,
             rng,
-        )?
-        .0)
+        )?;
+        Ok(sealed)
     }
 
     /// A signed request for the letters waiting in her inbox at the bank
@@ -171,15 +188,7 @@ impl<S: WalletStore> Keeper<S> {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<SealedBox, KeeperError> {
-        Ok(letter::send(
-            LetterKind::InboxRequest,
-            &InboxRequest { after },
-            self.identity.signing.as_ref(),
-            &self.saved.bank.identity,
-            now,
-            rng,
-        )?
-        .0)
+        self.to_bank(LetterKind::InboxRequest, &InboxRequest { after }, now, rng)
     }
 
     /// A signed request for where one of her refund cases stands, sealed
@@ -190,15 +199,7 @@ impl<S: WalletStore> Keeper<S> {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<SealedBox, KeeperError> {
-        Ok(letter::send(
-            LetterKind::CaseRequest,
-            &CaseRequest { case },
-            self.identity.signing.as_ref(),
-            &self.saved.bank.identity,
-            now,
-            rng,
-        )?
-        .0)
+        self.to_bank(LetterKind::CaseRequest, &CaseRequest { case }, now, rng)
     }
 
     /// Opens and saves her purse. A purse delivered twice is saved once.
