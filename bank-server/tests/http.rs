@@ -12,9 +12,7 @@ mod common;
 
 use common::*;
 use halfpenny::letter::LetterKind;
-use halfpenny::messages::{
-    AuthorizationOrder, RedemptionRequest, RefundRequest, ReturnRequest, StatementRequest,
-};
+use halfpenny::messages::{AuthorizationOrder, RedemptionRequest, RefundRequest, StatementRequest};
 use halfpenny::split::Item;
 use halfpenny::wire::TextForm;
 use halfpenny::{Assertion, Suite, testing};
@@ -354,24 +352,8 @@ async fn redemption_refund_and_the_sellers_return(
         (notice.kind.as_str(), notice.letter.as_str()),
         ("return_request", letters[0]["letter"].as_str().unwrap())
     );
-    let sealed =
-        halfpenny::crypto::seal::SealedBox::from_text(letters[0]["letter"].as_str().unwrap())
-            .unwrap();
-    let till = seller.till(&s);
-    let ask: ReturnRequest = till
-        .open_from_bank(
-            &seller.identity,
-            &sealed,
-            LetterKind::ReturnRequest,
-            s.now(),
-        )
-        .unwrap();
-    assert_eq!(ask.case.to_hex(), case["case"].as_str().unwrap());
-    let answer = till
-        .answer_return(&seller.identity, &ask, &sp, kept, s.now(), &mut seller.rng)
-        .unwrap();
-    let (status, result) = s
-        .post("/v1/returns", &json!({ "letter": answer.to_text() }))
+    let (status, result) = seller
+        .hand_in(&s, &letters[0], case["case"].as_str().unwrap(), &sp, kept)
         .await;
     assert_eq!(status, 200, "{result}");
     assert_eq!(
@@ -795,31 +777,14 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
 
     // The seller hands in the purse: one payment's tokens and every unspent half.
     let letters = seller.letters(&s).await;
-    let sealed =
-        halfpenny::crypto::seal::SealedBox::from_text(letters[0]["letter"].as_str().unwrap())
-            .unwrap();
-    let till = seller.till(&s);
-    let ask: ReturnRequest = till
-        .open_from_bank(
-            &seller.identity,
-            &sealed,
-            LetterKind::ReturnRequest,
-            s.now(),
-        )
-        .unwrap();
-    assert_eq!(ask.case.to_hex(), case1["case"].as_str().unwrap());
-    let answer = till
-        .answer_return(
-            &seller.identity,
-            &ask,
+    let (status, result) = seller
+        .hand_in(
+            &s,
+            &letters[0],
+            case1["case"].as_str().unwrap(),
             &sp,
             handed_in,
-            s.now(),
-            &mut seller.rng,
         )
-        .unwrap();
-    let (status, result) = s
-        .post("/v1/returns", &json!({ "letter": answer.to_text() }))
         .await;
     assert_eq!(status, 200, "{result}");
     assert_eq!(

@@ -509,9 +509,21 @@ impl Till {
         rng: &mut R,
     ) -> Result<SealedBox, TillError> {
         let body = RedemptionRequest { tokens };
+        self.to_bank(identity, LetterKind::Redemption, &body, now, rng)
+    }
+
+    /// A letter of his to the bank: signed by him, sealed for it.
+    fn to_bank<R: CryptoRng + ?Sized>(
+        &self,
+        identity: &PrivateIdentity,
+        kind: LetterKind,
+        body: &impl Encode,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<SealedBox, TillError> {
         let (sealed, _) = letter::send(
-            LetterKind::Redemption,
-            &body,
+            kind,
+            body,
             identity.signing.as_ref(),
             &self.bank.identity,
             now,
@@ -529,15 +541,8 @@ impl Till {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<SealedBox, TillError> {
-        let (sealed, _) = letter::send(
-            LetterKind::InboxRequest,
-            &InboxRequest { after },
-            identity.signing.as_ref(),
-            &self.bank.identity,
-            now,
-            rng,
-        )?;
-        Ok(sealed)
+        let body = InboxRequest { after };
+        self.to_bank(identity, LetterKind::InboxRequest, &body, now, rng)
     }
 
     /// A signed request to set (or, with `None`, remove) the address the
@@ -549,15 +554,8 @@ impl Till {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<SealedBox, TillError> {
-        let (sealed, _) = letter::send(
-            LetterKind::AddressChange,
-            &AddressChange { address },
-            identity.signing.as_ref(),
-            &self.bank.identity,
-            now,
-            rng,
-        )?;
-        Ok(sealed)
+        let body = AddressChange { address };
+        self.to_bank(identity, LetterKind::AddressChange, &body, now, rng)
     }
 
     /// Step 1084 from the seller's side: everything he holds of the purse,
@@ -583,14 +581,6 @@ impl Till {
                 .collect(),
             unspent: purse.unspent_items(),
         };
-        let (sealed, _) = letter::send(
-            LetterKind::ReturnResponse,
-            &body,
-            identity.signing.as_ref(),
-            &self.bank.identity,
-            now,
-            rng,
-        )?;
-        Ok(sealed)
+        self.to_bank(identity, LetterKind::ReturnResponse, &body, now, rng)
     }
 }

@@ -305,6 +305,48 @@ impl Party {
         reply["letters"].as_array().unwrap().clone()
     }
 
+    /// The seller opens the bank's return request (`letter`, a line of his
+    /// inbox), checks it is for `case`, and hands in his purse and the tokens
+    /// he has not redeemed: the bank's answer.
+    pub async fn hand_in(
+        &mut self,
+        server: &Server,
+        letter: &Value,
+        case: &str,
+        purse: &SellerPurse,
+        unredeemed: Vec<halfpenny::messages::SpentToken>,
+    ) -> (u16, Value) {
+        let sealed =
+            halfpenny::crypto::seal::SealedBox::from_text(letter["letter"].as_str().unwrap())
+                .unwrap();
+        let till = self.till(server);
+        let ask: halfpenny::messages::ReturnRequest = till
+            .open_from_bank(
+                &self.identity,
+                &sealed,
+                LetterKind::ReturnRequest,
+                server.now(),
+            )
+            .unwrap();
+        assert_eq!(ask.case.to_hex(), case);
+        let answer = till
+            .answer_return(
+                &self.identity,
+                &ask,
+                purse,
+                unredeemed,
+                server.now(),
+                &mut self.rng,
+            )
+            .unwrap();
+        server
+            .post(
+                "/v1/returns",
+                &serde_json::json!({ "letter": answer.to_text() }),
+            )
+            .await
+    }
+
     /// Asks where a refund case stands, by a signed request.
     pub async fn case(&mut self, server: &Server, case: &str) -> (u16, Value) {
         let case = halfpenny::CaseId::from_hex(case).unwrap();
