@@ -23,6 +23,12 @@ test("a buyer creates her wallet, keeps it across reloads and sees her bank bala
   await expect(page.getByTestId("create-identity")).toHaveCount(0);
   // Her statement at the bank: the one funding.
   await expect(page.getByTestId("statement-amount")).toHaveText(["+USD 5.00"]);
+
+  // The wallet asked the browser to keep its storage, and says what the
+  // browser answered (with a backup suggested when it did not).
+  const kept = await page.evaluate(() => navigator.storage.persisted());
+  await expect(page.getByTestId("storage-kept")).toHaveAttribute("data-kept", String(kept));
+  await expect(page.getByTestId("storage-kept")).toContainText(kept ? "keeps your wallet's storage" : "save a backup");
 });
 
 test("a backup restores her wallet in a fresh browser, and only with its passphrase", async ({ browser }, testInfo) => {

@@ -1,6 +1,6 @@
 //! What a page borrows from the browser: the clock, randomness, a pause
-//! that lets the page repaint, its own address, downloads, file reads and
-//! closing a popup.
+//! that lets the page repaint, its own address, storage it keeps,
+//! downloads, file reads and closing a popup.
 
 use halfpenny::Timestamp;
 use rand_chacha::ChaCha20Rng;
@@ -37,6 +37,15 @@ pub fn origin() -> String {
     web_sys::window()
         .and_then(|w| w.location().origin().ok())
         .unwrap_or_default()
+}
+
+/// Asks the browser to keep this origin's storage even under pressure
+/// (granted once, it stays granted; asking again changes nothing) and says
+/// whether it does. `None` when the browser has no storage manager.
+pub async fn keep_storage() -> Option<bool> {
+    let storage = web_sys::window()?.navigator().storage();
+    let granted = JsFuture::from(storage.persist().ok()?).await.ok()?;
+    granted.as_bool()
 }
 
 /// Offers `bytes` as a file download named `name`.

@@ -95,6 +95,11 @@ pub fn App() -> impl IntoView {
     // payment whose answer was lost).
     let (ask_checked, set_ask_checked) = signal(false);
     let (paid, set_paid) = signal(None::<String>);
+    // Whether the browser keeps her wallet's storage under pressure.
+    let (storage_kept, set_storage_kept) = signal(None::<bool>);
+    // Asked once her wallet exists; asking again changes nothing.
+    let keep_storage =
+        move || spawn_local(async move { set_storage_kept.set(browser::keep_storage().await) });
     let (purse_total, set_purse_total) = signal("1.00".to_owned());
     let (purse_coin, set_purse_coin) = signal(COINS[0]);
     // The allowance she may give the shop when she approves.
@@ -195,6 +200,7 @@ pub fn App() -> impl IntoView {
                 let exists = found.is_some();
                 keeper.set_value(found);
                 if exists {
+                    keep_storage();
                     refresh();
                     check_ask();
                 }
@@ -211,6 +217,7 @@ pub fn App() -> impl IntoView {
             "Making your keys. This can take a few seconds…",
             async move {
                 keeper.set_value(Some(wallet::create(bank_url.get_untracked()).await?));
+                keep_storage();
                 refresh();
                 check_ask();
                 Ok(())
@@ -249,6 +256,7 @@ pub fn App() -> impl IntoView {
                 .register(Role::Buyer, &k.public())
                 .await?;
             keeper.set_value(Some(k));
+            keep_storage();
             set_restore_passphrase.set(String::new());
             refresh();
             check_ask();
@@ -690,6 +698,13 @@ pub fn App() -> impl IntoView {
                             </section>
                             <section class="backup">
                                 <h2>"Back up"</h2>
+                                <p data-testid="storage-kept" data-kept=move || storage_kept.get().map(|k| k.to_string())>
+                                    {move || match storage_kept.get() {
+                                        Some(true) => "This browser keeps your wallet's storage, even when space runs low.",
+                                        Some(false) => "This browser may clear your wallet's storage when space runs low or its settings say so: save a backup, and keep it somewhere else.",
+                                        None => "This browser does not say whether it keeps your wallet's storage: save a backup, and keep it somewhere else.",
+                                    }}
+                                </p>
                                 <TextField
                                     kind="password"
                                     testid="backup-passphrase"
