@@ -610,7 +610,7 @@ pub fn App() -> impl IntoView {
                                         {match o.balance.clone() {
                                             Balance::Known(b) => b,
                                             Balance::Unreachable => "unknown (the bank cannot be reached)".to_owned(),
-                                            Balance::NotAsked => "not asked while you pay (press \"Check with the bank\")".to_owned(),
+                                            Balance::NotAsked => "not asked while you pay: paying tells the bank nothing".to_owned(),
                                         }}
                                     </strong>
                                 </p>
