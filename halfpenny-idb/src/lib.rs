@@ -19,8 +19,8 @@ pub mod till;
 
 use halfpenny::wallet::BuyerPurse;
 use halfpenny::wire::Encode;
-use halfpenny::{Amount, KeyId, PurseId};
-use halfpenny_store::{Event, SavedIdentity, StoreError, WalletStore};
+use halfpenny::{Amount, CaseId, KeyId, Nonce, PurseId};
+use halfpenny_store::{Event, SavedIdentity, SavedRefund, StoreError, WalletStore};
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
@@ -30,13 +30,23 @@ use db::{Db, bytes_value, failed, purse_key, read};
 /// seller's allowance under `allowance:<seller key id in hex>`), `purses` (one
 /// record per purse, keyed by the purse id in hex, so reading them all gives
 /// purse-id order), `events` (the history, auto-numbered in order).
+///
+/// Version 2 adds `refunds`: each refund letter not yet answered with a
+/// result, keyed by its nonce in hex (so reading them all gives nonce
+/// order). Upgrading from version 1 only creates that store: IndexedDB
+/// keeps every existing store and record (the builder lists them all).
 /// A later version adds its stores and moves data in [`open`].
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
 const META: &str = "meta";
 const PURSES: &str = "purses";
 const EVENTS: &str = "events";
+const REFUNDS: &str = "refunds";
 const IDENTITY_KEY: &str = "identity";
+
+fn refund_key(nonce: Nonce) -> JsValue {
+    JsValue::from_str(&nonce.to_hex())
+}
 
 fn allowance_key(seller: KeyId) -> JsValue {
     JsValue::from_str(&format!("allowance:{}", seller.to_hex()))
@@ -55,6 +65,7 @@ pub async fn open(name: &str) -> Result<IdbStore, StoreError> {
         .add_object_store(ObjectStore::new(META))
         .add_object_store(ObjectStore::new(PURSES))
         .add_object_store(ObjectStore::new(EVENTS).auto_increment(true))
+        .add_object_store(ObjectStore::new(REFUNDS))
         .build()
         .await
         .map_err(failed)?;
@@ -99,13 +110,14 @@ impl WalletStore for IdbStore {
     ) -> Result<(), StoreError> {
         let tx = self
             .db
-            .transaction(&[META, PURSES, EVENTS], TransactionMode::ReadWrite)?;
-        let (meta, purse_store, event_store) = (
+            .transaction(&[META, PURSES, EVENTS, REFUNDS], TransactionMode::ReadWrite)?;
+        let (meta, purse_store, event_store, refund_store) = (
             Db::store(&tx, META)?,
             Db::store(&tx, PURSES)?,
             Db::store(&tx, EVENTS)?,
+            Db::store(&tx, REFUNDS)?,
         );
-        for s in [&meta, &purse_store, &event_store] {
+        for s in [&meta, &purse_store, &event_store, &refund_store] {
             s.clear().await.map_err(failed)?;
         }
         meta.put(
@@ -166,6 +178,75 @@ impl WalletStore for IdbStore {
             .update(PURSES, purse_key(id), "purse", change)
             .await?
             .ok_or(StoreError::NotFound)
+    }
+
+    async fn start_refund<F>(&self, id: PurseId, change: F) -> Result<bool, StoreError>
+    where
+        F: FnOnce(&mut BuyerPurse) -> Option<SavedRefund>,
+    {
+        let tx = self
+            .db
+            .transaction(&[PURSES, REFUNDS], TransactionMode::ReadWrite)?;
+        let (purses, refunds) = (Db::store(&tx, PURSES)?, Db::store(&tx, REFUNDS)?);
+        let key = purse_key(id);
+        // As in `Db::update`: no other await between the read and the
+        // writes, so the transaction stays active and no other read-write
+        // transaction on these stores runs in between.
+        let Some(value) = purses.get(key.clone()).await.map_err(failed)? else {
+            Db::commit(tx).await?;
+            return Err(StoreError::NotFound);
+        };
+        let mut purse: BuyerPurse = read(&value, "purse")?;
+        let Some(letter) = change(&mut purse) else {
+            Db::commit(tx).await?;
+            return Ok(false);
+        };
+        purses
+            .put(&bytes_value(&purse.to_bytes()), Some(&key))
+            .await
+            .map_err(failed)?;
+        refunds
+            .put(
+                &bytes_value(&letter.to_bytes()),
+                Some(&refund_key(letter.nonce)),
+            )
+            .await
+            .map_err(failed)?;
+        Db::commit(tx).await?;
+        Ok(true)
+    }
+
+    async fn refund_letters(&self) -> Result<Vec<SavedRefund>, StoreError> {
+        self.db.all(REFUNDS, "refund letter").await
+    }
+
+    async fn refund_answered(&self, nonce: Nonce, case: CaseId) -> Result<bool, StoreError> {
+        self.db
+            .update(
+                REFUNDS,
+                refund_key(nonce),
+                "refund letter",
+                |letter: &mut SavedRefund| {
+                    letter.case = Some(case);
+                    true
+                },
+            )
+            .await
+            .map(|changed| changed == Some(true))
+    }
+
+    async fn drop_refund_letter(&self, nonce: Nonce) -> Result<bool, StoreError> {
+        let tx = self
+            .db
+            .transaction(&[REFUNDS], TransactionMode::ReadWrite)?;
+        let store = Db::store(&tx, REFUNDS)?;
+        let key = refund_key(nonce);
+        let found = store.key_exists(key.clone()).await.map_err(failed)?;
+        if found {
+            store.delete(key).await.map_err(failed)?;
+        }
+        Db::commit(tx).await?;
+        Ok(found)
     }
 
     async fn record(&self, event: &Event) -> Result<(), StoreError> {

@@ -1,6 +1,7 @@
 //! The storage conformance suite against real IndexedDB in headless Chromium
 //! (`wasm-bindgen-test`; see scripts/browser.sh), plus what only a browser
-//! can show: the data outlives the connection, and two writers racing for
+//! can show: the data outlives the connection, a version-1 database keeps
+//! everything when upgraded, and two writers racing for
 //! one half never both get it.
 #![cfg(target_arch = "wasm32")]
 #![allow(
@@ -138,4 +139,89 @@ async fn a_backup_restores_into_another_browser_database() {
         .unwrap();
     assert_eq!(to.identity().await, from.identity().await);
     assert_eq!(to.purses().await, from.purses().await);
+}
+
+#[wasm_bindgen_test]
+async fn a_version_1_wallet_keeps_everything_when_upgraded() {
+    use halfpenny::wire::Encode;
+    use halfpenny::{Amount, Currency, Nonce, SessionSerial, Timestamp};
+    use halfpenny_store::{Event, EventKind, SavedRefund};
+    use rexie::{ObjectStore, Rexie, TransactionMode};
+    use wasm_bindgen::JsValue;
+
+    let name = common::unique_name("halfpenny-version-1");
+    delete(&name).await.unwrap();
+    let (identity, purse) = (conformance::identity(1), conformance::purse(3, 4));
+    let event = Event {
+        at: Timestamp(1_795_478_400),
+        purse: purse.id,
+        amount: Amount::new(4, Currency::USD),
+        kind: EventKind::PurseReceived,
+    };
+    let bytes = |b: Vec<u8>| JsValue::from(js_sys::Uint8Array::from(b.as_slice()));
+    {
+        // The database exactly as a version-1 wallet made and filled it.
+        let v1 = Rexie::builder(&name)
+            .version(1)
+            .add_object_store(ObjectStore::new("meta"))
+            .add_object_store(ObjectStore::new("purses"))
+            .add_object_store(ObjectStore::new("events").auto_increment(true))
+            .build()
+            .await
+            .unwrap();
+        let tx = v1
+            .transaction(&["meta", "purses", "events"], TransactionMode::ReadWrite)
+            .unwrap();
+        tx.store("meta")
+            .unwrap()
+            .put(
+                &bytes(identity.to_bytes()),
+                Some(&JsValue::from_str("identity")),
+            )
+            .await
+            .unwrap();
+        tx.store("purses")
+            .unwrap()
+            .put(
+                &bytes(purse.to_bytes()),
+                Some(&JsValue::from_str(&purse.id.to_hex())),
+            )
+            .await
+            .unwrap();
+        tx.store("events")
+            .unwrap()
+            .add(&bytes(event.to_bytes()), None)
+            .await
+            .unwrap();
+        assert!(tx.done().await.unwrap().is_committed());
+        v1.close();
+    }
+    let store = open(&name).await.unwrap();
+    assert_eq!(store.identity().await, Ok(Some(identity)));
+    assert_eq!(store.purses().await, Ok(vec![purse.clone()]));
+    assert_eq!(store.events().await, Ok(vec![event]));
+    assert_eq!(store.refund_letters().await, Ok(vec![]));
+    // The new store works on the old purse.
+    let letter = SavedRefund {
+        nonce: Nonce([5; 16]),
+        purse: purse.id,
+        sessions: vec![SessionSerial(1)],
+        letter: vec![5; 700],
+        created_at: Timestamp(1_795_478_400),
+        case: None,
+    };
+    assert_eq!(
+        store
+            .start_refund(purse.id, |p| {
+                p.halves.get_mut(&SessionSerial(1)).unwrap().state = HalfState::Refunding;
+                Some(letter.clone())
+            })
+            .await,
+        Ok(true)
+    );
+    assert_eq!(store.refund_letters().await, Ok(vec![letter]));
+    assert_eq!(
+        store.purse(purse.id).await.unwrap().unwrap().refunding(),
+        Amount::new(1, Currency::USD)
+    );
 }

@@ -30,6 +30,9 @@ pub struct BankHost {
     pub purses: BTreeMap<PurseId, PurseRecord>,
     pub nonces: BTreeSet<Nonce>,
     pub cases: BTreeMap<CaseId, RefundCase>,
+    /// Each refund letter taken, with the case it opened: as the real bank,
+    /// a resend of the very same letter gets its first answer.
+    pub refund_answers: BTreeMap<Nonce, (SignedLetter, CaseId)>,
     /// Letters waiting for a party to collect them (the queue a seller polls).
     pub outbox: Vec<(KeyId, SealedBox)>,
 }
@@ -54,6 +57,7 @@ impl BankHost {
             purses: BTreeMap::new(),
             nonces: BTreeSet::new(),
             cases: BTreeMap::new(),
+            refund_answers: BTreeMap::new(),
             outbox: Vec::new(),
         }
     }
@@ -200,14 +204,27 @@ impl BankHost {
     }
 
     /// A buyer's refund request: opens a case and queues the return request
-    /// for the seller (and, in a real bank, calls his address).
+    /// for the seller (and, in a real bank, calls his address). The very
+    /// same letter again, however late, gets its first answer (the case)
+    /// and changes nothing; another letter with its nonce is a replay.
     pub fn refund<R: CryptoRng>(
         &mut self,
         sealed: &SealedBox,
         now: Timestamp,
         rng: &mut R,
     ) -> Result<CaseId, SimError> {
-        let letter = self.open(sealed, LetterKind::Refund, now)?;
+        let letter = self.bank.unseal(sealed)?;
+        if let Some((first, case)) = self.refund_answers.get(&letter.letter.nonce) {
+            return if *first == letter {
+                Ok(*case)
+            } else {
+                Err(SimError::Replay)
+            };
+        }
+        self.bank.check(&letter, LetterKind::Refund, now)?;
+        if self.nonces.contains(&letter.letter.nonce) {
+            return Err(SimError::Replay);
+        }
         let buyer = self.account(&letter.letter.sender)?.clone();
         let req = self.bank.authenticate::<RefundRequest>(&letter, &buyer)?;
         let purse = self
@@ -223,6 +240,7 @@ impl BankHost {
             p.state = opened.purse_state;
         }
         let id = opened.case.id;
+        self.refund_answers.insert(opened.nonce, (letter, id));
         self.cases.insert(id, opened.case);
         self.outbox.push((seller.id(), opened.return_request));
         Ok(id)

@@ -20,12 +20,12 @@ use halfpenny::messages::{Payment, Receipt};
 use halfpenny::split::{Item, Share};
 use halfpenny::wallet::{BuyerHalf, BuyerPurse, HalfState};
 use halfpenny::{
-    Amount, BankId, Currency, KeyId, Nonce, PurseId, SessionSerial, Suite, Timestamp, TokenKeys,
-    TokenKind,
+    Amount, BankId, CaseId, Currency, KeyId, Nonce, PurseId, SessionSerial, Suite, Timestamp,
+    TokenKeys, TokenKind,
 };
 use zeroize::Zeroizing;
 
-use crate::{Event, EventKind, SavedIdentity, StoreError, Via, WalletStore};
+use crate::{Event, EventKind, SavedIdentity, SavedRefund, StoreError, Via, WalletStore};
 
 const NOW: Timestamp = Timestamp(1_795_478_400);
 
@@ -46,6 +46,8 @@ where
     an_allowance_is_set_read_and_removed(&fresh().await).await;
     an_allowance_is_spent_exactly(&fresh().await).await;
     two_spends_of_the_last_allowance_never_both_succeed(&fresh().await).await;
+    a_refund_letter_is_saved_with_its_halves_or_not_at_all(&fresh().await).await;
+    a_refund_letter_is_answered_then_dropped(&fresh().await).await;
 }
 
 fn key(byte: u8) -> PublicKey {
@@ -306,6 +308,10 @@ async fn replace_swaps_everything<S: WalletStore>(store: &S) {
     store.create_identity(&identity(1)).await.unwrap();
     store.add_purse(&purse(1, 2)).await.unwrap();
     store.record(&history()[0]).await.unwrap();
+    store
+        .start_refund(PurseId([1; 16]), |p| Some(refunding(p, 1, &[0])))
+        .await
+        .unwrap();
     let backup = (identity(3), vec![purse(4, 3), purse(9, 1)], history());
     store
         .replace(&backup.0, &backup.1, &backup.2)
@@ -314,6 +320,11 @@ async fn replace_swaps_everything<S: WalletStore>(store: &S) {
     assert_eq!(store.identity().await, Ok(Some(backup.0)));
     assert_eq!(store.purses().await, Ok(backup.1));
     assert_eq!(store.events().await, Ok(backup.2));
+    assert_eq!(
+        store.refund_letters().await,
+        Ok(vec![]),
+        "the old wallet's refund letters go with it"
+    );
 }
 
 fn usd(minor: u64) -> Amount {
@@ -410,6 +421,105 @@ async fn two_spends_of_the_last_allowance_never_both_succeed<S: WalletStore>(sto
         "exactly one spend gets the last of the allowance: {first} {second}"
     );
     assert_eq!(store.allowance(shop).await, Ok(Some(usd(1))));
+}
+
+/// Marks `sessions` of `p` refunding; the made-up letter handing them back.
+fn refunding(p: &mut BuyerPurse, nonce: u8, sessions: &[u32]) -> SavedRefund {
+    for s in sessions {
+        p.halves.get_mut(&SessionSerial(*s)).unwrap().state = HalfState::Refunding;
+    }
+    SavedRefund {
+        nonce: Nonce([nonce; 16]),
+        purse: p.id,
+        sessions: sessions.iter().map(|s| SessionSerial(*s)).collect(),
+        letter: vec![nonce; 700],
+        created_at: NOW,
+        case: None,
+    }
+}
+
+async fn a_refund_letter_is_saved_with_its_halves_or_not_at_all<S: WalletStore>(store: &S) {
+    let original = purse(3, 4);
+    store.add_purse(&original).await.unwrap();
+    // A change that gives up saves neither the halves nor a letter.
+    assert_eq!(
+        store
+            .start_refund(original.id, |p| {
+                refunding(p, 1, &[0, 1]);
+                None
+            })
+            .await,
+        Ok(false)
+    );
+    assert_eq!(store.purse(original.id).await, Ok(Some(original.clone())));
+    assert_eq!(store.refund_letters().await, Ok(vec![]));
+    assert_eq!(
+        store
+            .start_refund(PurseId([99; 16]), |p| Some(refunding(p, 1, &[0])))
+            .await,
+        Err(StoreError::NotFound)
+    );
+    assert_eq!(store.refund_letters().await, Ok(vec![]));
+
+    let mut letter = None;
+    assert_eq!(
+        store
+            .start_refund(original.id, |p| {
+                let l = refunding(p, 1, &[0, 2]);
+                letter = Some(l.clone());
+                Some(l)
+            })
+            .await,
+        Ok(true)
+    );
+    let saved = store.purse(original.id).await.unwrap().unwrap();
+    assert_eq!(saved.refunding(), usd(2), "the halves are marked");
+    assert_eq!(saved.available(), usd(2));
+    assert_eq!(
+        store.refund_letters().await,
+        Ok(vec![letter.unwrap()]),
+        "and the letter saved, byte for byte"
+    );
+}
+
+async fn a_refund_letter_is_answered_then_dropped<S: WalletStore>(store: &S) {
+    let (a, b) = (purse(4, 2), purse(5, 2));
+    store.add_purse(&a).await.unwrap();
+    store.add_purse(&b).await.unwrap();
+    let mut letters = vec![];
+    for (p, nonce) in [(&b, 9), (&a, 2)] {
+        store
+            .start_refund(p.id, |p| {
+                let l = refunding(p, nonce, &[0, 1]);
+                letters.push(l.clone());
+                Some(l)
+            })
+            .await
+            .unwrap();
+    }
+    letters.reverse();
+    assert_eq!(
+        store.refund_letters().await,
+        Ok(letters.clone()),
+        "in nonce order"
+    );
+    let case = CaseId([6; 16]);
+    assert_eq!(store.refund_answered(Nonce([9; 16]), case).await, Ok(true));
+    assert_eq!(
+        store.refund_answered(Nonce([8; 16]), case).await,
+        Ok(false),
+        "no such letter"
+    );
+    letters[1].case = Some(case);
+    assert_eq!(store.refund_letters().await, Ok(letters.clone()));
+    assert_eq!(store.drop_refund_letter(Nonce([2; 16])).await, Ok(true));
+    assert_eq!(store.drop_refund_letter(Nonce([2; 16])).await, Ok(false));
+    assert_eq!(store.refund_letters().await, Ok(vec![letters[1].clone()]));
+    assert_eq!(
+        store.purse(a.id).await.unwrap().unwrap().refunding(),
+        usd(2),
+        "dropping a letter leaves the purse alone"
+    );
 }
 
 /// Runs two futures at once on one thread, as two tabs' tasks interleave:

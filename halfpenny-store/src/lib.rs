@@ -10,21 +10,25 @@
 //! The one operation that matters for money is [`WalletStore::update_purse`]:
 //! read, change and write one purse in a single transaction, so that two tabs
 //! (or two tasks) can never mark the same half for two payments.
+//! [`WalletStore::start_refund`] does the same for a refund and also saves
+//! its letter, so the letter that hands halves back is never lost.
 
 pub mod backup;
 pub mod conformance;
 mod error;
 mod history;
 mod identity;
+mod letters;
 mod memory;
 
 pub use error::StoreError;
 pub use history::{DaySpend, Event, EventKind, Via, spending_by_day};
 pub use identity::SavedIdentity;
+pub use letters::SavedRefund;
 pub use memory::MemoryStore;
 
 use halfpenny::wallet::BuyerPurse;
-use halfpenny::{Amount, KeyId, PurseId};
+use halfpenny::{Amount, CaseId, KeyId, Nonce, PurseId};
 
 /// A buyer's saved state. Methods are `async` because browser storage is;
 /// futures need not be `Send` (a browser has one thread).
@@ -39,7 +43,7 @@ pub trait WalletStore {
     async fn create_identity(&self, identity: &SavedIdentity) -> Result<bool, StoreError>;
 
     /// Replaces the identity and every purse and event with a backup's, in one
-    /// transaction.
+    /// transaction. Saved refund letters and allowances are dropped.
     async fn replace(
         &self,
         identity: &SavedIdentity,
@@ -63,6 +67,24 @@ pub trait WalletStore {
     async fn update_purse<F>(&self, id: PurseId, change: F) -> Result<bool, StoreError>
     where
         F: FnOnce(&mut BuyerPurse) -> bool;
+
+    /// Like [`update_purse`](Self::update_purse), and in the same
+    /// transaction saves the refund letter `change` returns (keyed by its
+    /// nonce): the halves marked refunding and the letter that hands them
+    /// back are saved together, or neither (`change` returns `None`).
+    async fn start_refund<F>(&self, id: PurseId, change: F) -> Result<bool, StoreError>
+    where
+        F: FnOnce(&mut BuyerPurse) -> Option<SavedRefund>;
+
+    /// Every saved refund letter, in nonce order.
+    async fn refund_letters(&self) -> Result<Vec<SavedRefund>, StoreError>;
+
+    /// Notes the case the bank opened for a saved letter. False, and
+    /// nothing changed, if no letter has this nonce.
+    async fn refund_answered(&self, nonce: Nonce, case: CaseId) -> Result<bool, StoreError>;
+
+    /// Drops a saved letter (its result is in). False if there was none.
+    async fn drop_refund_letter(&self, nonce: Nonce) -> Result<bool, StoreError>;
 
     /// Appends an event to the history.
     async fn record(&self, event: &Event) -> Result<(), StoreError>;
@@ -136,6 +158,25 @@ impl<S: WalletStore + ?Sized> WalletStore for &S {
         F: FnOnce(&mut BuyerPurse) -> bool,
     {
         (**self).update_purse(id, change).await
+    }
+
+    async fn start_refund<F>(&self, id: PurseId, change: F) -> Result<bool, StoreError>
+    where
+        F: FnOnce(&mut BuyerPurse) -> Option<SavedRefund>,
+    {
+        (**self).start_refund(id, change).await
+    }
+
+    async fn refund_letters(&self) -> Result<Vec<SavedRefund>, StoreError> {
+        (**self).refund_letters().await
+    }
+
+    async fn refund_answered(&self, nonce: Nonce, case: CaseId) -> Result<bool, StoreError> {
+        (**self).refund_answered(nonce, case).await
+    }
+
+    async fn drop_refund_letter(&self, nonce: Nonce) -> Result<bool, StoreError> {
+        (**self).drop_refund_letter(nonce).await
     }
 
     async fn record(&self, event: &Event) -> Result<(), StoreError> {

@@ -7,9 +7,9 @@ use std::sync::{Mutex, MutexGuard};
 
 use halfpenny::wallet::BuyerPurse;
 use halfpenny::wire::{Decode, Encode};
-use halfpenny::{Amount, KeyId, PurseId};
+use halfpenny::{Amount, CaseId, KeyId, Nonce, PurseId};
 
-use crate::{Event, SavedIdentity, StoreError, WalletStore};
+use crate::{Event, SavedIdentity, SavedRefund, StoreError, WalletStore};
 
 #[derive(Default)]
 struct Saved {
@@ -18,6 +18,8 @@ struct Saved {
     events: Vec<Vec<u8>>,
     /// Per seller, the allowance left, as the core encodes an `Amount`.
     allowances: BTreeMap<KeyId, Vec<u8>>,
+    /// Refund letters not yet answered with a result, by nonce.
+    refunds: BTreeMap<Nonce, Vec<u8>>,
 }
 
 /// Everything in one lock: each call is one transaction.
@@ -34,7 +36,8 @@ impl fmt::Debug for MemoryStore {
                 .field("identity", &saved.identity.is_some())
                 .field("purses", &saved.purses.len())
                 .field("events", &saved.events.len())
-                .field("allowances", &saved.allowances.len()),
+                .field("allowances", &saved.allowances.len())
+                .field("refund letters", &saved.refunds.len()),
             Err(_) => out.field("saved", &"<in use>"),
         };
         out.finish()
@@ -87,6 +90,7 @@ impl WalletStore for MemoryStore {
             purses: purses.iter().map(|p| (p.id, p.to_bytes())).collect(),
             events: events.iter().map(Encode::to_bytes).collect(),
             allowances: BTreeMap::new(),
+            refunds: BTreeMap::new(),
         };
         Ok(())
     }
@@ -128,6 +132,44 @@ impl WalletStore for MemoryStore {
         }
         saved.purses.insert(id, purse.to_bytes());
         Ok(true)
+    }
+
+    async fn start_refund<F>(&self, id: PurseId, change: F) -> Result<bool, StoreError>
+    where
+        F: FnOnce(&mut BuyerPurse) -> Option<SavedRefund>,
+    {
+        let mut saved = self.saved()?;
+        let bytes = saved.purses.get(&id).ok_or(StoreError::NotFound)?;
+        let mut purse: BuyerPurse = read(bytes, "purse")?;
+        let Some(letter) = change(&mut purse) else {
+            return Ok(false);
+        };
+        saved.purses.insert(id, purse.to_bytes());
+        saved.refunds.insert(letter.nonce, letter.to_bytes());
+        Ok(true)
+    }
+
+    async fn refund_letters(&self) -> Result<Vec<SavedRefund>, StoreError> {
+        self.saved()?
+            .refunds
+            .values()
+            .map(|b| read(b, "refund letter"))
+            .collect()
+    }
+
+    async fn refund_answered(&self, nonce: Nonce, case: CaseId) -> Result<bool, StoreError> {
+        let mut saved = self.saved()?;
+        let Some(bytes) = saved.refunds.get(&nonce) else {
+            return Ok(false);
+        };
+        let mut letter: SavedRefund = read(bytes, "refund letter")?;
+        letter.case = Some(case);
+        saved.refunds.insert(nonce, letter.to_bytes());
+        Ok(true)
+    }
+
+    async fn drop_refund_letter(&self, nonce: Nonce) -> Result<bool, StoreError> {
+        Ok(self.saved()?.refunds.remove(&nonce).is_some())
     }
 
     async fn record(&self, event: &Event) -> Result<(), StoreError> {

@@ -11,9 +11,9 @@ use halfpenny::messages::{
     RefundResult, StatementRequest,
 };
 use halfpenny::wallet::{BuyerPurse, HalfState, PreparedPayment, Wallet, WalletError};
-use halfpenny::wire::Encode;
-use halfpenny::{Amount, CaseId, Currency, KeyId, Nonce, PurseId, SessionSerial, Timestamp};
-use halfpenny_store::{Event, EventKind, SavedIdentity, StoreError, Via, WalletStore};
+use halfpenny::wire::{Decode, Encode};
+use halfpenny::{Amount, CaseId, Currency, KeyId, Nonce, PurseId, Timestamp};
+use halfpenny_store::{Event, EventKind, SavedIdentity, SavedRefund, StoreError, Via, WalletStore};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use rand_core::CryptoRng;
@@ -38,6 +38,17 @@ pub struct PurseSummary {
     /// Payments sent and not yet settled or released: what to recover.
     pub pending_payments: Vec<Nonce>,
     pub expires_at: Timestamp,
+}
+
+/// A refund letter the bank has not answered yet: send `sealed` (the very
+/// bytes saved when her halves were marked refunding) to the bank, and
+/// note its answer with [`Keeper::refund_sent`].
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RefundToSend {
+    pub nonce: Nonce,
+    pub purse: PurseId,
+    pub sealed: SealedBox,
+    pub created_at: Timestamp,
 }
 
 /// A buyer's wallet on top of a store.
@@ -468,50 +479,105 @@ impl<S: WalletStore> Keeper<S> {
             .await
     }
 
-    /// Marks every available half of the purse as being refunded and returns
-    /// the request sealed for the bank; send it only after this returns.
+    /// Marks every available half of the purse as being refunded and saves
+    /// the request sealed for the bank with them, in one store transaction;
+    /// returns it. Send it only after this returns; if its answer is lost,
+    /// [`refunds_to_send`](Self::refunds_to_send) gives it back, unchanged,
+    /// to send again.
     pub async fn request_refund<R: CryptoRng + ?Sized>(
         &self,
         purse: PurseId,
         now: Timestamp,
         rng: &mut R,
     ) -> Result<SealedBox, KeeperError> {
-        let (sealed, amount) = self
-            .try_update(purse, |p| {
+        let mut outcome = Err(KeeperError::UnknownPurse);
+        let started = self
+            .store
+            .start_refund(purse, |p| {
                 let value = p.available();
-                let sealed = self.wallet.request_refund(self.keys(), p, now, rng)?;
-                Ok((sealed, value))
+                match self.wallet.refund_letter(self.keys(), p, now, rng) {
+                    Ok(letter) => {
+                        let saved = SavedRefund {
+                            nonce: letter.nonce,
+                            purse: p.id,
+                            sessions: letter.sessions,
+                            letter: letter.sealed.to_bytes(),
+                            created_at: now,
+                            case: None,
+                        };
+                        outcome = Ok((letter.sealed, value));
+                        Some(saved)
+                    }
+                    Err(e) => {
+                        outcome = Err(e.into());
+                        None
+                    }
+                }
             })
-            .await?;
+            .await;
+        match started {
+            Err(StoreError::NotFound) => return Err(KeeperError::UnknownPurse),
+            other => other?,
+        };
+        let (sealed, amount) = outcome?;
         self.record(now, purse, amount, EventKind::RefundRequested)
             .await?;
         Ok(sealed)
     }
 
-    /// Opens the bank's refund result and records what came back.
+    /// The saved refund letters to send (again): those the bank has not
+    /// answered with a case, whose halves still wait, oldest first. Each is
+    /// the exact letter first sent; the bank answers a letter it knows with
+    /// its first answer, so sending one twice refunds once. Letters whose
+    /// halves are all settled are dropped on the way.
+    pub async fn refunds_to_send(&self) -> Result<Vec<RefundToSend>, KeeperError> {
+        let mut out = Vec::new();
+        for saved in self.store.refund_letters().await? {
+            let waiting = match self.store.purse(saved.purse).await? {
+                Some(p) => still_refunding(&p, &saved),
+                None => false,
+            };
+            if !waiting {
+                self.store.drop_refund_letter(saved.nonce).await?;
+                continue;
+            }
+            if saved.case.is_some() {
+                continue;
+            }
+            let sealed = SealedBox::from_bytes(&saved.letter)
+                .map_err(|_| KeeperError::Store(StoreError::Corrupt("refund letter")))?;
+            out.push(RefundToSend {
+                nonce: saved.nonce,
+                purse: saved.purse,
+                sealed,
+                created_at: saved.created_at,
+            });
+        }
+        out.sort_by_key(|r| r.created_at);
+        Ok(out)
+    }
+
+    /// The bank opened `case` for the refund letter `nonce`: it need not be
+    /// sent again. Its result comes later, through her inbox.
+    pub async fn refund_sent(&self, nonce: Nonce, case: CaseId) -> Result<(), KeeperError> {
+        self.store.refund_answered(nonce, case).await?;
+        Ok(())
+    }
+
+    /// Opens the bank's refund result and records what came back, however
+    /// late it is read (a result has no maximum age; it must be signed by
+    /// her bank, sealed for her, and name a purse of hers). The saved letter
+    /// it answers is dropped. The same result twice is recorded once.
     pub async fn finish_refund(
         &self,
         sealed: &SealedBox,
         now: Timestamp,
     ) -> Result<RefundResult, KeeperError> {
         let result = self.wallet.open_refund_result(self.keys(), sealed, now)?;
-        let answered: Vec<SessionSerial> = result
-            .lines
-            .iter()
-            .filter(|l| l.purse == result.purse)
-            .map(|l| l.session)
-            .collect();
-        let mut changed = false;
-        self.update(result.purse, |p| {
-            // Only halves still waiting for this answer: the same result
-            // twice is recorded once.
-            changed = answered
-                .iter()
-                .any(|s| p.halves.get(s).map(|h| &h.state) == Some(&HalfState::Refunding));
-            p.finish_refund(&result);
-            changed
-        })
-        .await?;
+        // Only halves still waiting for this answer change.
+        let changed = self
+            .update(result.purse, |p| p.finish_refund(&result) > 0)
+            .await?;
         if changed {
             self.record(
                 now,
@@ -520,6 +586,15 @@ impl<S: WalletStore> Keeper<S> {
                 EventKind::Refunded,
             )
             .await?;
+        }
+        let purse = self.store.purse(result.purse).await?;
+        for saved in self.store.refund_letters().await? {
+            let answered = saved.case == Some(result.case)
+                || (saved.purse == result.purse
+                    && !purse.as_ref().is_some_and(|p| still_refunding(p, &saved)));
+            if answered {
+                self.store.drop_refund_letter(saved.nonce).await?;
+            }
         }
         Ok(result)
     }
@@ -568,4 +643,14 @@ impl<S: WalletStore> Keeper<S> {
             other => Ok(other?),
         }
     }
+}
+
+/// Whether any half a saved refund letter hands back still waits for the
+/// bank's result.
+fn still_refunding(purse: &BuyerPurse, saved: &SavedRefund) -> bool {
+    purse.id == saved.purse
+        && saved
+            .sessions
+            .iter()
+            .any(|s| purse.halves.get(s).map(|h| &h.state) == Some(&HalfState::Refunding))
 }

@@ -7,7 +7,9 @@
 //! took them releases them. So a half is never lost and never in two
 //! payments, whatever tabs, crashes or lost replies do. What a lost reply
 //! leaves open is listed by [`Keeper::pending`], for her to settle or
-//! release. The host (the browser app) only moves the messages: it never
+//! release. A refund's letter is saved with its halves marked refunding
+//! and resent unchanged ([`Keeper::refunds_to_send`]) until the bank
+//! answers. The host (the browser app) only moves the messages: it never
 //! touches a half itself.
 //!
 //! Time and randomness are passed in, as in the core; this crate does no I/O
@@ -24,5 +26,5 @@ mod pending;
 pub mod scenarios;
 
 pub use error::KeeperError;
-pub use keeper::{Keeper, NO_RECEIPT_ITEM, PurseSummary};
+pub use keeper::{Keeper, NO_RECEIPT_ITEM, PurseSummary, RefundToSend};
 pub use pending::{Pending, PendingPayment, PendingRefund, SentNote};

@@ -109,6 +109,28 @@ fn a_payment_pending_at_a_reload_is_released_after_it() {
 }
 
 #[test]
+fn a_refund_letter_lost_on_its_way_is_resent_after_a_reload() {
+    let store = MemoryStore::new();
+    block_on(scenarios::a_refund_letter_lost_on_its_way_is_resent_after_a_reload(connect(&store)));
+}
+
+#[test]
+fn a_refund_letter_sent_twice_refunds_once() {
+    let store = MemoryStore::new();
+    block_on(scenarios::a_refund_letter_sent_twice_refunds_once(connect(
+        &store,
+    )));
+}
+
+#[test]
+fn a_refund_result_read_30_days_later_still_lands() {
+    let store = MemoryStore::new();
+    block_on(scenarios::a_refund_result_read_30_days_later_still_lands(
+        connect(&store),
+    ));
+}
+
+#[test]
 fn every_scenario_runs_in_one_go() {
     block_on(scenarios::run_all(|| {
         // Each scenario's wallet lives as long as the test.

@@ -19,7 +19,7 @@ use crate::coins::{self, CoinError};
 use crate::crypto::seal::SealedBox;
 use crate::crypto::{Backend, CryptoError, PrivateIdentity};
 use crate::ids::{BankId, KeyId, Nonce, PurseId, SessionSerial};
-use crate::letter::{self, Correspondent, LetterError, LetterKind};
+use crate::letter::{self, Correspondent, Freshness, LetterError, LetterKind};
 use crate::messages::MAX_TOKENS_PER_PURSE;
 use crate::messages::{
     ForwardedPurseRequest, Outcome, Payment, PaymentRequest, PurseContents, PurseRequest, Receipt,
@@ -387,8 +387,10 @@ impl BuyerPurse {
         Ok(())
     }
 
-    /// Records the bank's answer to her refund.
-    pub fn finish_refund(&mut self, result: &RefundResult) {
+    /// Records the bank's answer to her refund: how many of this purse's
+    /// refunding halves it settled (none when it was recorded before).
+    pub fn finish_refund(&mut self, result: &RefundResult) -> usize {
+        let mut settled = 0;
         for line in result.lines.iter().filter(|l| l.purse == self.id) {
             if let Some(h) = self.halves.get_mut(&line.session)
                 && h.state == HalfState::Refunding
@@ -397,9 +399,31 @@ impl BuyerPurse {
                     Outcome::Credited(_) => HalfState::Refunded,
                     Outcome::Refused(r) => HalfState::Refused(r),
                 };
+                settled += 1;
             }
         }
+        settled
     }
+}
+
+/// How old a refund result may be when she reads it: any age. It answers a
+/// request she made and signed, and waits in her inbox until she looks,
+/// which may be weeks later; refusing it for age would leave her halves
+/// refunding for ever. A result dated in her future is still refused.
+pub const REFUND_RESULT_FRESHNESS: Freshness = Freshness {
+    max_age_secs: u64::MAX,
+    max_skew_secs: PURSE_FRESHNESS.max_skew_secs,
+};
+
+/// A refund request ready to leave: the exact sealed letter, its nonce (the
+/// bank answers a resend of it with its first answer) and the halves it
+/// hands back. The host saves all of it with the halves marked refunding,
+/// then sends `sealed`, unchanged, until the bank answers.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct RefundLetter {
+    pub sealed: SealedBox,
+    pub nonce: Nonce,
+    pub sessions: Vec<SessionSerial>,
 }
 
 /// A payment ready to send, and what it costs her.
@@ -418,6 +442,8 @@ pub struct PreparedPayment {
 pub struct Wallet {
     bank: BankPublic,
     bank_letters: Correspondent,
+    /// The bank again, with the refund results' own age rule.
+    refund_results: Correspondent,
 }
 
 impl Wallet {
@@ -426,6 +452,10 @@ impl Wallet {
             bank_letters: Correspondent::new(
                 backend.verifying_key(&bank.identity.signing)?,
                 PURSE_FRESHNESS,
+            ),
+            refund_results: Correspondent::new(
+                backend.verifying_key(&bank.identity.signing)?,
+                REFUND_RESULT_FRESHNESS,
             ),
             bank,
         })
@@ -585,6 +615,18 @@ impl Wallet {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<SealedBox, WalletError> {
+        Ok(self.refund_letter(identity, purse, now, rng)?.sealed)
+    }
+
+    /// [`request_refund`](Self::request_refund), with what the host saves to
+    /// resend it: the letter's nonce and the halves it hands back.
+    pub fn refund_letter<R: CryptoRng + ?Sized>(
+        &self,
+        identity: &PrivateIdentity,
+        purse: &mut BuyerPurse,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<RefundLetter, WalletError> {
         let pending = purse.pending_payments().len();
         if pending > 0 {
             return Err(WalletError::PaymentsPending(pending));
@@ -598,7 +640,7 @@ impl Wallet {
             purse: purse.id,
             items,
         };
-        let (sealed, _) = letter::send(
+        let (sealed, nonce) = letter::send(
             LetterKind::Refund,
             &body,
             identity.signing.as_ref(),
@@ -607,16 +649,230 @@ impl Wallet {
             rng,
         )?;
         purse.set(&sessions, |_| true, HalfState::Refunding);
-        Ok(sealed)
+        Ok(RefundLetter {
+            sealed,
+            nonce,
+            sessions,
+        })
     }
 
-    /// Opens the bank's letter telling her how her refund was settled.
+    /// Opens the bank's letter telling her how her refund was settled: sealed
+    /// for her, signed by her bank, of any age ([`REFUND_RESULT_FRESHNESS`]:
+    /// it answers a request of hers, whenever she reads it), but not from the
+    /// future. Applying it ([`BuyerPurse::finish_refund`]) changes only halves
+    /// still refunding, so the same result read twice counts once.
     pub fn open_refund_result(
         &self,
         identity: &PrivateIdentity,
         sealed: &SealedBox,
         now: Timestamp,
     ) -> Result<RefundResult, WalletError> {
-        self.open(identity, sealed, LetterKind::RefundResult, now)
+        Ok(self.refund_results.open(
+            sealed,
+            identity.id(),
+            identity.sealing.as_ref(),
+            LetterKind::RefundResult,
+            now,
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+
+    use rand_chacha::ChaCha20Rng;
+    use rand_core::SeedableRng;
+
+    use super::*;
+    use crate::crypto::rustcrypto::RustCrypto;
+    use crate::ids::CaseId;
+    use crate::messages::{Line, SettledBy};
+    use crate::testing;
+    use crate::{Suite, TokenKeys};
+
+    const NOW: Timestamp = Timestamp(1_795_478_400);
+    const DAY: u64 = 86_400;
+
+    fn bank() -> BankPublic {
+        BankPublic {
+            id: BankId::new("demo-bank").unwrap(),
+            identity: testing::bank_identity().public(),
+            token_keys: TokenKeys::new([testing::bank_token_public()]).unwrap(),
+            default_suite: Suite::Rsa2048Sha256,
+        }
+    }
+
+    /// Three one-cent halves, all available.
+    fn purse() -> BuyerPurse {
+        let halves = (0..3)
+            .map(|s| {
+                let half = BuyerHalf {
+                    kind: TokenKind::Money(Amount::new(1, Currency::USD)),
+                    share: Share::from_bytes(vec![s as u8; 95]),
+                    state: HalfState::Available,
+                };
+                (SessionSerial(s), half)
+            })
+            .collect();
+        BuyerPurse {
+            id: PurseId([7; 16]),
+            bank: bank().id,
+            seller: KeyId([9; 32]),
+            currency: Currency::USD,
+            expires_at: NOW.plus(90 * DAY),
+            halves,
+        }
+    }
+
+    /// The bank's answer crediting every half of `purse`, signed by
+    /// `signer` and sealed for `to` at `at`.
+    fn result_letter(
+        purse: &BuyerPurse,
+        signer: &PrivateIdentity,
+        to: &PrivateIdentity,
+        at: Timestamp,
+        rng: &mut ChaCha20Rng,
+    ) -> SealedBox {
+        let cent = Amount::new(1, Currency::USD);
+        let result = RefundResult {
+            case: CaseId([3; 16]),
+            purse: purse.id,
+            settled_by: SettledBy::SellerReturn,
+            seller_credited: Amount::new(0, Currency::USD),
+            buyer_refunded: Amount::new(3, Currency::USD),
+            lines: purse
+                .halves
+                .keys()
+                .map(|s| Line {
+                    purse: purse.id,
+                    session: *s,
+                    outcome: Outcome::Credited(cent),
+                })
+                .collect(),
+        };
+        letter::send(
+            LetterKind::RefundResult,
+            &result,
+            signer.signing.as_ref(),
+            &to.public(),
+            at,
+            rng,
+        )
+        .unwrap()
+        .0
+    }
+
+    #[test]
+    fn a_refund_letter_names_its_nonce_and_halves() {
+        let (wallet, buyer) = (
+            Wallet::new(bank(), &RustCrypto).unwrap(),
+            testing::buyer_identity(),
+        );
+        let mut rng = ChaCha20Rng::seed_from_u64(1);
+        let mut p = purse();
+        let letter = wallet.refund_letter(&buyer, &mut p, NOW, &mut rng).unwrap();
+        assert_eq!(
+            letter.sessions,
+            [SessionSerial(0), SessionSerial(1), SessionSerial(2)]
+        );
+        assert_eq!(p.refunding(), Amount::new(3, Currency::USD));
+        let bank = testing::bank_identity();
+        let opened = letter::open(
+            &letter.sealed,
+            bank.id(),
+            bank.sealing.as_ref(),
+            LetterKind::Refund,
+            NOW,
+            Freshness::default(),
+        )
+        .unwrap();
+        assert_eq!(opened.letter.nonce, letter.nonce, "the nonce the bank sees");
+        assert_eq!(
+            wallet.refund_letter(&buyer, &mut p, NOW, &mut rng),
+            Err(WalletError::NothingToRefund)
+        );
+    }
+
+    #[test]
+    fn a_refund_result_30_days_old_is_accepted_and_applied_once() {
+        let (wallet, buyer) = (
+            Wallet::new(bank(), &RustCrypto).unwrap(),
+            testing::buyer_identity(),
+        );
+        let mut rng = ChaCha20Rng::seed_from_u64(2);
+        let mut p = purse();
+        wallet.refund_letter(&buyer, &mut p, NOW, &mut rng).unwrap();
+        let sealed = result_letter(&p, &testing::bank_identity(), &buyer, NOW, &mut rng);
+        let later = NOW.plus(30 * DAY);
+        let result = wallet.open_refund_result(&buyer, &sealed, later).unwrap();
+        assert_eq!(result.buyer_refunded, Amount::new(3, Currency::USD));
+        assert_eq!(p.finish_refund(&result), 3);
+        assert_eq!(p.refunding(), Amount::new(0, Currency::USD));
+        assert!(p.halves.values().all(|h| h.state == HalfState::Refunded));
+        let again = wallet.open_refund_result(&buyer, &sealed, later).unwrap();
+        assert_eq!(p.finish_refund(&again), 0, "the same result counts once");
+        assert!(p.halves.values().all(|h| h.state == HalfState::Refunded));
+    }
+
+    #[test]
+    fn a_forged_or_someone_elses_refund_result_is_refused() {
+        let (wallet, buyer) = (
+            Wallet::new(bank(), &RustCrypto).unwrap(),
+            testing::buyer_identity(),
+        );
+        let mut rng = ChaCha20Rng::seed_from_u64(3);
+        let mut p = purse();
+        wallet.refund_letter(&buyer, &mut p, NOW, &mut rng).unwrap();
+        let later = NOW.plus(30 * DAY);
+        // Signed by a key that is not her bank's.
+        let forged = result_letter(&p, &testing::other_identity(), &buyer, NOW, &mut rng);
+        assert_eq!(
+            wallet.open_refund_result(&buyer, &forged, later),
+            Err(WalletError::Letter(LetterError::WrongSender))
+        );
+        // Her bank's, but sealed for another buyer.
+        let other = testing::other_identity();
+        let theirs = result_letter(&p, &testing::bank_identity(), &other, NOW, &mut rng);
+        assert!(wallet.open_refund_result(&buyer, &theirs, later).is_err());
+        // Dated beyond the clock's allowed skew.
+        let ahead = result_letter(
+            &p,
+            &testing::bank_identity(),
+            &buyer,
+            later.plus(PURSE_FRESHNESS.max_skew_secs + 1),
+            &mut rng,
+        );
+        assert_eq!(
+            wallet.open_refund_result(&buyer, &ahead, later),
+            Err(WalletError::Letter(LetterError::FromTheFuture))
+        );
+        assert_eq!(
+            p.refunding(),
+            Amount::new(3, Currency::USD),
+            "nothing applied"
+        );
+        // A purse letter keeps its own window: 8 days old is too old.
+        let purse_letter = letter::send(
+            LetterKind::BuyerPurse,
+            &PurseContents {
+                purse: p.id,
+                bank: p.bank.clone(),
+                seller: p.seller,
+                currency: p.currency,
+                expires_at: p.expires_at,
+                entries: vec![],
+            },
+            testing::bank_identity().signing.as_ref(),
+            &buyer.public(),
+            NOW,
+            &mut rng,
+        )
+        .unwrap()
+        .0;
+        assert_eq!(
+            wallet.receive_purse(&buyer, &purse_letter, NOW.plus(8 * DAY)),
+            Err(WalletError::Letter(LetterError::Expired))
+        );
     }
 }

@@ -204,7 +204,8 @@ pub fn refund_line(r: PendingRefund) -> RefundLine {
             r.amount
         ),
         to_do: "Press \u{201c}Check with the bank\u{201d} to see whether the \
-                refund has come; the wallet records it as soon as it has."
+                refund has come; the wallet records it as soon as it has, and \
+                sends your request again if the bank never got it."
             .to_owned(),
     }
 }

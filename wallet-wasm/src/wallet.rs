@@ -5,7 +5,7 @@ use std::rc::Rc;
 
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::wire::TextForm;
-use halfpenny::{Amount, Currency, KeyId, PurseId, Timestamp};
+use halfpenny::{Amount, CaseId, Currency, KeyId, PurseId, Timestamp};
 use halfpenny_idb::IdbStore;
 use halfpenny_store::{EventKind, WalletStore, spending_by_day};
 use halfpenny_wallet::Keeper;
@@ -112,9 +112,38 @@ pub async fn open_store() -> Result<IdbStore, String> {
         .map_err(|e| format!("This browser's storage is not available: {e}."))
 }
 
-/// Records the refund results the bank keeps for her. Reading the same
-/// result again changes nothing, so every one is read each time.
+/// Sends the bank, unchanged, every saved refund letter it has not
+/// answered (the first send failed, or its answer was lost), and notes the
+/// case it opens for each. The bank answers a letter it already took with
+/// its first answer, so a resend never refunds twice. The first failure, if
+/// any, once every letter has been tried.
+async fn send_refunds(keeper: &Keeper<IdbStore>, api: &BankApi) -> Result<(), String> {
+    let mut failed = None;
+    for letter in keeper.refunds_to_send().await.map_err(sentence)? {
+        let sent = match api.refund(&letter.sealed).await {
+            Ok(reply) => match CaseId::from_hex(&reply.case) {
+                Ok(case) => keeper
+                    .refund_sent(letter.nonce, case)
+                    .await
+                    .map_err(sentence),
+                // Unreadable: kept, and sent again next time.
+                Err(_) => Err("The bank's answer to your refund could not be read.".to_owned()),
+            },
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            failed.get_or_insert(e);
+        }
+    }
+    failed.map_or(Ok(()), Err)
+}
+
+/// Resends the refund letters the bank has not answered, then records the
+/// refund results it keeps for her. Reading the same result again changes
+/// nothing, so every one is read each time.
 async fn collect_refunds(keeper: &Keeper<IdbStore>, api: &BankApi) -> Result<(), String> {
+    // Off-line, the inbox below cannot be read either; the letters wait.
+    let _ = send_refunds(keeper, api).await;
     let ask = keeper
         .inbox_request(0, browser::now(), &mut browser::rng()?)
         .map_err(sentence)?;
@@ -129,15 +158,17 @@ async fn collect_refunds(keeper: &Keeper<IdbStore>, api: &BankApi) -> Result<(),
     Ok(())
 }
 
-/// Hands a purse's unspent halves to the bank for a refund.
+/// Hands a purse's unspent halves to the bank for a refund: the letter is
+/// saved with the halves marked refunding, then sent (with any other the
+/// bank has not answered). If it does not get through, "Check with the
+/// bank" sends it again.
 pub async fn refund(keeper: &Keeper<IdbStore>, purse: PurseId) -> Result<(), String> {
     let mut rng = browser::rng()?;
-    let sealed = keeper
+    keeper
         .request_refund(purse, browser::now(), &mut rng)
         .await
         .map_err(sentence)?;
-    BankApi::new(keeper.bank_url()).refund(&sealed).await?;
-    Ok(())
+    send_refunds(keeper, &BankApi::new(keeper.bank_url())).await
 }
 
 /// A line of her bank statement as the page shows it: `+USD 5.00`.

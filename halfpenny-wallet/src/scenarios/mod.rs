@@ -21,6 +21,7 @@ mod allowance;
 mod identity;
 mod payment;
 mod recovery;
+mod refund;
 
 pub use allowance::{
     a_failed_payment_gives_the_allowance_back, an_allowance_never_pays_more_than_it_holds,
@@ -37,6 +38,10 @@ pub use payment::{
 pub use recovery::{
     a_payment_pending_at_a_reload_is_released_after_it,
     a_payment_pending_at_a_reload_settles_after_it,
+};
+pub use refund::{
+    a_refund_letter_lost_on_its_way_is_resent_after_a_reload,
+    a_refund_letter_sent_twice_refunds_once, a_refund_result_read_30_days_later_still_lands,
 };
 
 use std::fmt;
@@ -92,6 +97,9 @@ where
     private_keys_never_show(fresh().await).await;
     a_payment_pending_at_a_reload_settles_after_it(fresh().await).await;
     a_payment_pending_at_a_reload_is_released_after_it(fresh().await).await;
+    a_refund_letter_lost_on_its_way_is_resent_after_a_reload(fresh().await).await;
+    a_refund_letter_sent_twice_refunds_once(fresh().await).await;
+    a_refund_result_read_30_days_later_still_lands(fresh().await).await;
 }
 
 fn usd(minor: u64) -> Amount {
