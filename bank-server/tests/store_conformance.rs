@@ -1328,7 +1328,8 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
     w.fund(1_000, "f1").await; // an operator key, at NOW
     let (minted_a, _) = w.purse(&[(5, 2)]).await; // a first answer at NOW
     let (minted_b, _) = w.purse(&[(5, 1)]).await; // another at NOW
-    let (a, b) = (minted_a.purse.id, minted_b.purse.id);
+    let (minted_c, _) = w.purse(&[(5, 1)]).await; // a third at NOW
+    let (a, b, c) = (minted_a.purse.id, minted_b.purse.id, minted_c.purse.id);
 
     // A redemption at NOW + 10.
     let n_redeem = w.nonce();
@@ -1354,10 +1355,15 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
         .unwrap();
 
     // Her refund of purse A at NOW + 20, settled at its deadline; of purse B
-    // at NOW + 30, left open.
+    // at NOW + 30, left open; of purse C at NOW + 50, settled by the
+    // seller's answer at NOW + 60.
     let wallet = Wallet::new(w.bank.public(), &RustCrypto).unwrap();
     let mut opened = Vec::new();
-    for (minted, at) in [(&minted_a, NOW.plus(20)), (&minted_b, NOW.plus(30))] {
+    for (minted, at) in [
+        (&minted_a, NOW.plus(20)),
+        (&minted_b, NOW.plus(30)),
+        (&minted_c, NOW.plus(50)),
+    ] {
         let bp = wallet
             .receive_purse(&w.buyer, &minted.response.buyer_purse, NOW)
             .unwrap();
@@ -1400,6 +1406,40 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
         .await
         .unwrap();
 
+    let case_c = opened[2].1.case.clone();
+    let n_return = w.nonce();
+    let handed_in = Authenticated {
+        nonce: n_return,
+        sender: w.seller.id(),
+        body: ReturnResponse {
+            case: case_c.id,
+            purse: c,
+            spent: vec![],
+            unspent: vec![],
+        },
+    };
+    let refunding_c = w.store.purse(&c).await.unwrap().unwrap();
+    let returned = w
+        .bank
+        .settle_with_return(
+            &handed_in,
+            &case_c,
+            &refunding_c,
+            &w.buyer_rec,
+            &w.seller_rec,
+            NOW.plus(60),
+            &mut w.rng,
+        )
+        .unwrap();
+    w.store
+        .apply_settlement(
+            &returned,
+            Answer::to_letter("returned", &[4; 32]),
+            NOW.plus(60),
+        )
+        .await
+        .unwrap();
+
     // His address change at NOW + 40.
     let n_address = w.nonce();
     w.store
@@ -1416,24 +1456,24 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
     let counts = w.store.row_counts().await.unwrap();
     assert_eq!(
         (count(&counts, "requests"), count(&counts, "outbox")),
-        (8, 4),
-        "f1, 2 mints, a redemption, 2 refunds, a deadline, an address; 2 return requests, 2 results"
+        (11, 7),
+        "f1, 3 mints, a redemption, 3 refunds, a return, a deadline, an address; 3 return requests, 4 results"
     );
-    let kept = untouched(&w, &[a, b]).await;
+    let kept = untouched(&w, &[a, b, c]).await;
     let t = w.balanced().await;
     assert_eq!(
         (
             w.store.balance(w.buyer_account(), USD).await.unwrap(),
             w.store.balance(w.seller_account(), USD).await.unwrap()
         ),
-        (1_000 - 15 + 5, 5)
+        (1_000 - 20 + 5 + 5, 5)
     );
     assert_eq!(t.funded["USD"], 1_000);
 
     // Nothing is strictly older than these cutoffs: nothing goes.
     let none = PruneBefore {
         answers: NOW,
-        results: at,
+        results: NOW.plus(60),
         return_requests: NOW.plus(20),
     };
     assert_eq!(
@@ -1442,10 +1482,10 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
     );
     assert_eq!(w.store.row_counts().await.unwrap(), counts);
 
-    // One second later each: the two mints and the redemption (in two
-    // batches of two), both results, and the settled case's return request.
-    // The operator's key written at NOW stays, and so does the open case's
-    // return request, old as it is.
+    // Later cutoffs: the three mints and the redemption (in batches of
+    // two), all four results, and the return request of case A, settled.
+    // The operator's key written at NOW stays; so does the open case's
+    // return request, old as it is, and case C's, younger than its cutoff.
     let some = PruneBefore {
         answers: NOW.plus(20),
         results: at.plus(1),
@@ -1454,12 +1494,12 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
     assert_eq!(
         w.store.prune_in_batches(&some, 2).await.unwrap(),
         Pruned {
-            answers: 3,
-            results: 2,
+            answers: 4,
+            results: 4,
             return_requests: 1,
         }
     );
-    for gone in [minted_a.nonce, minted_b.nonce, n_redeem] {
+    for gone in [minted_a.nonce, minted_b.nonce, minted_c.nonce, n_redeem] {
         assert_eq!(w.store.stored_request(gone.as_bytes()).await.unwrap(), None);
     }
     assert_eq!(
@@ -1475,14 +1515,18 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
             .iter()
             .map(|l| (l.kind.as_str(), l.letter.clone()))
             .collect::<Vec<_>>(),
-        [("return_request", opened[1].1.return_request.to_text())],
+        [
+            ("return_request", opened[1].1.return_request.to_text()),
+            ("return_request", opened[2].1.return_request.to_text())
+        ],
         "the open case's request waits for him"
     );
     assert!(w.store.inbox(w.buyer.id(), 0).await.unwrap().is_empty());
-    assert_eq!(untouched(&w, &[a, b]).await, kept);
+    assert_eq!(untouched(&w, &[a, b, c]).await, kept);
 
     // Everything old, from two stores at once, one row per batch: every
-    // remaining first answer and the deadline record go, each deleted once.
+    // remaining first answer (three refunds, the return, the address) and
+    // the deadline record go, and case C's return request; each once.
     let far = PruneBefore {
         answers: at.plus(400 * 86_400),
         results: at.plus(400 * 86_400),
@@ -1500,7 +1544,7 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
             one.results + two.results,
             one.return_requests + two.return_requests
         ),
-        (4, 0, 0)
+        (6, 0, 1)
     );
     let counts = w.store.row_counts().await.unwrap();
     assert_eq!(
@@ -1513,7 +1557,7 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
         Pruned::default(),
         "again: nothing"
     );
-    assert_eq!(untouched(&w, &[a, b]).await, kept);
+    assert_eq!(untouched(&w, &[a, b, c]).await, kept);
     w.balanced().await;
 
     // The operator's key still answers its retry with the first balance.
@@ -1535,5 +1579,5 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
         w.store.apply_settlement(&settled, "x", at).await,
         Err(StoreError::Conflict)
     ));
-    assert_eq!(untouched(&w, &[a, b]).await, kept);
+    assert_eq!(untouched(&w, &[a, b, c]).await, kept);
 }
