@@ -40,7 +40,6 @@ pub struct Settings {
 
 /// Connects the store and builds the app around the given keys.
 pub async fn build(settings: Settings, keys: keys::BankKeys) -> anyhow::Result<Arc<App>> {
-    let store = store::Store::connect(&settings.database_url).await?;
     let mut config = BankConfig::new(settings.bank_id);
     config.return_window_secs = settings.return_window_secs;
     config.default_suite = settings.default_suite;
@@ -48,6 +47,7 @@ pub async fn build(settings: Settings, keys: keys::BankKeys) -> anyhow::Result<A
         .retention
         .check(config.freshness)
         .map_err(anyhow::Error::msg)?;
+    let store = store::Store::connect(&settings.database_url).await?;
     let bank = Bank::new(
         config,
         keys.identity,
