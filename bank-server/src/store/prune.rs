@@ -81,8 +81,10 @@ impl Store {
 
     /// Runs `sql` (a delete of at most `$2` rows older than `$1`, then
     /// `extra` as `$3`…) until it deletes fewer than a batch. One batch per
-    /// transaction; on PostgreSQL only one process prunes at a time (a
-    /// second one finding the lock taken stops: the first carries on).
+    /// transaction; on PostgreSQL under an advisory lock, so processes
+    /// pruning at once take turns (SQLite has one writer at a time anyway).
+    /// A batch short under the lock means nothing old is left: every
+    /// process stops only once the rows are gone.
     async fn delete_in_batches(
         &self,
         sql: &str,
@@ -96,16 +98,11 @@ impl Store {
         loop {
             let mut tx = self.begin().await?;
             if self.dialect == Dialect::Postgres {
-                let locked: bool = sqlx::Row::try_get(
-                    &sqlx::query("SELECT pg_try_advisory_xact_lock(7244102) AS locked")
-                        .fetch_one(&mut *tx)
-                        .await?,
-                    "locked",
-                )?;
-                if !locked {
-                    tx.rollback().await?;
-                    return Ok(deleted);
-                }
+                // Pruners take turns, a batch at a time: two deletes never
+                // lock the same old rows in different orders.
+                sqlx::raw_sql("SELECT pg_advisory_xact_lock(7244102)")
+                    .execute(&mut *tx)
+                    .await?;
             }
             let mut q = self.query(sql).bind(before).bind(batch);
             for value in extra {
