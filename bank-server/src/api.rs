@@ -52,6 +52,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/operator/fund", post(fund))
         .route("/v1/operator/attributes", post(attribute))
         .route("/v1/operator/sweep", post(sweep))
+        .route("/v1/operator/prune", post(prune))
         .route("/v1/operator/totals", get(totals))
         .route("/metrics", get(metrics))
         .route("/v1/openapi.json", get(|| async { Json(openapi()) }))
@@ -298,6 +299,16 @@ async fn sweep(State(app): Shared, headers: HeaderMap) -> Result<Json<SweepView>
     }))
 }
 
+/// Deletes the first answers and inbox letters past their retention (also done every hour). By default: first answers to letters after 7 days, refund results after 180, a settled case's return request after the return window and 7 days. Operator idempotency keys, purses, tokens, cases and the books are never deleted.
+#[utoipa::path(post, path = "/v1/operator/prune", tag = "operator", responses((status = 200, body = crate::store::Pruned), (status = 401, body = ErrorView)), security(("operator" = [])))]
+async fn prune(
+    State(app): Shared,
+    headers: HeaderMap,
+) -> Result<Json<crate::store::Pruned>, ApiError> {
+    operator(&app, &headers)?;
+    Ok(Json(app.prune().await?))
+}
+
 /// The whole books, to check they balance.
 #[utoipa::path(get, path = "/v1/operator/totals", tag = "operator", responses((status = 200, body = crate::store::Totals), (status = 401, body = ErrorView)), security(("operator" = [])))]
 async fn totals(
@@ -331,7 +342,7 @@ impl utoipa::Modify for OperatorAuth {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Halfpenny bank", description = "Split-token purses: minting, redemption, refunds, books. Protocol messages travel as text (`hpq1.`, `hps1.`, `hpm1.`) inside JSON."),
-    paths(health, bank_info, register, change_address, mint, redeem, refund, take_return, statement, inbox, case, fund, attribute, sweep, totals),
+    paths(health, bank_info, register, change_address, mint, redeem, refund, take_return, statement, inbox, case, fund, attribute, sweep, prune, totals),
     modifiers(&OperatorAuth)
 )]
 struct ApiDoc;

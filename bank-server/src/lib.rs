@@ -7,6 +7,7 @@ pub mod error;
 pub mod keys;
 pub mod metrics;
 pub mod notice;
+pub mod retention;
 pub mod service;
 pub mod store;
 pub mod views;
@@ -33,14 +34,20 @@ pub struct Settings {
     /// inside its own network (loopback, private ranges, link-local…).
     /// Off by default; for a demo or tests on one machine only.
     pub allow_private_addresses: bool,
+    /// How long first answers and delivered letters are kept (`retention`).
+    pub retention: retention::Retention,
 }
 
 /// Connects the store and builds the app around the given keys.
 pub async fn build(settings: Settings, keys: keys::BankKeys) -> anyhow::Result<Arc<App>> {
-    let store = store::Store::connect(&settings.database_url).await?;
     let mut config = BankConfig::new(settings.bank_id);
     config.return_window_secs = settings.return_window_secs;
     config.default_suite = settings.default_suite;
+    settings
+        .retention
+        .check(config.freshness)
+        .map_err(anyhow::Error::msg)?;
+    let store = store::Store::connect(&settings.database_url).await?;
     let bank = Bank::new(
         config,
         keys.identity,
@@ -54,5 +61,6 @@ pub async fn build(settings: Settings, keys: keys::BankKeys) -> anyhow::Result<A
         metrics: metrics::Metrics::default(),
         operator_token: settings.operator_token,
         allow_private_addresses: settings.allow_private_addresses,
+        retention: settings.retention,
     }))
 }

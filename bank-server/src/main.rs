@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use bank_server::retention::Retention;
 use bank_server::store::Store;
 use bank_server::{Settings, api, keys};
 use clap::{Parser, Subcommand};
@@ -71,6 +72,17 @@ enum Command {
         /// one's way into its own network.
         #[arg(long)]
         allow_private_addresses: bool,
+        /// Seconds a first answer to a letter is kept for its retries (at
+        /// least a day; a retry after that is refused as expired).
+        #[arg(long, default_value_t = Retention::default().answers_secs)]
+        answer_retention_secs: u64,
+        /// Seconds a refund result stays in the buyer's and the seller's
+        /// inbox after the case settled (at least a day).
+        #[arg(long, default_value_t = Retention::default().results_secs)]
+        result_retention_secs: u64,
+        /// How often first answers and letters past their retention are deleted.
+        #[arg(long, default_value_t = 3600)]
+        prune_every_secs: u64,
     },
     /// Print the OpenAPI document of the HTTP API (checked in as bank-server/openapi.json).
     Openapi,
@@ -201,6 +213,9 @@ async fn main() -> Result<()> {
             wallet_dir,
             till_dir,
             allow_private_addresses,
+            answer_retention_secs,
+            result_retention_secs,
+            prune_every_secs,
         } => {
             let created = keys::ensure(&dir)?;
             for path in created {
@@ -216,6 +231,10 @@ async fn main() -> Result<()> {
                 return_window_secs,
                 default_suite: token_suite,
                 allow_private_addresses,
+                retention: Retention {
+                    answers_secs: answer_retention_secs,
+                    results_secs: result_retention_secs,
+                },
             };
             let app = bank_server::build(settings, keys).await?;
             let sweeper = app.clone();
@@ -229,6 +248,23 @@ async fn main() -> Result<()> {
                             tracing::info!(settled = n, "refund cases settled at their deadline")
                         }
                         Err(e) => tracing::warn!(code = e.code, "deadline sweep failed"),
+                    }
+                }
+            });
+            let pruner = app.clone();
+            tokio::spawn(async move {
+                let mut tick = tokio::time::interval(Duration::from_secs(prune_every_secs.max(1)));
+                loop {
+                    tick.tick().await;
+                    match pruner.prune().await {
+                        Ok(p) if p == Default::default() => {}
+                        Ok(p) => tracing::info!(
+                            answers = p.answers,
+                            results = p.results,
+                            return_requests = p.return_requests,
+                            "first answers and letters past their retention deleted"
+                        ),
+                        Err(e) => tracing::warn!(code = e.code, "pruning failed"),
                     }
                 }
             });

@@ -22,7 +22,7 @@ use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
 use crate::notice::{self, Delivery};
-use crate::store::{Answer, Store, StoreError};
+use crate::store::{Answer, Pruned, Store, StoreError};
 use crate::views::{
     AddressReply, CaseView, InboxReply, PurseReply, RedemptionReply, RefundReply, RefundResultView,
     StatementReply,
@@ -43,6 +43,8 @@ pub struct App {
     /// Lets sellers register, and the bank call, addresses inside its own
     /// network (loopback, private ranges…): for a local demo only.
     pub allow_private_addresses: bool,
+    /// How long first answers and delivered letters are kept.
+    pub retention: crate::retention::Retention,
 }
 
 pub use crate::notice::Notice;
@@ -478,6 +480,16 @@ impl App {
             }
         }
         Ok(settled)
+    }
+
+    /// Deletes the first answers and delivered letters that the retention
+    /// rule (`crate::retention`) says no retry or reader can need any more.
+    /// Safe from several servers at once: each delete is by age.
+    pub async fn prune(&self) -> Result<Pruned, ApiError> {
+        let before = self
+            .retention
+            .before(self.now(), self.bank.config.return_window_secs);
+        Ok(self.store.prune(&before).await?)
     }
 
     /// A signed request for one's own statement.

@@ -13,7 +13,7 @@ mod common;
 
 use bank_server::store::schema;
 use bank_server::store::schema::Dialect;
-use bank_server::store::{Answer, Store, StoreError, StoredRequest, Totals};
+use bank_server::store::{Answer, PruneBefore, Pruned, Store, StoreError, StoredRequest, Totals};
 use common::database_url;
 use halfpenny::bank::{
     AccountRecord, Authenticated, Bank, BankConfig, Minted, PurseRecord, PurseState, Redeemed,
@@ -101,6 +101,8 @@ struct World {
     buyer_rec: AccountRecord,
     seller_rec: AccountRecord,
     rng: ChaCha20Rng,
+    /// The database, for a second store beside this one.
+    url: String,
     _dir: tempfile::TempDir,
 }
 
@@ -115,7 +117,7 @@ struct Snapshot {
 
 impl World {
     async fn new(seed: u64, suite: Suite) -> World {
-        let (store, _, dir) = fresh().await;
+        let (store, url, dir) = fresh().await;
         let (buyer, seller) = (testing::buyer_identity(), testing::seller_identity());
         let mut buyer_rec = account(&buyer, Role::Buyer, None);
         let seller_rec = account(&seller, Role::Seller, Some("http://127.0.0.1:9/halfpenny"));
@@ -132,6 +134,7 @@ impl World {
             buyer_rec,
             seller_rec,
             rng: ChaCha20Rng::seed_from_u64(seed),
+            url,
             _dir: dir,
         }
     }
@@ -1291,4 +1294,290 @@ async fn a_request_stored_before_digests_were_kept_answers_no_letter() {
         store.first_answer(&[9; 16], &[0; 32]).await,
         Err(StoreError::NonceReused)
     ));
+}
+
+/// Every table but the two that pruning may shrink, with the books and
+/// both purses: what pruning must leave exactly as it was.
+async fn untouched(
+    w: &World,
+    purses: &[PurseId],
+) -> (
+    Vec<(String, i64)>,
+    Totals,
+    (i64, i64),
+    Vec<Option<PurseRecord>>,
+) {
+    let mut rows = w.store.row_counts().await.unwrap();
+    rows.retain(|(t, _)| t != "requests" && t != "outbox");
+    let mut records = Vec::new();
+    for p in purses {
+        records.push(w.store.purse(p).await.unwrap());
+    }
+    let s = w.snapshot(purses[0]).await;
+    (rows, s.totals, s.balances, records)
+}
+
+/// The retention rule in the store: first answers to letters and deadline
+/// records older than their cutoff are deleted, younger ones and operator
+/// keys kept; refund results by age; a return request by age and only once
+/// its case has settled. Exact counts, batch by batch, from two stores at
+/// once; nothing that moves money changes, and nothing can happen twice.
+#[tokio::test]
+async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
+    let mut w = World::new(8, Suite::Ed25519).await;
+    w.fund(1_000, "f1").await; // an operator key, at NOW
+    let (minted_a, _) = w.purse(&[(5, 2)]).await; // a first answer at NOW
+    let (minted_b, _) = w.purse(&[(5, 1)]).await; // another at NOW
+    let (minted_c, _) = w.purse(&[(5, 1)]).await; // a third at NOW
+    let (a, b, c) = (minted_a.purse.id, minted_b.purse.id, minted_c.purse.id);
+
+    // A redemption at NOW + 10.
+    let n_redeem = w.nonce();
+    let paid = Posting {
+        kind: PostingKind::Redemption(a),
+        debit: LedgerAccount::Outstanding,
+        credit: w.seller_account(),
+        amount: usd(5),
+    };
+    let r = redeemed(
+        n_redeem,
+        vec![change(
+            a,
+            0,
+            TokenStatus::Outstanding,
+            TokenStatus::Redeemed,
+        )],
+        vec![paid],
+    );
+    w.store
+        .apply_redemption(&r, Answer::to_letter("r", &[1; 32]), NOW.plus(10))
+        .await
+        .unwrap();
+
+    // Her refund of purse A at NOW + 20, settled at its deadline; of purse B
+    // at NOW + 30, left open; of purse C at NOW + 50, settled by the
+    // seller's answer at NOW + 60.
+    let wallet = Wallet::new(w.bank.public(), &RustCrypto).unwrap();
+    let mut opened = Vec::new();
+    for (minted, at) in [
+        (&minted_a, NOW.plus(20)),
+        (&minted_b, NOW.plus(30)),
+        (&minted_c, NOW.plus(50)),
+    ] {
+        let bp = wallet
+            .receive_purse(&w.buyer, &minted.response.buyer_purse, NOW)
+            .unwrap();
+        let purse = w.store.purse(&minted.purse.id).await.unwrap().unwrap();
+        let n = w.nonce();
+        let ask = Authenticated {
+            nonce: n,
+            sender: w.buyer.id(),
+            body: RefundRequest {
+                purse: purse.id,
+                items: bp.items(|_| true),
+            },
+        };
+        let o = w
+            .bank
+            .open_refund(&ask, &w.buyer_rec, &purse, &w.seller_rec, at, &mut w.rng)
+            .unwrap();
+        w.store
+            .apply_refund_opened(&o, Answer::to_letter("opened", &[2; 32]), at)
+            .await
+            .unwrap();
+        opened.push((n, o));
+    }
+    let case_a = opened[0].1.case.clone();
+    let at = case_a.deadline;
+    let refunding = w.store.purse(&a).await.unwrap().unwrap();
+    let settled = w
+        .bank
+        .settle_after_deadline(
+            &case_a,
+            &refunding,
+            &w.buyer_rec,
+            &w.seller_rec,
+            at,
+            &mut w.rng,
+        )
+        .unwrap();
+    w.store
+        .apply_settlement(&settled, "settled", at)
+        .await
+        .unwrap();
+
+    let case_c = opened[2].1.case.clone();
+    let n_return = w.nonce();
+    let handed_in = Authenticated {
+        nonce: n_return,
+        sender: w.seller.id(),
+        body: ReturnResponse {
+            case: case_c.id,
+            purse: c,
+            spent: vec![],
+            unspent: vec![],
+        },
+    };
+    let refunding_c = w.store.purse(&c).await.unwrap().unwrap();
+    let returned = w
+        .bank
+        .settle_with_return(
+            &handed_in,
+            &case_c,
+            &refunding_c,
+            &w.buyer_rec,
+            &w.seller_rec,
+            NOW.plus(60),
+            &mut w.rng,
+        )
+        .unwrap();
+    w.store
+        .apply_settlement(
+            &returned,
+            Answer::to_letter("returned", &[4; 32]),
+            NOW.plus(60),
+        )
+        .await
+        .unwrap();
+
+    // His address change at NOW + 40.
+    let n_address = w.nonce();
+    w.store
+        .apply_address_change(
+            &w.seller.id(),
+            Some("http://127.0.0.1:9/new"),
+            n_address.as_bytes(),
+            Answer::to_letter("moved", &[3; 32]),
+            NOW.plus(40),
+        )
+        .await
+        .unwrap();
+
+    let counts = w.store.row_counts().await.unwrap();
+    assert_eq!(
+        (count(&counts, "requests"), count(&counts, "outbox")),
+        (11, 7),
+        "f1, 3 mints, a redemption, 3 refunds, a return, a deadline, an address; 3 return requests, 4 results"
+    );
+    let kept = untouched(&w, &[a, b, c]).await;
+    let t = w.balanced().await;
+    assert_eq!(
+        (
+            w.store.balance(w.buyer_account(), USD).await.unwrap(),
+            w.store.balance(w.seller_account(), USD).await.unwrap()
+        ),
+        (1_000 - 20 + 5 + 5, 5)
+    );
+    assert_eq!(t.funded["USD"], 1_000);
+
+    // Nothing is strictly older than these cutoffs: nothing goes.
+    let none = PruneBefore {
+        answers: NOW,
+        results: NOW.plus(60),
+        return_requests: NOW.plus(20),
+    };
+    assert_eq!(
+        w.store.prune_in_batches(&none, 2).await.unwrap(),
+        Pruned::default()
+    );
+    assert_eq!(w.store.row_counts().await.unwrap(), counts);
+
+    // Later cutoffs: the three mints and the redemption (in batches of
+    // two), all four results, and the return request of case A, settled.
+    // The operator's key written at NOW stays; so does the open case's
+    // return request, old as it is, and case C's, younger than its cutoff.
+    let some = PruneBefore {
+        answers: NOW.plus(20),
+        results: at.plus(1),
+        return_requests: NOW.plus(31),
+    };
+    assert_eq!(
+        w.store.prune_in_batches(&some, 2).await.unwrap(),
+        Pruned {
+            answers: 4,
+            results: 4,
+            return_requests: 1,
+        }
+    );
+    for gone in [minted_a.nonce, minted_b.nonce, minted_c.nonce, n_redeem] {
+        assert_eq!(w.store.stored_request(gone.as_bytes()).await.unwrap(), None);
+    }
+    assert_eq!(
+        w.store
+            .stored_response(opened[0].0.as_bytes())
+            .await
+            .unwrap(),
+        Some("opened".into())
+    );
+    let seller_inbox = w.store.inbox(w.seller.id(), 0).await.unwrap();
+    assert_eq!(
+        seller_inbox
+            .iter()
+            .map(|l| (l.kind.as_str(), l.letter.clone()))
+            .collect::<Vec<_>>(),
+        [
+            ("return_request", opened[1].1.return_request.to_text()),
+            ("return_request", opened[2].1.return_request.to_text())
+        ],
+        "the open case's request waits for him"
+    );
+    assert!(w.store.inbox(w.buyer.id(), 0).await.unwrap().is_empty());
+    assert_eq!(untouched(&w, &[a, b, c]).await, kept);
+
+    // Everything old, from two stores at once, one row per batch: every
+    // remaining first answer (three refunds, the return, the address) and
+    // the deadline record go, and case C's return request; each once.
+    let far = PruneBefore {
+        answers: at.plus(400 * 86_400),
+        results: at.plus(400 * 86_400),
+        return_requests: at.plus(400 * 86_400),
+    };
+    let other = Store::connect(&w.url).await.unwrap();
+    let (one, two) = tokio::join!(
+        w.store.prune_in_batches(&far, 1),
+        other.prune_in_batches(&far, 1)
+    );
+    let (one, two) = (one.unwrap(), two.unwrap());
+    assert_eq!(
+        (
+            one.answers + two.answers,
+            one.results + two.results,
+            one.return_requests + two.return_requests
+        ),
+        (6, 0, 1)
+    );
+    let counts = w.store.row_counts().await.unwrap();
+    assert_eq!(
+        (count(&counts, "requests"), count(&counts, "outbox")),
+        (1, 1),
+        "the operator's key, and the open case's return request"
+    );
+    assert_eq!(
+        w.store.prune(&far).await.unwrap(),
+        Pruned::default(),
+        "again: nothing"
+    );
+    assert_eq!(untouched(&w, &[a, b, c]).await, kept);
+    w.balanced().await;
+
+    // The operator's key still answers its retry with the first balance.
+    let again = Posting {
+        kind: PostingKind::Funding,
+        debit: LedgerAccount::Settlement,
+        credit: w.buyer_account(),
+        amount: usd(1_000),
+    };
+    assert_eq!(
+        w.store
+            .operator_posting(b"f1", &again, at.plus(400 * 86_400))
+            .await
+            .unwrap(),
+        Err(1_000)
+    );
+    // The case settles once even with its deadline record gone.
+    assert!(matches!(
+        w.store.apply_settlement(&settled, "x", at).await,
+        Err(StoreError::Conflict)
+    ));
+    assert_eq!(untouched(&w, &[a, b, c]).await, kept);
 }

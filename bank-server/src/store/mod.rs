@@ -10,11 +10,13 @@ mod accounts;
 mod books;
 mod cases;
 mod decisions;
+mod prune;
 mod purses;
 pub mod schema;
 
 pub use books::{StatementLine, Totals};
 pub use cases::OutboxLetter;
+pub use prune::{PRUNE_BATCH, PRUNED_REQUEST_KINDS, PruneBefore, Pruned};
 pub use purses::{Answer, StoredRequest};
 
 use halfpenny_server_kit::store as kit_store;

@@ -134,6 +134,15 @@ CREATE INDEX IF NOT EXISTS outbox_by_recipient ON outbox (recipient);
 ALTER TABLE requests ADD COLUMN letter_digest {blob}
 "#,
     ),
+    // Pruning by age (`store/prune.rs`) finds old first answers and old
+    // letters of a kind without reading the whole table.
+    (
+        3,
+        r#"
+CREATE INDEX IF NOT EXISTS requests_by_kind_and_age ON requests (kind, created_at);
+CREATE INDEX IF NOT EXISTS outbox_by_kind_and_age ON outbox (kind, created_at)
+"#,
+    ),
 ];
 
 /// The statements of one migration, in this dialect.

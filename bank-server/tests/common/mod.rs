@@ -135,6 +135,7 @@ impl Server {
             return_window_secs,
             default_suite: suite,
             allow_private_addresses,
+            retention: bank_server::retention::Retention::default(),
         };
         let app = bank_server::build(settings, keys).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

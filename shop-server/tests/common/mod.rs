@@ -97,6 +97,7 @@ async fn bank_app(database: &str, suite: Suite) -> Arc<bank_server::App> {
         default_suite: suite,
         // The shops under test listen on 127.0.0.1.
         allow_private_addresses: true,
+        retention: bank_server::retention::Retention::default(),
     };
     bank_server::build(settings, keys).await.unwrap()
 }
