@@ -39,8 +39,6 @@ use halfpenny::messages::{
 use halfpenny::wire::{Decode, Encode, TextForm};
 use halfpenny::{Assertion, KeyId, Suite, Timestamp, testing};
 use halfpenny_aws_lc::AwsLcKey;
-use halfpenny_store::MemoryStore;
-use halfpenny_wallet::Keeper;
 use rand_chacha::ChaCha20Rng;
 use rand_core::SeedableRng;
 use recorder::*;
@@ -92,28 +90,9 @@ async fn recorded_shop(
 
 /// A buyer with the given keys, registered at the bank through `via`.
 async fn buyer(bank: &Bank, via: &Proxy, keys: (&[u8], &[u8]), seed: u64) -> Buyer {
-    let keeper = Keeper::create_with(
-        MemoryStore::new(),
-        &testing::key(keys.0),
-        &testing::key(keys.1),
-        bank.url.clone(),
-        bank.app.bank.public(),
-        now(),
-    )
-    .await
-    .unwrap();
-    let p = keeper.public();
-    let (status, reply) = answer(
-        reqwest::Client::new()
-            .post(format!("{}/v1/accounts", via.url))
-            .json(&json!({ "role": "buyer", "signing_key": p.signing.to_base64url(), "sealing_key": p.sealing.to_base64url() })),
-    )
-    .await;
+    let (buyer, (status, reply)) = Buyer::with_keys(bank, &via.url, keys, seed).await;
     assert_eq!(status, 201, "{reply}");
-    Buyer {
-        keeper,
-        rng: ChaCha20Rng::seed_from_u64(seed),
-    }
+    buyer
 }
 
 /// Her refund result, read from her inbox at the bank (the last one) by her

@@ -389,10 +389,25 @@ impl Buyer {
     }
 
     pub async fn new(bank: &Bank, seed: u64) -> Buyer {
+        let keys = (testing::BUYER_SIGNING, testing::BUYER_SEALING);
+        let (buyer, (status, reply)) = Buyer::with_keys(bank, &bank.url, keys, seed).await;
+        assert!(status == 201 || status == 200, "{reply}");
+        buyer
+    }
+
+    /// A buyer with the keys `(signing, sealing)` (PKCS#8 DER), registered at
+    /// the bank through `register_at` (its address, or a proxy in front of
+    /// it): the buyer and the registration's answer.
+    pub async fn with_keys(
+        bank: &Bank,
+        register_at: &str,
+        keys: (&[u8], &[u8]),
+        seed: u64,
+    ) -> (Buyer, (u16, Value)) {
         let keeper = Keeper::create_with(
             MemoryStore::new(),
-            &testing::key(testing::BUYER_SIGNING),
-            &testing::key(testing::BUYER_SEALING),
+            &testing::key(keys.0),
+            &testing::key(keys.1),
             bank.url.clone(),
             bank.app.bank.public(),
             now(),
@@ -400,17 +415,17 @@ impl Buyer {
         .await
         .unwrap();
         let p = keeper.public();
-        let (status, reply) = bank
-            .post(
-                "/v1/accounts",
-                &json!({ "role": "buyer", "signing_key": p.signing.to_base64url(), "sealing_key": p.sealing.to_base64url() }),
-            )
-            .await;
-        assert!(status == 201 || status == 200, "{reply}");
-        Buyer {
+        let registered = answer(
+            bank.http
+                .post(format!("{register_at}/v1/accounts"))
+                .json(&json!({ "role": "buyer", "signing_key": p.signing.to_base64url(), "sealing_key": p.sealing.to_base64url() })),
+        )
+        .await;
+        let buyer = Buyer {
             keeper,
             rng: ChaCha20Rng::seed_from_u64(seed),
-        }
+        };
+        (buyer, registered)
     }
 
     pub fn id(&self) -> KeyId {
