@@ -98,6 +98,18 @@ impl Db {
         Ok(true)
     }
 
+    /// Deletes the record under `key`; true if there was one.
+    pub(crate) async fn delete(&self, name: &str, key: JsValue) -> Result<bool, StoreError> {
+        let tx = self.transaction(&[name], TransactionMode::ReadWrite)?;
+        let store = Self::store(&tx, name)?;
+        let found = store.key_exists(key.clone()).await.map_err(failed)?;
+        if found {
+            store.delete(key).await.map_err(failed)?;
+        }
+        Self::commit(tx).await?;
+        Ok(found)
+    }
+
     /// Reads the record under `key`, lets `change` alter it, and writes it
     /// back, all in one read-write transaction. `None` if there is no such
     /// record; `Some(false)` if `change` declined (nothing written).

@@ -20,7 +20,8 @@ pub mod till;
 use halfpenny::wallet::BuyerPurse;
 use halfpenny::wire::Encode;
 use halfpenny::{Amount, CaseId, KeyId, Nonce, PurseId};
-use halfpenny_store::{Event, SavedIdentity, SavedRefund, StoreError, WalletStore};
+use halfpenny_store::backup::Backup;
+use halfpenny_store::{Event, SavedIdentity, SavedOrder, SavedRefund, StoreError, WalletStore};
 use rexie::{ObjectStore, Rexie, TransactionMode};
 use wasm_bindgen::JsValue;
 
@@ -35,15 +36,20 @@ use db::{Db, bytes_value, failed, purse_key, read};
 /// result, keyed by its nonce in hex (so reading them all gives nonce
 /// order). Upgrading from version 1 only creates that store: IndexedDB
 /// keeps every existing store and record (the builder lists them all).
+/// Version 3 adds `orders`: each purse order whose purse is not in yet,
+/// keyed by its nonce in hex. Upgrading only creates that store.
+///
 /// A later version adds its stores and moves data in [`open`].
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 const META: &str = "meta";
 const PURSES: &str = "purses";
 const EVENTS: &str = "events";
 const REFUNDS: &str = "refunds";
+const ORDERS: &str = "orders";
 const IDENTITY_KEY: &str = "identity";
 
+/// Refund letters and purse orders are both keyed by their nonce.
 fn refund_key(nonce: Nonce) -> JsValue {
     JsValue::from_str(&nonce.to_hex())
 }
@@ -66,6 +72,7 @@ pub async fn open(name: &str) -> Result<IdbStore, StoreError> {
         .add_object_store(ObjectStore::new(PURSES))
         .add_object_store(ObjectStore::new(EVENTS).auto_increment(true))
         .add_object_store(ObjectStore::new(REFUNDS))
+        .add_object_store(ObjectStore::new(ORDERS))
         .build()
         .await
         .map_err(failed)?;
@@ -102,39 +109,54 @@ impl WalletStore for IdbStore {
         Ok(true)
     }
 
-    async fn replace(
-        &self,
-        identity: &SavedIdentity,
-        purses: &[BuyerPurse],
-        events: &[Event],
-    ) -> Result<(), StoreError> {
-        let tx = self
-            .db
-            .transaction(&[META, PURSES, EVENTS, REFUNDS], TransactionMode::ReadWrite)?;
-        let (meta, purse_store, event_store, refund_store) = (
+    async fn replace(&self, backup: &Backup) -> Result<(), StoreError> {
+        let tx = self.db.transaction(
+            &[META, PURSES, EVENTS, REFUNDS, ORDERS],
+            TransactionMode::ReadWrite,
+        )?;
+        let (meta, purse_store, event_store, refund_store, order_store) = (
             Db::store(&tx, META)?,
             Db::store(&tx, PURSES)?,
             Db::store(&tx, EVENTS)?,
             Db::store(&tx, REFUNDS)?,
+            Db::store(&tx, ORDERS)?,
         );
-        for s in [&meta, &purse_store, &event_store, &refund_store] {
+        for s in [
+            &meta,
+            &purse_store,
+            &event_store,
+            &refund_store,
+            &order_store,
+        ] {
             s.clear().await.map_err(failed)?;
         }
         meta.put(
-            &bytes_value(&identity.to_bytes()),
+            &bytes_value(&backup.identity.to_bytes()),
             Some(&JsValue::from_str(IDENTITY_KEY)),
         )
         .await
         .map_err(failed)?;
-        for p in purses {
+        for p in &backup.purses {
             purse_store
                 .put(&bytes_value(&p.to_bytes()), Some(&purse_key(p.id)))
                 .await
                 .map_err(failed)?;
         }
-        for e in events {
+        for e in &backup.events {
             event_store
                 .add(&bytes_value(&e.to_bytes()), None)
+                .await
+                .map_err(failed)?;
+        }
+        for l in &backup.refunds {
+            refund_store
+                .put(&bytes_value(&l.to_bytes()), Some(&refund_key(l.nonce)))
+                .await
+                .map_err(failed)?;
+        }
+        for o in &backup.orders {
+            order_store
+                .put(&bytes_value(&o.to_bytes()), Some(&refund_key(o.nonce)))
                 .await
                 .map_err(failed)?;
         }
@@ -236,17 +258,40 @@ impl WalletStore for IdbStore {
     }
 
     async fn drop_refund_letter(&self, nonce: Nonce) -> Result<bool, StoreError> {
+        self.db.delete(REFUNDS, refund_key(nonce)).await
+    }
+
+    async fn save_order(&self, order: &SavedOrder) -> Result<bool, StoreError> {
+        self.db
+            .add_once(ORDERS, refund_key(order.nonce), &order.to_bytes())
+            .await
+    }
+
+    async fn orders(&self) -> Result<Vec<SavedOrder>, StoreError> {
+        self.db.all(ORDERS, "purse order").await
+    }
+
+    async fn complete_order(&self, nonce: Nonce, purse: &BuyerPurse) -> Result<bool, StoreError> {
         let tx = self
             .db
-            .transaction(&[REFUNDS], TransactionMode::ReadWrite)?;
-        let store = Db::store(&tx, REFUNDS)?;
-        let key = refund_key(nonce);
-        let found = store.key_exists(key.clone()).await.map_err(failed)?;
-        if found {
-            store.delete(key).await.map_err(failed)?;
+            .transaction(&[PURSES, ORDERS], TransactionMode::ReadWrite)?;
+        let (purses, orders) = (Db::store(&tx, PURSES)?, Db::store(&tx, ORDERS)?);
+        let key = purse_key(purse.id);
+        if purses.key_exists(key.clone()).await.map_err(failed)? {
+            Db::commit(tx).await?;
+            return Ok(false);
         }
+        orders.delete(refund_key(nonce)).await.map_err(failed)?;
+        purses
+            .add(&bytes_value(&purse.to_bytes()), Some(&key))
+            .await
+            .map_err(failed)?;
         Db::commit(tx).await?;
-        Ok(found)
+        Ok(true)
+    }
+
+    async fn drop_order(&self, nonce: Nonce) -> Result<bool, StoreError> {
+        self.db.delete(ORDERS, refund_key(nonce)).await
     }
 
     async fn record(&self, event: &Event) -> Result<(), StoreError> {

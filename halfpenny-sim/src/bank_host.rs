@@ -12,8 +12,8 @@ use halfpenny::crypto::seal::SealedBox;
 use halfpenny::ledger::{Ledger, LedgerAccount, Posting, PostingKind};
 use halfpenny::letter::{LetterKind, SignedLetter};
 use halfpenny::messages::{
-    ForwardedPurseRequest, InboxRequest, MintResponse, PurseRequest, RedemptionRequest,
-    RedemptionResult, RefundRequest, RefundResult, ReturnResponse,
+    ForwardedPurseRequest, InboxRequest, MintResponse, PurseRecoveryRequest, PurseRequest,
+    RedemptionRequest, RedemptionResult, RefundRequest, RefundResult, ReturnResponse,
 };
 use halfpenny::{
     Amount, Attribute, BankId, CaseId, Currency, KeyId, Nonce, PurseId, Suite, Timestamp, testing,
@@ -33,6 +33,9 @@ pub struct BankHost {
     /// Each refund letter taken, with the case it opened: as the real bank,
     /// a resend of the very same letter gets its first answer.
     pub refund_answers: BTreeMap<Nonce, (SignedLetter, CaseId)>,
+    /// Each purse request minted, with its answer and buyer: a resend of
+    /// the very same letter gets the same purse, as at the real bank.
+    pub mint_answers: BTreeMap<Nonce, (SignedLetter, KeyId, MintResponse)>,
     /// Letters waiting for a party to collect them (the queue a seller polls).
     pub outbox: Vec<(KeyId, SealedBox)>,
 }
@@ -58,6 +61,7 @@ impl BankHost {
             nonces: BTreeSet::new(),
             cases: BTreeMap::new(),
             refund_answers: BTreeMap::new(),
+            mint_answers: BTreeMap::new(),
             outbox: Vec::new(),
         }
     }
@@ -168,6 +172,14 @@ impl BankHost {
         if fwd.bank != self.bank.config.id {
             return Err(SimError::Unknown("bank"));
         }
+        let opened = self.bank.unseal(&fwd.sealed)?;
+        if let Some((first, _, answer)) = self.mint_answers.get(&opened.letter.nonce) {
+            return if *first == opened {
+                Ok(answer.clone())
+            } else {
+                Err(SimError::Replay)
+            };
+        }
         let letter = self.open(&fwd.sealed, LetterKind::PurseRequest, now)?;
         let buyer = self.account(&letter.letter.sender)?.clone();
         let req = self.bank.authenticate::<PurseRequest>(&letter, &buyer)?;
@@ -183,6 +195,8 @@ impl BankHost {
             self.ledger.post(p).map_err(|e| SimError::Bank(e.into()))?;
         }
         self.purses.insert(minted.purse.id, minted.purse);
+        self.mint_answers
+            .insert(minted.nonce, (letter, buyer.id(), minted.response.clone()));
         Ok(minted.response)
     }
 
@@ -338,6 +352,40 @@ impl BankHost {
 
     /// The books: balanced, and what is owed on open tokens equals the
     /// outstanding account. Returns the outstanding total.
+    /// Her letters, for her signed inbox request, left in place (as the
+    /// real bank's inbox: reading twice shows them twice). A seller's
+    /// host uses [`collect`](Self::collect).
+    pub fn inbox(&self, request: &SealedBox, now: Timestamp) -> Result<Vec<SealedBox>, SimError> {
+        let letter = self.bank.open(request, LetterKind::InboxRequest, now)?;
+        let who = self.account(&letter.letter.sender)?;
+        self.bank.authenticate::<InboxRequest>(&letter, who)?;
+        Ok(self
+            .outbox
+            .iter()
+            .filter(|(to, _)| *to == who.id())
+            .map(|(_, s)| s.clone())
+            .collect())
+    }
+
+    /// Her purse for one of her orders, for her signed recovery request;
+    /// `None` when it minted none for her with that nonce.
+    pub fn recover_purse(
+        &self,
+        request: &SealedBox,
+        now: Timestamp,
+    ) -> Result<Option<SealedBox>, SimError> {
+        let letter = self.bank.open(request, LetterKind::PurseRecovery, now)?;
+        let who = self.account(&letter.letter.sender)?;
+        let ask = self
+            .bank
+            .authenticate::<PurseRecoveryRequest>(&letter, who)?;
+        Ok(self
+            .mint_answers
+            .get(&ask.body.request)
+            .filter(|(_, buyer, _)| *buyer == who.id())
+            .map(|(_, _, answer)| answer.buyer_purse.clone()))
+    }
+
     pub fn check_books(&self, currency: Currency) -> Result<i128, String> {
         self.ledger.check().map_err(|e| e.to_string())?;
         let open: i128 = self

@@ -1,12 +1,16 @@
 //! The encrypted backup file: a wallet's identity, purses and history under a
 //! passphrase, to restore in another browser.
 //!
-//! Layout, version 1 (integers big-endian):
+//! Layout, version 2 (integers big-endian):
 //! ```text
-//! "HPBK" | u8 version=1 | u32 memory KiB | u32 passes | 16-byte salt | 12-byte nonce
+//! "HPBK" | u8 version=2 | u32 memory KiB | u32 passes | 16-byte salt | 12-byte nonce
 //!   | ChaCha20-Poly1305 ciphertext, the header above as associated data
 //! plaintext: SavedIdentity | u32 count, purses | u32 count, events
+//!   | u32 count, saved refund letters | u32 count, saved purse orders
 //! ```
+//! Version 1 files (without the last two lists) are still read: a backup
+//! carries her pending operations since version 2, so a refund or a purse
+//! order in flight when it was made is resent from the restored wallet.
 //! The key is Argon2id(passphrase, salt) with the memory and passes written in
 //! the header (19 MiB and 2 passes when made here). A file asking for more
 //! than [`MAX_MEMORY_KIB`] or [`MAX_PASSES`] is refused before any work.
@@ -23,10 +27,12 @@ use halfpenny::wire::{Decode, Encode, Reader, Writer};
 use rand_core::CryptoRng;
 use zeroize::Zeroizing;
 
-use crate::{Event, SavedIdentity, StoreError, WalletStore};
+use crate::{Event, SavedIdentity, SavedOrder, SavedRefund, StoreError, WalletStore};
 
 const MAGIC: &[u8; 4] = b"HPBK";
-const VERSION: u8 = 1;
+const VERSION: u8 = 2;
+/// Files without saved letters and orders.
+const VERSION_1: u8 = 1;
 const HEADER_BYTES: usize = 4 + 1 + 4 + 4 + 16 + 12;
 /// Argon2id memory for new backups (OWASP's 19 MiB, 2 passes).
 const MEMORY_KIB: u32 = 19 * 1024;
@@ -40,6 +46,7 @@ pub const MIN_PASSPHRASE_CHARS: usize = 10;
 pub const MAX_BACKUP_BYTES: usize = 64 * 1024 * 1024;
 const MAX_PURSES: usize = 10_000;
 const MAX_EVENTS: usize = 1_000_000;
+const MAX_LETTERS: usize = 100_000;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum BackupError {
@@ -86,6 +93,10 @@ pub struct Backup {
     pub identity: SavedIdentity,
     pub purses: Vec<BuyerPurse>,
     pub events: Vec<Event>,
+    /// Refund letters the bank had not answered with a result.
+    pub refunds: Vec<SavedRefund>,
+    /// Purse orders whose purse had not come.
+    pub orders: Vec<SavedOrder>,
 }
 
 fn derive_key(
@@ -103,10 +114,10 @@ fn derive_key(
     Ok(key)
 }
 
-fn header(memory_kib: u32, passes: u32, salt: &[u8; 16], nonce: &[u8; 12]) -> Vec<u8> {
+fn header(version: u8, memory_kib: u32, passes: u32, salt: &[u8; 16], nonce: &[u8; 12]) -> Vec<u8> {
     let mut w = Writer::new();
     w.array(MAGIC);
-    w.u8(VERSION);
+    w.u8(version);
     w.u32(memory_kib);
     w.u32(passes);
     w.array(salt);
@@ -120,6 +131,15 @@ pub fn seal<R: CryptoRng + ?Sized>(
     passphrase: &str,
     rng: &mut R,
 ) -> Result<Vec<u8>, BackupError> {
+    seal_as(VERSION, backup, passphrase, rng)
+}
+
+fn seal_as<R: CryptoRng + ?Sized>(
+    version: u8,
+    backup: &Backup,
+    passphrase: &str,
+    rng: &mut R,
+) -> Result<Vec<u8>, BackupError> {
     if passphrase.chars().count() < MIN_PASSPHRASE_CHARS {
         return Err(BackupError::WeakPassphrase);
     }
@@ -128,11 +148,15 @@ pub fn seal<R: CryptoRng + ?Sized>(
     rng.fill_bytes(&mut salt);
     rng.fill_bytes(&mut nonce);
     let key = derive_key(passphrase, &salt, MEMORY_KIB, PASSES)?;
-    let head = header(MEMORY_KIB, PASSES, &salt, &nonce);
+    let head = header(version, MEMORY_KIB, PASSES, &salt, &nonce);
     let mut w = Writer::new();
     backup.identity.encode(&mut w);
     w.list(&backup.purses);
     w.list(&backup.events);
+    if version != VERSION_1 {
+        w.list(&backup.refunds);
+        w.list(&backup.orders);
+    }
     let plain = Zeroizing::new(w.into_bytes());
     let sealed = ChaCha20Poly1305::new(&Key::from(*key))
         .encrypt(
@@ -159,7 +183,7 @@ pub fn open(file: &[u8], passphrase: &str) -> Result<Backup, BackupError> {
         return Err(BackupError::NotABackup);
     }
     let version = r.u8().map_err(|_| BackupError::NotABackup)?;
-    if version != VERSION {
+    if version != VERSION && version != VERSION_1 {
         return Err(BackupError::UnknownVersion(version));
     }
     let memory_kib = r.u32().map_err(|_| BackupError::NotABackup)?;
@@ -190,6 +214,21 @@ pub fn open(file: &[u8], passphrase: &str) -> Result<Backup, BackupError> {
         events: r
             .list("events", MAX_EVENTS)
             .map_err(|_| BackupError::Damaged)?,
+        refunds: Vec::new(),
+        orders: Vec::new(),
+    };
+    let backup = if version == VERSION_1 {
+        backup
+    } else {
+        Backup {
+            refunds: r
+                .list("refund letters", MAX_LETTERS)
+                .map_err(|_| BackupError::Damaged)?,
+            orders: r
+                .list("purse orders", MAX_LETTERS)
+                .map_err(|_| BackupError::Damaged)?,
+            ..backup
+        }
     };
     r.finish().map_err(|_| BackupError::Damaged)?;
     Ok(backup)
@@ -211,6 +250,8 @@ pub async fn export<S: WalletStore, R: CryptoRng + ?Sized>(
             .ok_or(BackupError::NothingToBackUp)?,
         purses: store.purses().await?,
         events: store.events().await?,
+        refunds: store.refund_letters().await?,
+        orders: store.orders().await?,
     };
     seal(&backup, passphrase, rng)
 }
@@ -223,9 +264,7 @@ pub async fn import<S: WalletStore>(
     passphrase: &str,
 ) -> Result<Backup, BackupError> {
     let backup = open(file, passphrase)?;
-    store
-        .replace(&backup.identity, &backup.purses, &backup.events)
-        .await?;
+    store.replace(&backup).await?;
     Ok(backup)
 }
 
@@ -286,6 +325,57 @@ mod tests {
     }
 
     #[test]
+    fn a_backup_carries_refund_letters_and_purse_orders() {
+        let from = filled();
+        let letter = SavedRefund {
+            nonce: halfpenny::Nonce([5; 16]),
+            purse: halfpenny::PurseId([4; 16]),
+            sessions: vec![halfpenny::SessionSerial(1)],
+            letter: vec![8; 300],
+            created_at: halfpenny::Timestamp(1_795_478_400),
+            case: None,
+        };
+        let order = SavedOrder {
+            nonce: halfpenny::Nonce([6; 16]),
+            seller: halfpenny::KeyId([9; 32]),
+            value: halfpenny::Amount::new(15, halfpenny::Currency::USD),
+            request: vec![7; 500],
+            created_at: halfpenny::Timestamp(1_795_478_401),
+        };
+        pollster::block_on(async {
+            from.start_refund(halfpenny::PurseId([4; 16]), |_| Some(letter.clone()))
+                .await
+                .unwrap();
+            from.save_order(&order).await.unwrap();
+        });
+        let file = pollster::block_on(export(&from, PASS, &mut Counter(4))).unwrap();
+        assert_eq!(file[4], VERSION);
+        let to = MemoryStore::new();
+        pollster::block_on(import(&to, &file, PASS)).unwrap();
+        pollster::block_on(async {
+            assert_eq!(to.refund_letters().await, Ok(vec![letter]));
+            assert_eq!(to.orders().await, Ok(vec![order]));
+        });
+    }
+
+    #[test]
+    fn a_version_1_backup_is_still_read() {
+        let from = filled();
+        let backup = pollster::block_on(async {
+            Backup {
+                identity: from.identity().await.unwrap().unwrap(),
+                purses: from.purses().await.unwrap(),
+                events: from.events().await.unwrap(),
+                refunds: Vec::new(),
+                orders: Vec::new(),
+            }
+        });
+        let file = seal_as(VERSION_1, &backup, PASS, &mut Counter(5)).unwrap();
+        assert_eq!(file[4], 1);
+        assert_eq!(open(&file, PASS), Ok(backup));
+    }
+
+    #[test]
     fn wrong_passphrases_damage_and_strangers_are_refused_and_change_nothing() {
         let file = pollster::block_on(export(&filled(), PASS, &mut Counter(2))).unwrap();
         let to = MemoryStore::new();
@@ -307,8 +397,8 @@ mod tests {
         costly[5..9].copy_from_slice(&u32::MAX.to_be_bytes());
         assert_eq!(import_err(&costly, PASS), BackupError::TooCostly);
         let mut newer = file.clone();
-        newer[4] = 2;
-        assert_eq!(import_err(&newer, PASS), BackupError::UnknownVersion(2));
+        newer[4] = 3;
+        assert_eq!(import_err(&newer, PASS), BackupError::UnknownVersion(3));
         assert_eq!(
             import_err(b"PK\x03\x04 a zip file", PASS),
             BackupError::NotABackup

@@ -25,7 +25,10 @@ use halfpenny::{
 };
 use zeroize::Zeroizing;
 
-use crate::{Event, EventKind, SavedIdentity, SavedRefund, StoreError, Via, WalletStore};
+use crate::backup::Backup;
+use crate::{
+    Event, EventKind, SavedIdentity, SavedOrder, SavedRefund, StoreError, Via, WalletStore,
+};
 
 const NOW: Timestamp = Timestamp(1_795_478_400);
 
@@ -48,6 +51,7 @@ where
     two_spends_of_the_last_allowance_never_both_succeed(&fresh().await).await;
     a_refund_letter_is_saved_with_its_halves_or_not_at_all(&fresh().await).await;
     a_refund_letter_is_answered_then_dropped(&fresh().await).await;
+    a_purse_order_is_saved_then_completed_once(&fresh().await).await;
 }
 
 fn key(byte: u8) -> PublicKey {
@@ -301,6 +305,14 @@ fn history() -> Vec<Event> {
             amount: cents(167),
             kind: EventKind::Refunded,
         },
+        Event {
+            at: NOW.plus(9),
+            purse: PurseId([1; 16]),
+            amount: cents(2),
+            kind: EventKind::SpentBefore {
+                payment: Nonce([6; 16]),
+            },
+        },
     ]
 }
 
@@ -312,19 +324,77 @@ async fn replace_swaps_everything<S: WalletStore>(store: &S) {
         .start_refund(PurseId([1; 16]), |p| Some(refunding(p, 1, &[0])))
         .await
         .unwrap();
-    let backup = (identity(3), vec![purse(4, 3), purse(9, 1)], history());
-    store
-        .replace(&backup.0, &backup.1, &backup.2)
-        .await
-        .unwrap();
-    assert_eq!(store.identity().await, Ok(Some(backup.0)));
-    assert_eq!(store.purses().await, Ok(backup.1));
-    assert_eq!(store.events().await, Ok(backup.2));
+    store.save_order(&order(7)).await.unwrap();
+    let mut restored_letter = refunding(&mut purse(4, 3), 2, &[1]);
+    restored_letter.purse = PurseId([4; 16]);
+    let backup = Backup {
+        identity: identity(3),
+        purses: vec![purse(4, 3), purse(9, 1)],
+        events: history(),
+        refunds: vec![restored_letter],
+        orders: vec![order(8)],
+    };
+    store.replace(&backup).await.unwrap();
+    assert_eq!(store.identity().await, Ok(Some(backup.identity)));
+    assert_eq!(store.purses().await, Ok(backup.purses));
+    assert_eq!(store.events().await, Ok(backup.events));
     assert_eq!(
         store.refund_letters().await,
-        Ok(vec![]),
-        "the old wallet's refund letters go with it"
+        Ok(backup.refunds),
+        "the old wallet's refund letters go with it; the backup's come back"
     );
+    assert_eq!(store.orders().await, Ok(backup.orders));
+}
+
+/// A purse order numbered `n`, for the seller of [`purse`].
+pub fn order(n: u8) -> SavedOrder {
+    SavedOrder {
+        nonce: Nonce([n; 16]),
+        seller: KeyId([9; 32]),
+        value: usd(15),
+        request: vec![n; 400],
+        created_at: Timestamp(1_795_478_400 + u64::from(n)),
+    }
+}
+
+async fn a_purse_order_is_saved_then_completed_once<S: WalletStore>(store: &S) {
+    assert_eq!(store.orders().await, Ok(vec![]));
+    assert_eq!(store.save_order(&order(2)).await, Ok(true));
+    assert_eq!(store.save_order(&order(1)).await, Ok(true));
+    let mut changed = order(2);
+    changed.request = vec![0; 10];
+    assert_eq!(
+        store.save_order(&changed).await,
+        Ok(false),
+        "an order is never overwritten"
+    );
+    assert_eq!(store.orders().await, Ok(vec![order(1), order(2)]));
+    let brought = purse(5, 2);
+    assert_eq!(
+        store.complete_order(Nonce([2; 16]), &brought).await,
+        Ok(true)
+    );
+    assert_eq!(store.purses().await, Ok(vec![brought.clone()]));
+    assert_eq!(store.orders().await, Ok(vec![order(1)]));
+    // The same purse again (a resend's answer, or the bank's copy): saved once.
+    let mut spent = brought.clone();
+    spent.halves.clear();
+    assert_eq!(
+        store.complete_order(Nonce([2; 16]), &spent).await,
+        Ok(false)
+    );
+    assert_eq!(store.purses().await, Ok(vec![brought.clone()]));
+    // An older purse passed off as another order's: the order stays.
+    store.save_order(&order(3)).await.unwrap();
+    assert_eq!(
+        store.complete_order(Nonce([3; 16]), &brought).await,
+        Ok(false)
+    );
+    assert_eq!(store.orders().await, Ok(vec![order(1), order(3)]));
+    assert_eq!(store.drop_order(Nonce([3; 16])).await, Ok(true));
+    assert_eq!(store.drop_order(Nonce([1; 16])).await, Ok(true));
+    assert_eq!(store.drop_order(Nonce([1; 16])).await, Ok(false));
+    assert_eq!(store.orders().await, Ok(vec![]));
 }
 
 fn usd(minor: u64) -> Amount {

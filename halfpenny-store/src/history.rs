@@ -34,6 +34,11 @@ pub enum EventKind {
     RefundRequested,
     /// The bank refunded `amount`.
     Refunded,
+    /// The seller refused a payment because halves worth `amount` in it
+    /// were spent already (by a copy of this wallet: an older backup
+    /// restored, or another device). They are spent for good and never
+    /// offered again; this refusal is the reason.
+    SpentBefore { payment: Nonce },
 }
 
 /// How a payment's halves reached the seller.
@@ -128,6 +133,10 @@ impl Encode for Event {
                 w.str8(item);
                 w.u8(via.tag());
             }
+            EventKind::SpentBefore { payment } => {
+                w.u8(6);
+                payment.encode(w);
+            }
         }
     }
 }
@@ -158,6 +167,9 @@ impl Decode for Event {
                         tag,
                     })?
                 },
+            },
+            6 => EventKind::SpentBefore {
+                payment: Nonce::decode(r)?,
             },
             tag => {
                 return Err(WireError::UnknownTag {

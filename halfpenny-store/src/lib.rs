@@ -24,11 +24,13 @@ mod memory;
 pub use error::StoreError;
 pub use history::{DaySpend, Event, EventKind, Via, spending_by_day};
 pub use identity::SavedIdentity;
-pub use letters::SavedRefund;
+pub use letters::{SavedOrder, SavedRefund};
 pub use memory::MemoryStore;
 
 use halfpenny::wallet::BuyerPurse;
 use halfpenny::{Amount, CaseId, KeyId, Nonce, PurseId};
+
+use backup::Backup;
 
 /// A buyer's saved state. Methods are `async` because browser storage is;
 /// futures need not be `Send` (a browser has one thread).
@@ -42,14 +44,10 @@ pub trait WalletStore {
     /// wallet that has one is the host's explicit choice, via `replace`).
     async fn create_identity(&self, identity: &SavedIdentity) -> Result<bool, StoreError>;
 
-    /// Replaces the identity and every purse and event with a backup's, in one
-    /// transaction. Saved refund letters and allowances are dropped.
-    async fn replace(
-        &self,
-        identity: &SavedIdentity,
-        purses: &[BuyerPurse],
-        events: &[Event],
-    ) -> Result<(), StoreError>;
+    /// Replaces everything with a backup's (identity, purses, history, saved
+    /// refund letters and purse orders), in one transaction. Allowances are
+    /// dropped.
+    async fn replace(&self, backup: &Backup) -> Result<(), StoreError>;
 
     /// Every purse, in purse-id order.
     async fn purses(&self) -> Result<Vec<BuyerPurse>, StoreError>;
@@ -85,6 +83,22 @@ pub trait WalletStore {
 
     /// Drops a saved letter (its result is in). False if there was none.
     async fn drop_refund_letter(&self, nonce: Nonce) -> Result<bool, StoreError>;
+
+    /// Saves a purse order before it leaves. False, and nothing changed, if
+    /// an order with this nonce is saved already.
+    async fn save_order(&self, order: &SavedOrder) -> Result<bool, StoreError>;
+
+    /// Every saved purse order (not yet in her store), in nonce order.
+    async fn orders(&self) -> Result<Vec<SavedOrder>, StoreError>;
+
+    /// In one transaction: saves the purse an order brought and drops the
+    /// order. False, and nothing changed, if a purse with its id is saved
+    /// already (the same purse twice is saved once; an older purse passed
+    /// off as this order's leaves the order waiting).
+    async fn complete_order(&self, nonce: Nonce, purse: &BuyerPurse) -> Result<bool, StoreError>;
+
+    /// Drops a saved order (nothing was minted for it). False if none.
+    async fn drop_order(&self, nonce: Nonce) -> Result<bool, StoreError>;
 
     /// Appends an event to the history.
     async fn record(&self, event: &Event) -> Result<(), StoreError>;
@@ -132,13 +146,8 @@ impl<S: WalletStore + ?Sized> WalletStore for &S {
         (**self).create_identity(identity).await
     }
 
-    async fn replace(
-        &self,
-        identity: &SavedIdentity,
-        purses: &[BuyerPurse],
-        events: &[Event],
-    ) -> Result<(), StoreError> {
-        (**self).replace(identity, purses, events).await
+    async fn replace(&self, backup: &Backup) -> Result<(), StoreError> {
+        (**self).replace(backup).await
     }
 
     async fn purses(&self) -> Result<Vec<BuyerPurse>, StoreError> {
@@ -177,6 +186,22 @@ impl<S: WalletStore + ?Sized> WalletStore for &S {
 
     async fn drop_refund_letter(&self, nonce: Nonce) -> Result<bool, StoreError> {
         (**self).drop_refund_letter(nonce).await
+    }
+
+    async fn save_order(&self, order: &SavedOrder) -> Result<bool, StoreError> {
+        (**self).save_order(order).await
+    }
+
+    async fn orders(&self) -> Result<Vec<SavedOrder>, StoreError> {
+        (**self).orders().await
+    }
+
+    async fn complete_order(&self, nonce: Nonce, purse: &BuyerPurse) -> Result<bool, StoreError> {
+        (**self).complete_order(nonce, purse).await
+    }
+
+    async fn drop_order(&self, nonce: Nonce) -> Result<bool, StoreError> {
+        (**self).drop_order(nonce).await
     }
 
     async fn record(&self, event: &Event) -> Result<(), StoreError> {

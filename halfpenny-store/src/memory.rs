@@ -9,7 +9,8 @@ use halfpenny::wallet::BuyerPurse;
 use halfpenny::wire::{Decode, Encode};
 use halfpenny::{Amount, CaseId, KeyId, Nonce, PurseId};
 
-use crate::{Event, SavedIdentity, SavedRefund, StoreError, WalletStore};
+use crate::backup::Backup;
+use crate::{Event, SavedIdentity, SavedOrder, SavedRefund, StoreError, WalletStore};
 
 #[derive(Default)]
 struct Saved {
@@ -20,6 +21,8 @@ struct Saved {
     allowances: BTreeMap<KeyId, Vec<u8>>,
     /// Refund letters not yet answered with a result, by nonce.
     refunds: BTreeMap<Nonce, Vec<u8>>,
+    /// Purse orders whose purse is not in yet, by nonce.
+    orders: BTreeMap<Nonce, Vec<u8>>,
 }
 
 /// Everything in one lock: each call is one transaction.
@@ -37,7 +40,8 @@ impl fmt::Debug for MemoryStore {
                 .field("purses", &saved.purses.len())
                 .field("events", &saved.events.len())
                 .field("allowances", &saved.allowances.len())
-                .field("refund letters", &saved.refunds.len()),
+                .field("refund letters", &saved.refunds.len())
+                .field("purse orders", &saved.orders.len()),
             Err(_) => out.field("saved", &"<in use>"),
         };
         out.finish()
@@ -78,19 +82,23 @@ impl WalletStore for MemoryStore {
         Ok(true)
     }
 
-    async fn replace(
-        &self,
-        identity: &SavedIdentity,
-        purses: &[BuyerPurse],
-        events: &[Event],
-    ) -> Result<(), StoreError> {
+    async fn replace(&self, backup: &Backup) -> Result<(), StoreError> {
         let mut saved = self.saved()?;
         *saved = Saved {
-            identity: Some(identity.to_bytes()),
-            purses: purses.iter().map(|p| (p.id, p.to_bytes())).collect(),
-            events: events.iter().map(Encode::to_bytes).collect(),
+            identity: Some(backup.identity.to_bytes()),
+            purses: backup.purses.iter().map(|p| (p.id, p.to_bytes())).collect(),
+            events: backup.events.iter().map(Encode::to_bytes).collect(),
             allowances: BTreeMap::new(),
-            refunds: BTreeMap::new(),
+            refunds: backup
+                .refunds
+                .iter()
+                .map(|l| (l.nonce, l.to_bytes()))
+                .collect(),
+            orders: backup
+                .orders
+                .iter()
+                .map(|o| (o.nonce, o.to_bytes()))
+                .collect(),
         };
         Ok(())
     }
@@ -170,6 +178,37 @@ impl WalletStore for MemoryStore {
 
     async fn drop_refund_letter(&self, nonce: Nonce) -> Result<bool, StoreError> {
         Ok(self.saved()?.refunds.remove(&nonce).is_some())
+    }
+
+    async fn save_order(&self, order: &SavedOrder) -> Result<bool, StoreError> {
+        let mut saved = self.saved()?;
+        if saved.orders.contains_key(&order.nonce) {
+            return Ok(false);
+        }
+        saved.orders.insert(order.nonce, order.to_bytes());
+        Ok(true)
+    }
+
+    async fn orders(&self) -> Result<Vec<SavedOrder>, StoreError> {
+        self.saved()?
+            .orders
+            .values()
+            .map(|b| read(b, "purse order"))
+            .collect()
+    }
+
+    async fn complete_order(&self, nonce: Nonce, purse: &BuyerPurse) -> Result<bool, StoreError> {
+        let mut saved = self.saved()?;
+        if saved.purses.contains_key(&purse.id) {
+            return Ok(false);
+        }
+        saved.orders.remove(&nonce);
+        saved.purses.insert(purse.id, purse.to_bytes());
+        Ok(true)
+    }
+
+    async fn drop_order(&self, nonce: Nonce) -> Result<bool, StoreError> {
+        Ok(self.saved()?.orders.remove(&nonce).is_some())
     }
 
     async fn record(&self, event: &Event) -> Result<(), StoreError> {

@@ -17,6 +17,10 @@ pub enum KeeperError {
     UnknownPurse,
     #[error("the saved keys could not be read")]
     BadSavedKeys,
+    #[error("a purse order is worth more than a wallet can count")]
+    OrderTooLarge,
+    #[error("the purse that came back is not the one ordered")]
+    NotTheOrderedPurse,
     #[error(transparent)]
     Wallet(#[from] WalletError),
     #[error(transparent)]
@@ -35,6 +39,8 @@ impl KeeperError {
             Self::NoPurseForSeller => "no_purse_for_seller",
             Self::UnknownPurse => "unknown_purse",
             Self::BadSavedKeys => "bad_saved_keys",
+            Self::OrderTooLarge => "order_too_large",
+            Self::NotTheOrderedPurse => "not_the_ordered_purse",
             Self::Wallet(e) => e.code(),
             Self::Store(e) => e.code(),
             Self::Crypto(e) => e.code(),

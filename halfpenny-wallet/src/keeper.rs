@@ -54,12 +54,12 @@ pub struct RefundToSend {
 /// A buyer's wallet on top of a store.
 #[derive(Debug)]
 pub struct Keeper<S: WalletStore> {
-    store: S,
+    pub(crate) store: S,
     /// Reached only through [`Keeper::keys`], which counts.
     identity: PrivateIdentity,
     private_key_uses: AtomicU64,
     saved: SavedIdentity,
-    wallet: Wallet,
+    pub(crate) wallet: Wallet,
 }
 
 impl<S: WalletStore> Keeper<S> {
@@ -118,7 +118,7 @@ impl<S: WalletStore> Keeper<S> {
 
     /// Her private keys, for a step that signs or opens something. Every
     /// use is counted, so tests can hold the pay path to none.
-    fn keys(&self) -> &PrivateIdentity {
+    pub(crate) fn keys(&self) -> &PrivateIdentity {
         self.private_key_uses.fetch_add(1, Ordering::Relaxed);
         &self.identity
     }
@@ -173,7 +173,7 @@ impl<S: WalletStore> Keeper<S> {
     }
 
     /// A letter of hers to her bank: signed by her, sealed for it.
-    fn to_bank<R: CryptoRng + ?Sized>(
+    pub(crate) fn to_bank<R: CryptoRng + ?Sized>(
         &self,
         kind: LetterKind,
         body: &impl Encode,
@@ -600,7 +600,7 @@ impl<S: WalletStore> Keeper<S> {
     }
 
     /// Adds a line to her history.
-    async fn record(
+    pub(crate) async fn record(
         &self,
         at: Timestamp,
         purse: PurseId,
@@ -620,7 +620,7 @@ impl<S: WalletStore> Keeper<S> {
 
     /// Runs a fallible change on the saved purse; it is saved only if it
     /// succeeds, and its result is returned.
-    async fn try_update<T>(
+    pub(crate) async fn try_update<T>(
         &self,
         purse: PurseId,
         change: impl FnOnce(&mut BuyerPurse) -> Result<T, KeeperError>,

@@ -20,11 +20,17 @@
 //! `halfpenny-idb`'s on IndexedDB in headless Chromium.
 
 mod error;
+pub mod flows;
 mod keeper;
+mod money;
+mod orders;
 mod pending;
 #[cfg(feature = "scenarios")]
 pub mod scenarios;
+mod spent_before;
 
 pub use error::KeeperError;
 pub use keeper::{Keeper, NO_RECEIPT_ITEM, PurseSummary, RefundToSend};
-pub use pending::{Pending, PendingPayment, PendingRefund, SentNote};
+pub use money::{Money, money_in};
+pub use orders::OrderToSend;
+pub use pending::{Pending, PendingOrder, PendingPayment, PendingRefund, SentNote};

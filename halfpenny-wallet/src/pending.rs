@@ -1,5 +1,6 @@
-//! What is still open in her wallet: payments whose answer never came, and
-//! refunds the bank has not answered yet. Read from her purses and her
+//! What is still open in her wallet: purse orders whose purse has not come,
+//! payments whose answer never came, and refunds the bank has not answered
+//! yet. Read from her purses and her
 //! history; what she can do about each is the keeper's `settle`,
 //! `settle_without_receipt`, `release`, and `finish_refund` when the bank
 //! answers.
@@ -15,8 +16,20 @@ use crate::{Keeper, KeeperError};
 /// Everything waiting for an answer, oldest first.
 #[derive(Clone, PartialEq, Eq, Debug, Default)]
 pub struct Pending {
+    pub orders: Vec<PendingOrder>,
     pub payments: Vec<PendingPayment>,
     pub refunds: Vec<PendingRefund>,
+}
+
+/// A purse she ordered (the bank may have debited her) that is not in her
+/// store yet: the flows send it again, through the seller or straight to
+/// the bank, until it is.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PendingOrder {
+    pub nonce: Nonce,
+    pub seller: KeyId,
+    pub amount: Amount,
+    pub ordered_at: Timestamp,
 }
 
 /// A payment whose halves were sent and neither settled nor released.
@@ -54,7 +67,19 @@ impl<S: WalletStore> Keeper<S> {
     pub async fn pending(&self) -> Result<Pending, KeeperError> {
         let purses = self.store().purses().await?;
         let events = self.store().events().await?;
-        Ok(pending_in(&purses, &events))
+        let mut out = pending_in(&purses, &events);
+        out.orders = self
+            .orders_to_send()
+            .await?
+            .into_iter()
+            .map(|o| PendingOrder {
+                nonce: o.nonce,
+                seller: o.seller,
+                amount: o.value,
+                ordered_at: o.created_at,
+            })
+            .collect();
+        Ok(out)
     }
 }
 

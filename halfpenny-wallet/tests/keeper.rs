@@ -138,3 +138,45 @@ fn every_scenario_runs_in_one_go() {
         ready(connect(store))
     }));
 }
+
+#[test]
+fn a_purse_answer_lost_comes_home_through_the_seller() {
+    let store = MemoryStore::new();
+    block_on(scenarios::a_purse_answer_lost_comes_home_through_the_seller(connect(&store)));
+}
+
+#[test]
+fn an_order_that_never_arrived_is_dropped_once_it_cannot() {
+    let store = MemoryStore::new();
+    block_on(scenarios::an_order_that_never_arrived_is_dropped_once_it_cannot(connect(&store)));
+}
+
+#[test]
+fn a_payment_answer_lost_is_settled_when_asked() {
+    let store = MemoryStore::new();
+    block_on(scenarios::a_payment_answer_lost_is_settled_when_asked(
+        connect(&store),
+    ));
+}
+
+#[test]
+fn a_refund_lost_at_every_step_refunds_once() {
+    let store = MemoryStore::new();
+    block_on(scenarios::a_refund_lost_at_every_step_refunds_once(
+        connect(&store),
+    ));
+}
+
+#[test]
+fn a_restored_backup_never_loops() {
+    let store = MemoryStore::new();
+    block_on(scenarios::a_restored_backup_never_loops(connect(&store)));
+}
+
+#[test]
+fn a_purse_answer_lost_comes_home_from_the_bank() {
+    let store = MemoryStore::new();
+    block_on(scenarios::a_purse_answer_lost_comes_home_from_the_bank(
+        connect(&store),
+    ));
+}

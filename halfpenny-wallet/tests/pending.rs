@@ -155,6 +155,7 @@ fn she_settles_in_person_payments_herself_and_the_books_agree() {
                 EventKind::Released { .. } => "released".to_owned(),
                 EventKind::RefundRequested => "refund asked".to_owned(),
                 EventKind::Refunded => "refunded".to_owned(),
+                EventKind::SpentBefore { .. } => "spent before".to_owned(),
             };
             (line, e.amount.minor())
         })

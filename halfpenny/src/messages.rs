@@ -635,6 +635,26 @@ versioned!(
     }
 );
 
+/// A buyer asks the bank for her purse minted for the purse request whose
+/// letter had the nonce `request` (its answer never reached her).
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PurseRecoveryRequest {
+    pub request: Nonce,
+}
+
+versioned!(
+    PurseRecoveryRequest,
+    1,
+    |self, w| {
+        self.request.encode(w);
+    },
+    |r| {
+        Ok(PurseRecoveryRequest {
+            request: Nonce::decode(r)?,
+        })
+    }
+);
+
 /// The longest address a seller may register, in bytes.
 pub const MAX_ADDRESS_BYTES: usize = 512;
 

@@ -259,6 +259,9 @@ pub async fn overview(keeper: &Keeper<IdbStore>, bank: BankCheck) -> Result<Over
                 EventKind::Released { .. } => "Payment not taken; money back".to_owned(),
                 EventKind::RefundRequested => "Refund asked".to_owned(),
                 EventKind::Refunded => "Refunded".to_owned(),
+                EventKind::SpentBefore { .. } => {
+                    "Spent already by an earlier copy of this wallet (a restored backup)".to_owned()
+                }
                 // Where the halves went is shown while the payment is pending;
                 // its outcome is the history line.
                 EventKind::Sent { .. } => return None,

@@ -6,6 +6,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::{STANDARD_NO_PAD, URL_SAFE_NO_PAD};
 use halfpenny::{Currency, Suite, testing};
 use halfpenny_store::WalletStore;
+use halfpenny_store::backup::Backup;
 use halfpenny_store::conformance::join;
 
 use super::{BANK_URL, Connect, PURSE, adopt, balances, buy, create, funded, reopen, usd};
@@ -162,7 +163,14 @@ pub async fn private_keys_never_show<C: Connect>(mut wallet: C) {
     let cut = damaged.signing_pkcs8.len() - 20;
     damaged.signing_pkcs8.truncate(cut);
     let store = wallet.connect().await;
-    store.replace(&damaged, &[], &[]).await.unwrap();
+    let only_keys = Backup {
+        identity: damaged.clone(),
+        purses: vec![],
+        events: vec![],
+        refunds: vec![],
+        orders: vec![],
+    };
+    store.replace(&only_keys).await.unwrap();
     let unread = Keeper::load(store).await.unwrap_err();
     assert_eq!(unread, KeeperError::BadSavedKeys);
     shown.push(format!("{unread} {unread:?} {damaged:?}"));

@@ -19,6 +19,8 @@
 
 mod allowance;
 mod identity;
+pub mod links;
+mod losses;
 mod payment;
 mod recovery;
 mod refund;
@@ -30,6 +32,11 @@ pub use allowance::{
 pub use identity::{
     a_second_identity_is_refused_and_changes_nothing, an_identity_reloads_with_working_keys,
     private_keys_never_show, two_tabs_creating_at_once_keep_one_identity,
+};
+pub use losses::{
+    a_payment_answer_lost_is_settled_when_asked, a_purse_answer_lost_comes_home_from_the_bank,
+    a_purse_answer_lost_comes_home_through_the_seller, a_refund_lost_at_every_step_refunds_once,
+    a_restored_backup_never_loops, an_order_that_never_arrived_is_dropped_once_it_cannot,
 };
 pub use payment::{
     pay_settle_release_and_refund, two_tabs_never_spend_a_half_twice,
@@ -47,8 +54,9 @@ pub use refund::{
 use std::fmt;
 use std::future::Future;
 
+use halfpenny::bank::BankPublic;
 use halfpenny::messages::{Denomination, PurseRequest};
-use halfpenny::{Amount, Currency, PurseId, Suite, testing};
+use halfpenny::{Amount, Currency, PurseId, Suite, Timestamp, testing};
 use halfpenny_sim::World;
 use halfpenny_store::{EventKind, WalletStore};
 
@@ -100,6 +108,12 @@ where
     a_refund_letter_lost_on_its_way_is_resent_after_a_reload(fresh().await).await;
     a_refund_letter_sent_twice_refunds_once(fresh().await).await;
     a_refund_result_read_30_days_later_still_lands(fresh().await).await;
+    a_purse_answer_lost_comes_home_through_the_seller(fresh().await).await;
+    a_purse_answer_lost_comes_home_from_the_bank(fresh().await).await;
+    an_order_that_never_arrived_is_dropped_once_it_cannot(fresh().await).await;
+    a_payment_answer_lost_is_settled_when_asked(fresh().await).await;
+    a_refund_lost_at_every_step_refunds_once(fresh().await).await;
+    a_restored_backup_never_loops(fresh().await).await;
 }
 
 fn usd(minor: u64) -> Amount {
@@ -120,13 +134,22 @@ const BANK_URL: &str = "http://127.0.0.1:8700";
 /// The fixture buyer (registered in the world's bank) makes the wallet's
 /// identity on `store`: the keeper, or why not.
 async fn create<S: WalletStore>(w: &World, store: S) -> Result<Keeper<S>, KeeperError> {
+    create_at(w.bank.bank.public(), w.now, store).await
+}
+
+/// As [`create`], for her bank's keys and the time.
+async fn create_at<S: WalletStore>(
+    bank: BankPublic,
+    now: Timestamp,
+    store: S,
+) -> Result<Keeper<S>, KeeperError> {
     Keeper::create_with(
         store,
         &testing::key(testing::BUYER_SIGNING),
         &testing::key(testing::BUYER_SEALING),
         BANK_URL.into(),
-        w.bank.bank.public(),
-        w.now,
+        bank,
+        now,
     )
     .await
 }
@@ -195,6 +218,7 @@ async fn history<S: WalletStore>(store: &S) -> Vec<(&'static str, u64)> {
                 EventKind::RefundRequested => "refund asked",
                 EventKind::Refunded => "refunded",
                 EventKind::Sent { .. } => "sent",
+                EventKind::SpentBefore { .. } => "spent before",
             };
             (what, e.amount.minor())
         })
