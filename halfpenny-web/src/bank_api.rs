@@ -117,7 +117,20 @@ impl BankApi {
         path: &str,
         body: Option<Value>,
     ) -> Result<T, String> {
-        let unreachable = |_: JsValue| "The bank cannot be reached right now.".to_owned();
+        self.request(method, path, body)
+            .await
+            .map_err(|e| e.to_string())
+    }
+
+    /// As [`call`](Self::call), telling apart a bank out of reach, a
+    /// refusal (with its status and code) and an unreadable answer.
+    pub async fn request<T: for<'de> Deserialize<'de>>(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<T, CallError> {
+        let unreachable = |_: JsValue| CallError::Unreachable;
         let init = web_sys::RequestInit::new();
         init.set_method(method);
         if let Some(b) = &body {
@@ -131,7 +144,7 @@ impl BankApi {
         let request =
             web_sys::Request::new_with_str_and_init(&format!("{}{path}", self.base), &init)
                 .map_err(unreachable)?;
-        let window = web_sys::window().ok_or("The page has no window.")?;
+        let window = web_sys::window().ok_or(CallError::Unreachable)?;
         let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
             .await
             .map_err(unreachable)?
@@ -143,12 +156,38 @@ impl BankApi {
             .as_string()
             .unwrap_or_default();
         if !response.ok() {
-            // Every bank error is {"error": {"code", "message"}}: show the sentence.
-            let message = serde_json::from_str::<Value>(&text)
+            // Every bank error is {"error": {"code", "message"}}.
+            let error = serde_json::from_str::<Value>(&text)
                 .ok()
-                .and_then(|v| v.get("error")?.get("message")?.as_str().map(str::to_owned));
-            return Err(message.unwrap_or_else(|| "The bank refused the request.".to_owned()));
+                .and_then(|v| v.get("error").cloned());
+            let field = |name: &str| {
+                error
+                    .as_ref()
+                    .and_then(|e| e.get(name)?.as_str().map(|s| s.chars().take(300).collect()))
+            };
+            return Err(CallError::Refused {
+                status: response.status(),
+                code: field("code").unwrap_or_default(),
+                message: field("message")
+                    .unwrap_or_else(|| "The bank refused the request.".to_owned()),
+            });
         }
-        serde_json::from_str(&text).map_err(|_| UNREADABLE.to_owned())
+        serde_json::from_str(&text).map_err(|_| CallError::Unreadable)
     }
+}
+
+/// Why a request to the bank got no answer to use.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallError {
+    #[error("The bank cannot be reached right now.")]
+    Unreachable,
+    /// The bank's own sentence.
+    #[error("{message}")]
+    Refused {
+        status: u16,
+        code: String,
+        message: String,
+    },
+    #[error("{UNREADABLE}")]
+    Unreadable,
 }

@@ -40,4 +40,4 @@ pub mod notice;
 #[cfg(target_arch = "wasm32")]
 pub use background::{at_once, in_background};
 #[cfg(target_arch = "wasm32")]
-pub use bank_api::BankApi;
+pub use bank_api::{BankApi, CallError};

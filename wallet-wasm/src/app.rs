@@ -2,6 +2,7 @@
 //! and in the page's parts below it (`app/`) only.
 
 mod allowance_edit;
+mod money_table;
 mod pending_list;
 
 use halfpenny::bank::Role;
@@ -22,6 +23,7 @@ use crate::sentence;
 use crate::shop_link::{Incoming, ShopLink};
 use crate::wallet::{self, Balance, BankCheck, DayBar, Overview, Shared};
 use allowance_edit::AllowanceEdit;
+use money_table::MoneyTable;
 use pending_list::PendingList;
 
 /// Bars of what she paid per day (USD), scaled to the busiest day.
@@ -662,7 +664,9 @@ pub fn App() -> impl IntoView {
                                     }).collect_view()}
                                 </ul>
                             </section>
+                            <MoneyTable lines=o.money.clone() />
                             <PendingList
+                                orders=o.orders_waiting.clone()
                                 payments=o.pending.clone()
                                 refunds=o.refunds_waiting.clone()
                                 busy=busy

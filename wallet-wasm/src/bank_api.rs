@@ -1,10 +1,12 @@
 //! The bank's HTTP API as only the wallet uses it (see
-//! bank-server/openapi.json): her statement and her refunds. The rest is
-//! `halfpenny_web::BankApi`.
+//! bank-server/openapi.json): her statement, her refunds, her inbox and her
+//! purses recovered. The rest is `halfpenny_web::BankApi`.
 
+use halfpenny::CaseId;
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::wire::TextForm;
-use halfpenny_web::BankApi;
+use halfpenny_wallet::flows::{BankLink, InboxLetter, LinkError};
+use halfpenny_web::{BankApi, CallError};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -31,28 +33,85 @@ pub struct StatementLine {
 
 /// A refund case the bank opened.
 #[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct RefundCase {
-    pub case: String,
-    /// Unix seconds: the seller must answer by then.
-    pub deadline: u64,
+struct RefundCase {
+    case: String,
 }
 
-/// The wallet's own requests to the bank.
-pub(crate) trait WalletCalls {
-    /// Her balance, from a signed statement request.
-    async fn statement(&self, letter: &SealedBox) -> Result<Statement, String>;
-    /// Hands her signed, sealed refund request to the bank.
-    async fn refund(&self, letter: &SealedBox) -> Result<RefundCase, String>;
+/// Her purse, straight from the bank.
+#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
+struct RecoveredPurse {
+    purse: String,
 }
 
-impl WalletCalls for BankApi {
-    async fn statement(&self, letter: &SealedBox) -> Result<Statement, String> {
-        let body = json!({ "letter": letter.to_text() });
-        self.call("POST", "/v1/statements", Some(body)).await
+/// Her bank, as the wallet's flows reach it.
+#[derive(Clone, Debug)]
+pub struct Bank(pub BankApi);
+
+impl Bank {
+    pub fn at(url: &str) -> Self {
+        Self(BankApi::new(url))
     }
 
-    async fn refund(&self, letter: &SealedBox) -> Result<RefundCase, String> {
+    /// Her balance, from a signed statement request.
+    pub async fn statement(&self, letter: &SealedBox) -> Result<Statement, String> {
         let body = json!({ "letter": letter.to_text() });
-        self.call("POST", "/v1/refunds", Some(body)).await
+        self.0.call("POST", "/v1/statements", Some(body)).await
+    }
+
+    async fn post<T: for<'de> Deserialize<'de>>(
+        &self,
+        path: &str,
+        letter: &SealedBox,
+    ) -> Result<T, CallError> {
+        let body = json!({ "letter": letter.to_text() });
+        self.0.request("POST", path, Some(body)).await
+    }
+}
+
+/// A refusal the bank may answer differently later (it is busy, or broke)
+/// is no answer; any other 4xx is its answer.
+fn link_error(e: CallError) -> LinkError {
+    match e {
+        CallError::Unreachable => LinkError::NoAnswer(e.to_string()),
+        CallError::Refused { status, .. } if status >= 500 || status == 429 => {
+            LinkError::NoAnswer(e.to_string())
+        }
+        CallError::Refused { code, message, .. } => LinkError::Refused { code, message },
+        CallError::Unreadable => LinkError::BadAnswer(e.to_string()),
+    }
+}
+
+impl BankLink for Bank {
+    async fn refund(&mut self, letter: &SealedBox) -> Result<CaseId, LinkError> {
+        let reply: RefundCase = self.post("/v1/refunds", letter).await.map_err(link_error)?;
+        CaseId::from_hex(&reply.case).map_err(|_| LinkError::BadAnswer("a case id".into()))
+    }
+
+    async fn inbox(&mut self, request: &SealedBox) -> Result<Vec<InboxLetter>, LinkError> {
+        let letters = self.0.inbox(request).await.map_err(LinkError::NoAnswer)?;
+        // A letter that cannot be read is not hers to act on.
+        Ok(letters
+            .into_iter()
+            .filter_map(|l| {
+                Some(InboxLetter {
+                    letter: SealedBox::from_text(&l.letter).ok()?,
+                    kind: l.kind,
+                })
+            })
+            .collect())
+    }
+
+    async fn recover_purse(&mut self, request: &SealedBox) -> Result<Option<SealedBox>, LinkError> {
+        match self
+            .post::<RecoveredPurse>("/v1/purses/recover", request)
+            .await
+        {
+            Ok(r) => SealedBox::from_text(&r.purse)
+                .map(Some)
+                .map_err(|_| LinkError::BadAnswer("a purse".into())),
+            // The bank minted nothing for her with that order.
+            Err(CallError::Refused { status: 404, .. }) => Ok(None),
+            Err(e) => Err(link_error(e)),
+        }
     }
 }

@@ -2,25 +2,22 @@
 //! asks and how much, settle what an earlier lost reply left pending, buy a
 //! purse through the shop when she has none for it, and pay on approval.
 //!
-//! Every step goes through the keeper first (halves are marked pending before
-//! the payment leaves the page); this module only moves the messages, over a
-//! [`Courier`]: the shop page that opened this window, or the buyer herself
-//! copying codes to and from a till in person.
+//! Every step is `halfpenny_wallet::flows`' (saved before anything leaves,
+//! and tested natively against every loss); this module only picks the
+//! link (the shop page that opened this window, or the buyer herself
+//! copying codes to and from a till in person) and words the outcome.
 
-use halfpenny::crypto::seal::SealedBox;
-use halfpenny::messages::{
-    AuthorizationOrder, Denomination, PaymentRequest, PurseRequest, Receipt,
-};
-use halfpenny::wallet::PreparedPayment;
+use halfpenny::messages::{AuthorizationOrder, Denomination, PaymentRequest, PurseRequest};
 use halfpenny::wire::TextForm;
-use halfpenny::{Amount, Currency, Nonce};
+use halfpenny::{Amount, Currency};
 use halfpenny_idb::IdbStore;
 use halfpenny_store::WalletStore;
 use halfpenny_wallet::Keeper;
+use halfpenny_wallet::flows::{self, FlowError, PayOutcome};
 use halfpenny_web::browser;
-use serde_json::json;
 
-use crate::courier::{Courier, Seller};
+use crate::bank_api::Bank;
+use crate::courier::Seller;
 use crate::sentence;
 use crate::shop_link::Incoming;
 
@@ -111,71 +108,51 @@ pub async fn has_purse_for(keeper: &Keeper<IdbStore>, ask: &Ask) -> Result<bool,
     }))
 }
 
-/// Asks the shop about every payment to it that a lost reply left pending:
-/// settled if the till took it, released if it never did, else kept.
-/// Returns the items of the payments it found taken: if one is what the
-/// shop asks for now, she has paid for it already.
+/// Finishes what a lost answer left open with this shop, through the shop
+/// only (paying contacts no one else): her purse orders for it are sent
+/// again, the same bytes; her pending payments to it are asked about and
+/// settled or released. Returns the items of the payments it found taken:
+/// if one is what the shop asks for now, she has paid for it already.
 pub async fn recover(
     keeper: &Keeper<IdbStore>,
-    link: &mut impl Courier,
+    link: &mut Seller,
     ask: &Ask,
 ) -> Result<Vec<String>, String> {
-    let mut taken = Vec::new();
-    for purse in keeper.summaries().await.map_err(sentence)? {
-        if purse.seller != ask.request.seller {
-            continue;
-        }
-        for payment in purse.pending_payments {
-            let answer = link
-                .ask(
-                    "status",
-                    json!({ "payment": payment.to_string() }),
-                    &["receipt", "not-taken", "unknown"],
-                )
-                .await?;
-            match answer.kind.as_str() {
-                "receipt" => taken.push(settle(keeper, &answer, payment).await?),
-                "not-taken" => keeper
-                    .release(purse.purse, payment, browser::now())
-                    .await
-                    .map_err(sentence)?,
-                _ => {}
-            }
-        }
-    }
-    Ok(taken)
+    let seller = ask.request.seller;
+    let mut rng = browser::rng()?;
+    flows::recover_orders(
+        keeper,
+        Some((seller, &mut *link)),
+        None::<&mut Bank>,
+        browser::now(),
+        &mut rng,
+    )
+    .await
+    .map_err(said)?;
+    flows::recover_payments(keeper, link, seller, browser::now())
+        .await
+        .map_err(said)
 }
 
-/// Orders a purse through the shop and keeps her halves.
+/// Orders a purse through the shop and keeps her halves. The order is
+/// saved first; if no answer comes it stays pending and is sent again.
 pub async fn buy_purse(
     keeper: &Keeper<IdbStore>,
-    link: &mut impl Courier,
+    link: &mut Seller,
     order: &PurseRequest,
 ) -> Result<(), String> {
     let mut rng = browser::rng()?;
-    let forwarded = keeper
-        .request_purse(order, browser::now(), &mut rng)
-        .map_err(sentence)?;
-    let answer = link
-        .ask(
-            "purse-request",
-            json!({ "request": forwarded.to_text() }),
-            &["purse", "error"],
-        )
-        .await?;
-    if answer.kind == "error" {
-        return Err(format!(
-            "The shop could not get a purse: {}",
-            answer.message()
-        ));
+    match flows::buy_purse(keeper, link, order, browser::now(), &mut rng).await {
+        Ok(_) => Ok(()),
+        Err(FlowError::Refused { message, .. }) => {
+            Err(format!("The shop could not get a purse: {message}"))
+        }
+        Err(FlowError::NoAnswer(_)) => Err("No answer came for your purse. Your order is \
+             saved: open this shop's page again, or your wallet, and it is asked for again \
+             (the bank never charges twice)."
+            .to_owned()),
+        Err(e) => Err(said(e)),
     }
-    let sealed = SealedBox::from_text(answer.text("purse")?)
-        .map_err(|_| "The purse the shop passed on could not be read.".to_owned())?;
-    keeper
-        .receive_purse(&sealed, browser::now())
-        .await
-        .map_err(sentence)?;
-    Ok(())
 }
 
 /// How a payment ended, as the page tells her.
@@ -186,35 +163,71 @@ pub enum Outcome {
     Unknown(String),
 }
 
+/// A flow's error as a sentence.
+fn said(e: FlowError) -> String {
+    match e {
+        FlowError::Keeper(e) => sentence(e),
+        FlowError::Refused { message, .. } => {
+            format!("The seller refused the payment and kept nothing: {message}")
+        }
+        other => sentence(other),
+    }
+}
+
+/// What she is told of a payment's outcome.
+fn told(outcome: PayOutcome, ask: &Ask, automatic: bool) -> Outcome {
+    match outcome {
+        PayOutcome::Paid {
+            paying,
+            spent_before,
+            ..
+        } => {
+            let paid = format!("{paying} for {}", ask.request.item);
+            let mut line = if automatic {
+                format!("Paid automatically from your allowance for this shop: {paid}.")
+            } else {
+                format!("Paid {paid}.")
+            };
+            if !spent_before.is_zero() {
+                line.push_str(&format!(
+                    " {spent_before} of your coins had been spent already (an older \
+                     backup was restored); they are marked spent and were not used."
+                ));
+            }
+            Outcome::Paid(line)
+        }
+        PayOutcome::Unknown => Outcome::Unknown(
+            "The shop did not answer. Your coins for this payment stay set aside; \
+             open this shop's page again and the wallet will ask it what happened."
+                .to_owned(),
+        ),
+    }
+}
+
 /// Marks the halves pending, sends them and settles or releases them on the
 /// shop's answer.
 pub async fn pay(
     keeper: &Keeper<IdbStore>,
-    link: &mut impl Courier,
+    link: &mut Seller,
     ask: &Ask,
 ) -> Result<Outcome, String> {
-    let prepared = keeper
-        .pay(&ask.request, browser::now())
+    flows::pay(keeper, link, &ask.request, browser::now())
         .await
-        .map_err(sentence)?;
-    send(keeper, link, ask, prepared, false).await
+        .map(|o| told(o, ask, false))
+        .map_err(said)
 }
 
 /// Pays at once, without asking her, when her allowance for this shop
 /// covers it; `None` (nothing taken) when she must approve.
 pub async fn pay_within_allowance(
     keeper: &Keeper<IdbStore>,
-    link: &mut impl Courier,
+    link: &mut Seller,
     ask: &Ask,
 ) -> Result<Option<Outcome>, String> {
-    let Some(prepared) = keeper
-        .pay_within_allowance(&ask.request, browser::now())
+    flows::pay_within_allowance(keeper, link, &ask.request, browser::now())
         .await
-        .map_err(sentence)?
-    else {
-        return Ok(None);
-    };
-    send(keeper, link, ask, prepared, true).await.map(Some)
+        .map(|o| o.map(|o| told(o, ask, true)))
+        .map_err(said)
 }
 
 /// Reads the allowance she typed for this shop (`0.10`), in the price's
@@ -275,81 +288,4 @@ pub async fn check(
         return Ok(Checked::PaidFromAllowance(outcome));
     }
     Ok(Checked::CanPay)
-}
-
-/// Sends prepared halves and settles or releases them on the shop's answer.
-/// `automatic`: paid from her allowance, which gets back what a refused
-/// payment took from it.
-async fn send(
-    keeper: &Keeper<IdbStore>,
-    link: &mut impl Courier,
-    ask: &Ask,
-    prepared: PreparedPayment,
-    automatic: bool,
-) -> Result<Outcome, String> {
-    let payment = prepared.payment.payment;
-    // Noted before the halves leave: if the answer is lost, her pending
-    // list says where they went.
-    keeper
-        .note_sent(&prepared, &ask.request.item, link.via(), browser::now())
-        .await
-        .map_err(sentence)?;
-    let answer = link
-        .ask(
-            "payment",
-            json!({ "payment": prepared.payment.to_text() }),
-            &["receipt", "refused", "unknown"],
-        )
-        .await?;
-    match answer.kind.as_str() {
-        "receipt" => {
-            settle(keeper, &answer, payment).await?;
-            let paid = format!("{} for {}", prepared.paying, ask.request.item);
-            Ok(Outcome::Paid(if automatic {
-                format!("Paid automatically from your allowance for this shop: {paid}.")
-            } else {
-                format!("Paid {paid}.")
-            }))
-        }
-        "refused" => {
-            keeper
-                .release(prepared.payment.purse, payment, browser::now())
-                .await
-                .map_err(sentence)?;
-            if automatic && !prepared.retry {
-                keeper
-                    .refund_allowance(ask.request.seller, prepared.paying)
-                    .await
-                    .map_err(sentence)?;
-            }
-            Err(format!(
-                "The seller refused the payment and kept nothing: {}",
-                answer.message()
-            ))
-        }
-        _ => Ok(Outcome::Unknown(
-            "The shop did not answer. Your coins for this payment stay set aside; \
-             open this shop's page again and the wallet will ask it what happened."
-                .to_owned(),
-        )),
-    }
-}
-
-/// Checks the receipt is for this payment and marks its halves spent; the
-/// item it paid for.
-async fn settle(
-    keeper: &Keeper<IdbStore>,
-    answer: &Incoming,
-    payment: Nonce,
-) -> Result<String, String> {
-    let receipt = Receipt::from_text(answer.text("receipt")?)
-        .map_err(|_| "The shop's receipt could not be read.".to_owned())?;
-    if receipt.payment != payment {
-        return Err("The shop's receipt is for another payment.".to_owned());
-    }
-    keeper
-        .settle(&receipt, browser::now())
-        .await
-        .map_err(sentence)?;
-    Ok(receipt.item)
 }

@@ -6,7 +6,7 @@
 use halfpenny::{Nonce, PurseId, Timestamp};
 use halfpenny_idb::IdbStore;
 use halfpenny_store::Via;
-use halfpenny_wallet::{Keeper, PendingPayment, PendingRefund};
+use halfpenny_wallet::{Keeper, PendingOrder, PendingPayment, PendingRefund};
 use halfpenny_web::browser;
 
 use crate::sentence;
@@ -66,6 +66,18 @@ pub struct RefundLine {
     pub purse: String,
     pub seller: String,
     pub amount: String,
+    pub happened: String,
+    pub to_do: String,
+}
+
+/// A purse she ordered that has not come, as the page shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OrderLine {
+    /// The order's id, for the page's `data-order`.
+    pub id: String,
+    pub seller: String,
+    pub amount: String,
+    pub when: String,
     pub happened: String,
     pub to_do: String,
 }
@@ -206,6 +218,29 @@ pub fn refund_line(r: PendingRefund) -> RefundLine {
         to_do: "Press \u{201c}Check with the bank\u{201d} to see whether the \
                 refund has come; the wallet records it as soon as it has, and \
                 sends your request again if the bank never got it."
+            .to_owned(),
+    }
+}
+
+pub fn order_line(o: PendingOrder) -> OrderLine {
+    OrderLine {
+        id: o.nonce.to_string(),
+        seller: o.seller.to_hex(),
+        amount: o.amount.to_string(),
+        when: when(o.ordered_at),
+        happened: format!(
+            "You ordered a purse of {} on {}, and it has not reached your \
+             wallet: the answer was lost, or the shop is down. If the bank \
+             took the order it charged you once, and it keeps your purse for \
+             you.",
+            o.amount,
+            when(o.ordered_at)
+        ),
+        to_do: "Press \u{201c}Check with the bank\u{201d}: the wallet asks \
+                the bank for your purse with a request only you can sign (it \
+                is also sent again the next time you pay this shop). If the \
+                bank never got the order, it is dropped and you were not \
+                charged."
             .to_owned(),
     }
 }

@@ -37,6 +37,11 @@ impl Incoming {
         }
     }
 
+    /// A field as it came, whatever its type.
+    pub fn field(&self, name: &str) -> Option<&Value> {
+        self.fields.get(name)
+    }
+
     /// What the shop said went wrong, as it said it.
     pub fn message(&self) -> String {
         self.text("message")

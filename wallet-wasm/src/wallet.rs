@@ -3,19 +3,19 @@
 
 use std::rc::Rc;
 
-use halfpenny::crypto::seal::SealedBox;
-use halfpenny::wire::TextForm;
-use halfpenny::{Amount, CaseId, Currency, KeyId, PurseId, Timestamp};
+use halfpenny::{Amount, Currency, KeyId, PurseId, Timestamp};
 use halfpenny_idb::IdbStore;
 use halfpenny_store::{EventKind, WalletStore, spending_by_day};
-use halfpenny_wallet::Keeper;
+use halfpenny_wallet::{Keeper, Money};
 
 use halfpenny::bank::Role;
+use halfpenny_wallet::flows;
+use halfpenny_web::browser;
 use halfpenny_web::enrol::enrol;
-use halfpenny_web::{BankApi, browser};
 
-use crate::bank_api::{StatementLine, WalletCalls};
-use crate::pending::{self, PaymentLine, RefundLine};
+use crate::bank_api::{Bank, StatementLine};
+use crate::courier::Seller;
+use crate::pending::{self, OrderLine, PaymentLine, RefundLine};
 use crate::sentence;
 
 /// The IndexedDB database this page keeps its wallet in.
@@ -32,6 +32,10 @@ pub struct Overview {
     /// Her statement at the bank, newest first (empty off-line).
     pub bank_lines: Vec<BankLine>,
     pub purses: Vec<PurseLine>,
+    /// Her money per currency, every cent in one state.
+    pub money: Vec<MoneyLine>,
+    /// Purses ordered that have not come, oldest first.
+    pub orders_waiting: Vec<OrderLine>,
     /// Payments whose answer was lost, oldest first.
     pub pending: Vec<PaymentLine>,
     /// Refunds the bank has not answered yet.
@@ -56,6 +60,44 @@ pub struct PurseLine {
     pub can_refund: bool,
     /// What is left of her allowance for this purse's seller, if she gave one.
     pub allowance: Option<String>,
+}
+
+/// Her money in one currency, as the table shows it: each state's text and
+/// minor units, in the order of [`MoneyLine::STATES`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MoneyLine {
+    pub currency: String,
+    pub cells: Vec<(String, u64)>,
+}
+
+impl MoneyLine {
+    /// Each state: its name (for `data-testid="money-…"`) and its title.
+    pub const STATES: [(&'static str, &'static str); 6] = [
+        ("spendable", "Spendable"),
+        ("pending", "Pending"),
+        ("spent", "Spent"),
+        ("refunding", "Refunding"),
+        ("refunded", "Refunded"),
+        ("expired", "Expired, not yet taken back"),
+    ];
+
+    fn of(m: &Money) -> Self {
+        let minor = [
+            m.spendable,
+            m.pending,
+            m.spent,
+            m.refunding,
+            m.refunded,
+            m.expired,
+        ];
+        Self {
+            currency: m.currency.code().to_owned(),
+            cells: minor
+                .iter()
+                .map(|&v| (m.amount(v).to_string(), v))
+                .collect(),
+        }
+    }
 }
 
 /// Whether reading the overview asks the bank (her statement, the refund
@@ -112,63 +154,34 @@ pub async fn open_store() -> Result<IdbStore, String> {
         .map_err(|e| format!("This browser's storage is not available: {e}."))
 }
 
-/// Sends the bank, unchanged, every saved refund letter it has not
-/// answered (the first send failed, or its answer was lost), and notes the
-/// case it opens for each. The bank answers a letter it already took with
-/// its first answer, so a resend never refunds twice. The first failure, if
-/// any, once every letter has been tried.
-async fn send_refunds(keeper: &Keeper<IdbStore>, api: &BankApi) -> Result<(), String> {
-    let mut failed = None;
-    for letter in keeper.refunds_to_send().await.map_err(sentence)? {
-        let sent = match api.refund(&letter.sealed).await {
-            Ok(reply) => match CaseId::from_hex(&reply.case) {
-                Ok(case) => keeper
-                    .refund_sent(letter.nonce, case)
-                    .await
-                    .map_err(sentence),
-                // Unreadable: kept, and sent again next time.
-                Err(_) => Err("The bank's answer to your refund could not be read.".to_owned()),
-            },
-            Err(e) => Err(e),
-        };
-        if let Err(e) = sent {
-            failed.get_or_insert(e);
-        }
-    }
-    failed.map_or(Ok(()), Err)
-}
-
-/// Resends the refund letters the bank has not answered, then records the
-/// refund results it keeps for her. Reading the same result again changes
-/// nothing, so every one is read each time.
-async fn collect_refunds(keeper: &Keeper<IdbStore>, api: &BankApi) -> Result<(), String> {
-    // Off-line, the inbox below cannot be read either; the letters wait.
-    let _ = send_refunds(keeper, api).await;
-    let ask = keeper
-        .inbox_request(0, browser::now(), &mut browser::rng()?)
-        .map_err(sentence)?;
-    let letters = api.inbox(&ask).await?;
-    for l in letters.iter().filter(|l| l.kind == "refund_result") {
-        let Ok(sealed) = SealedBox::from_text(&l.letter) else {
-            continue;
-        };
-        // A result for a purse this wallet no longer holds is not hers to record.
-        let _ = keeper.finish_refund(&sealed, browser::now()).await;
-    }
-    Ok(())
-}
-
 /// Hands a purse's unspent halves to the bank for a refund: the letter is
 /// saved with the halves marked refunding, then sent (with any other the
 /// bank has not answered). If it does not get through, "Check with the
 /// bank" sends it again.
 pub async fn refund(keeper: &Keeper<IdbStore>, purse: PurseId) -> Result<(), String> {
     let mut rng = browser::rng()?;
-    keeper
-        .request_refund(purse, browser::now(), &mut rng)
+    let mut bank = Bank::at(keeper.bank_url());
+    flows::refund(keeper, &mut bank, purse, browser::now(), &mut rng)
         .await
-        .map_err(sentence)?;
-    send_refunds(keeper, &BankApi::new(keeper.bank_url())).await
+        .map_err(sentence)
+}
+
+/// Everything the bank can finish for her: her purse orders whose purse
+/// never came (asked of the bank with her signed recovery request), the
+/// refund letters it has not answered (sent again, the same bytes), and
+/// the refund results waiting for her. Off-line, all of it waits.
+async fn finish_with_bank(keeper: &Keeper<IdbStore>, bank: &mut Bank) -> Result<(), String> {
+    let mut rng = browser::rng()?;
+    let orders = flows::recover_orders(
+        keeper,
+        None::<(KeyId, &mut Seller)>,
+        Some(&mut *bank),
+        browser::now(),
+        &mut rng,
+    )
+    .await;
+    let refunds = flows::collect_refunds(keeper, bank, browser::now(), &mut rng).await;
+    orders.map(drop).and(refunds).map_err(sentence)
 }
 
 /// A line of her bank statement as the page shows it: `+USD 5.00`.
@@ -196,14 +209,14 @@ fn bank_line(l: &StatementLine) -> BankLine {
 /// Her balance and statement lines, from a signed request to the bank, and
 /// the refund results it keeps for her.
 async fn ask_bank(keeper: &Keeper<IdbStore>) -> Result<(Balance, Vec<BankLine>), String> {
-    let api = BankApi::new(keeper.bank_url());
+    let mut bank = Bank::at(keeper.bank_url());
     // Off-line, the page still shows what the wallet holds.
-    let _ = collect_refunds(keeper, &api).await;
+    let _ = finish_with_bank(keeper, &mut bank).await;
     let mut rng = browser::rng()?;
     let letter = keeper
         .statement_request(Currency::USD, browser::now(), &mut rng)
         .map_err(sentence)?;
-    Ok(match api.statement(&letter).await {
+    Ok(match bank.statement(&letter).await {
         Ok(s) => {
             let minor = u64::try_from(s.balance_minor).unwrap_or(0);
             (
@@ -278,6 +291,18 @@ pub async fn overview(keeper: &Keeper<IdbStore>, bank: BankCheck) -> Result<Over
         balance,
         bank_lines,
         purses,
+        money: keeper
+            .money(browser::now())
+            .await
+            .map_err(sentence)?
+            .iter()
+            .map(MoneyLine::of)
+            .collect(),
+        orders_waiting: waiting
+            .orders
+            .into_iter()
+            .map(pending::order_line)
+            .collect(),
         pending: waiting
             .payments
             .into_iter()

@@ -1,16 +1,18 @@
-//! The Pending section: every payment whose answer was lost and every
-//! refund waiting for the bank, with what happened and what she can do.
+//! The Pending section: every purse ordered that has not come, every
+//! payment whose answer was lost and every refund waiting for the bank,
+//! with what happened and what she can do.
 
 use halfpenny::{Nonce, PurseId};
 use leptos::prelude::*;
 
-use crate::pending::{Decision, PaymentLine, RefundLine};
+use crate::pending::{Decision, OrderLine, PaymentLine, RefundLine};
 
 /// Her decision about one payment: its purse, its id, what she says.
 pub type Decide = Callback<(PurseId, Nonce, Decision)>;
 
 #[component]
 pub fn PendingList(
+    orders: Vec<OrderLine>,
     payments: Vec<PaymentLine>,
     refunds: Vec<RefundLine>,
     busy: ReadSignal<Option<String>>,
@@ -18,7 +20,7 @@ pub fn PendingList(
     /// Asks the bank again (and records any refund it has answered).
     on_check: Callback<()>,
 ) -> impl IntoView {
-    let nothing = payments.is_empty() && refunds.is_empty();
+    let nothing = orders.is_empty() && payments.is_empty() && refunds.is_empty();
     view! {
         <section class="pending" data-testid="pending">
             <h2>"Pending"</h2>
@@ -26,6 +28,10 @@ pub fn PendingList(
                 <p data-testid="pending-none">"Nothing is waiting for an answer."</p>
             })}
             <ul data-testid="pending-list">
+                {orders
+                    .into_iter()
+                    .map(|line| view! { <PendingOrder line=line busy=busy on_check=on_check /> })
+                    .collect_view()}
                 {payments
                     .into_iter()
                     .map(|line| view! { <PendingPayment line=line busy=busy on_decide=on_decide /> })
@@ -100,6 +106,33 @@ fn PendingPayment(
                     </button>
                 </div>
             })}
+        </li>
+    }
+}
+
+/// A purse ordered that has not come: she can ask the bank for it.
+#[component]
+fn PendingOrder(
+    line: OrderLine,
+    busy: ReadSignal<Option<String>>,
+    on_check: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <li data-testid="pending-order" data-order=line.id.clone()>
+            <p>
+                <strong data-testid="pending-order-amount">{line.amount.clone()}</strong>
+                " ordered as a purse for seller " <code>{line.seller.clone()}</code>
+                ", on " {line.when.clone()}
+            </p>
+            <p data-testid="pending-happened">{line.happened.clone()}</p>
+            <p data-testid="pending-to-do">{line.to_do.clone()}</p>
+            <button
+                data-testid="pending-check-bank"
+                disabled=move || busy.get().is_some()
+                on:click=move |_| on_check.run(())
+            >
+                "Check with the bank"
+            </button>
         </li>
     }
 }
