@@ -557,6 +557,62 @@ impl<S: WalletStore> Keeper<S> {
         Ok(out)
     }
 
+    /// The bank refused the saved refund letter `nonce` as too old: it never
+    /// reached the bank while fresh (a letter it took gets its first
+    /// answer, whatever its age). A new letter for its halves still
+    /// refunding replaces it, saved (with the purse, in one transaction)
+    /// before the old one is dropped; send it like any other. False, and
+    /// nothing new, if there is no such letter or a later one already
+    /// hands those halves back.
+    pub async fn rewrite_refund<R: CryptoRng + ?Sized>(
+        &self,
+        nonce: Nonce,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<bool, KeeperError> {
+        let letters = self.store.refund_letters().await?;
+        let Some(old) = letters.iter().find(|l| l.nonce == nonce) else {
+            return Ok(false);
+        };
+        let replaced = letters.iter().any(|l| {
+            l.nonce != nonce
+                && l.created_at >= old.created_at
+                && l.sessions.iter().any(|s| old.sessions.contains(s))
+        });
+        if !replaced {
+            let mut outcome = Ok(());
+            self.store
+                .start_refund(old.purse, |p| {
+                    match self
+                        .wallet
+                        .refund_letter_again(self.keys(), p, &old.sessions, now, rng)
+                    {
+                        Ok(letter) => Some(SavedRefund {
+                            nonce: letter.nonce,
+                            purse: p.id,
+                            sessions: letter.sessions,
+                            letter: letter.sealed.to_bytes(),
+                            created_at: now,
+                            case: None,
+                        }),
+                        Err(e) => {
+                            outcome = Err(e);
+                            None
+                        }
+                    }
+                })
+                .await?;
+            // Nothing still refunding: the old letter has nothing to do.
+            if let Err(e) = outcome
+                && e != WalletError::NothingToRefund
+            {
+                return Err(e.into());
+            }
+        }
+        self.store.drop_refund_letter(nonce).await?;
+        Ok(!replaced)
+    }
+
     /// The bank opened `case` for the refund letter `nonce`: it need not be
     /// sent again. Its result comes later, through her inbox.
     pub async fn refund_sent(&self, nonce: Nonce, case: CaseId) -> Result<(), KeeperError> {

@@ -180,3 +180,9 @@ fn a_purse_answer_lost_comes_home_from_the_bank() {
         connect(&store),
     ));
 }
+
+#[test]
+fn a_refund_letter_too_old_for_the_bank_is_written_again() {
+    let store = MemoryStore::new();
+    block_on(scenarios::a_refund_letter_too_old_for_the_bank_is_written_again(connect(&store)));
+}

@@ -656,6 +656,46 @@ impl Wallet {
         })
     }
 
+    /// A new refund letter for halves of an earlier one that are still
+    /// refunding, when the bank can no longer take the earlier letter (it
+    /// never reached the bank while fresh). The halves stay refunding; only
+    /// the letter is new (new nonce, new time).
+    pub fn refund_letter_again<R: CryptoRng + ?Sized>(
+        &self,
+        identity: &PrivateIdentity,
+        purse: &BuyerPurse,
+        sessions: &[SessionSerial],
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<RefundLetter, WalletError> {
+        let items: Vec<Item> = purse
+            .items(|s| *s == HalfState::Refunding)
+            .into_iter()
+            .filter(|i| sessions.contains(&i.session))
+            .collect();
+        if items.is_empty() {
+            return Err(WalletError::NothingToRefund);
+        }
+        let sessions: Vec<SessionSerial> = items.iter().map(|i| i.session).collect();
+        let body = RefundRequest {
+            purse: purse.id,
+            items,
+        };
+        let (sealed, nonce) = letter::send(
+            LetterKind::Refund,
+            &body,
+            identity.signing.as_ref(),
+            &self.bank.identity,
+            now,
+            rng,
+        )?;
+        Ok(RefundLetter {
+            sealed,
+            nonce,
+            sessions,
+        })
+    }
+
     /// Opens the bank's letter telling her how her refund was settled: sealed
     /// for her, signed by her bank, of any age ([`REFUND_RESULT_FRESHNESS`]:
     /// it answers a request of hers, whenever she reads it), but not from the

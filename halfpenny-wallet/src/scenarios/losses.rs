@@ -406,3 +406,52 @@ pub async fn a_purse_answer_lost_comes_home_from_the_bank<C: Connect>(mut wallet
     assert_eq!(elsewhere(&world), (85, 0, 1));
     assert_eq!(history(k.store()).await, vec![("received", 15)]);
 }
+
+/// Her refund letter is lost on its way and the page is opened again only
+/// an hour later: the bank refuses the saved letter as too old (it never
+/// took it), so the wallet writes it again for the same halves and sends
+/// that. One case, one refund, exact.
+pub async fn a_refund_letter_too_old_for_the_bank_is_written_again<C: Connect>(mut wallet: C) {
+    let (world, mut seller, mut bank, mut rng) = world(57);
+    let k = open(&world, &mut wallet).await;
+    let purse = buy_purse(&k, &mut seller, &order(&world), now(&world), &mut rng)
+        .await
+        .unwrap();
+    bank.faults.lose_message = 1;
+    let lost = flows::refund(&k, &mut bank, purse.id, now(&world), &mut rng).await;
+    assert!(matches!(lost, Err(FlowError::NoAnswer(_))), "{lost:?}");
+    let first = k.refunds_to_send().await.unwrap();
+    assert_eq!(first.len(), 1);
+
+    world.borrow_mut().advance(3_600);
+    let k = reopen(&mut wallet).await;
+    collect_refunds(&k, &mut bank, now(&world), &mut rng)
+        .await
+        .unwrap();
+    assert_eq!(
+        world.borrow().bank.cases.len(),
+        1,
+        "the new letter opened one case"
+    );
+    let saved = k.store().refund_letters().await.unwrap();
+    assert_eq!(saved.len(), 1, "the old letter is gone, the new one kept");
+    assert_ne!(saved[0].nonce, first[0].nonce);
+    assert_eq!(
+        saved[0].sessions,
+        purse.halves.keys().copied().collect::<Vec<_>>()
+    );
+    {
+        let w = &mut *world.borrow_mut();
+        w.seller
+            .answer_returns(&mut w.bank, w.now, &mut w.rng)
+            .unwrap();
+    }
+    collect_refunds(&k, &mut bank, now(&world), &mut rng)
+        .await
+        .unwrap();
+    assert_eq!(
+        states(&k.money(now(&world)).await.unwrap()),
+        (0, 0, 0, 0, 15, 0)
+    );
+    assert_eq!(elsewhere(&world), (100, 0, 1), "15c back, once");
+}

@@ -35,8 +35,10 @@ pub use identity::{
 };
 pub use losses::{
     a_payment_answer_lost_is_settled_when_asked, a_purse_answer_lost_comes_home_from_the_bank,
-    a_purse_answer_lost_comes_home_through_the_seller, a_refund_lost_at_every_step_refunds_once,
-    a_restored_backup_never_loops, an_order_that_never_arrived_is_dropped_once_it_cannot,
+    a_purse_answer_lost_comes_home_through_the_seller,
+    a_refund_letter_too_old_for_the_bank_is_written_again,
+    a_refund_lost_at_every_step_refunds_once, a_restored_backup_never_loops,
+    an_order_that_never_arrived_is_dropped_once_it_cannot,
 };
 pub use payment::{
     pay_settle_release_and_refund, two_tabs_never_spend_a_half_twice,
@@ -113,6 +115,7 @@ where
     an_order_that_never_arrived_is_dropped_once_it_cannot(fresh().await).await;
     a_payment_answer_lost_is_settled_when_asked(fresh().await).await;
     a_refund_lost_at_every_step_refunds_once(fresh().await).await;
+    a_refund_letter_too_old_for_the_bank_is_written_again(fresh().await).await;
     a_restored_backup_never_loops(fresh().await).await;
 }
 
