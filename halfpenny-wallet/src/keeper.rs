@@ -10,7 +10,9 @@ use halfpenny::messages::{
     CaseRequest, ForwardedPurseRequest, InboxRequest, PaymentRequest, PurseRequest, Receipt,
     RefundResult, StatementRequest,
 };
-use halfpenny::wallet::{BuyerPurse, HalfState, PreparedPayment, Wallet, WalletError};
+use halfpenny::wallet::{
+    BuyerPurse, HalfState, PreparedPayment, RefundLetter, Wallet, WalletError,
+};
 use halfpenny::wire::{Decode, Encode};
 use halfpenny::{Amount, CaseId, Currency, KeyId, Nonce, PurseId, Timestamp};
 use halfpenny_store::{Event, EventKind, SavedIdentity, SavedRefund, StoreError, Via, WalletStore};
@@ -497,16 +499,8 @@ impl<S: WalletStore> Keeper<S> {
                 let value = p.available();
                 match self.wallet.refund_letter(self.keys(), p, now, rng) {
                     Ok(letter) => {
-                        let saved = SavedRefund {
-                            nonce: letter.nonce,
-                            purse: p.id,
-                            sessions: letter.sessions,
-                            letter: letter.sealed.to_bytes(),
-                            created_at: now,
-                            case: None,
-                        };
-                        outcome = Ok((letter.sealed, value));
-                        Some(saved)
+                        outcome = Ok((letter.sealed.clone(), value));
+                        Some(to_save(letter, p.id, now))
                     }
                     Err(e) => {
                         outcome = Err(e.into());
@@ -587,14 +581,7 @@ impl<S: WalletStore> Keeper<S> {
                         .wallet
                         .refund_letter_again(self.keys(), p, &old.sessions, now, rng)
                     {
-                        Ok(letter) => Some(SavedRefund {
-                            nonce: letter.nonce,
-                            purse: p.id,
-                            sessions: letter.sessions,
-                            letter: letter.sealed.to_bytes(),
-                            created_at: now,
-                            case: None,
-                        }),
+                        Ok(letter) => Some(to_save(letter, p.id, now)),
                         Err(e) => {
                             outcome = Err(e);
                             None
@@ -698,6 +685,18 @@ impl<S: WalletStore> Keeper<S> {
             Err(StoreError::NotFound) => Err(KeeperError::UnknownPurse),
             other => Ok(other?),
         }
+    }
+}
+
+/// A refund letter as it is saved until the bank answers it.
+fn to_save(letter: RefundLetter, purse: PurseId, now: Timestamp) -> SavedRefund {
+    SavedRefund {
+        nonce: letter.nonce,
+        purse,
+        sessions: letter.sessions,
+        letter: letter.sealed.to_bytes(),
+        created_at: now,
+        case: None,
     }
 }
 

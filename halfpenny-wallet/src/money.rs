@@ -43,8 +43,18 @@ impl Money {
         }
     }
 
-    /// Every state added up: what she bought and has not had dropped.
-    pub fn total(&self) -> u64 {
+    /// The names of the states, in the order of [`by_state`](Self::by_state).
+    pub const STATES: [&'static str; 6] = [
+        "spendable",
+        "pending",
+        "spent",
+        "refunding",
+        "refunded",
+        "expired",
+    ];
+
+    /// Minor units in each state, in the order of [`STATES`](Self::STATES).
+    pub fn by_state(&self) -> [u64; 6] {
         [
             self.spendable,
             self.pending,
@@ -53,8 +63,13 @@ impl Money {
             self.refunded,
             self.expired,
         ]
-        .iter()
-        .fold(0u64, |a, v| a.saturating_add(*v))
+    }
+
+    /// Every state added up: what she bought and has not had dropped.
+    pub fn total(&self) -> u64 {
+        self.by_state()
+            .iter()
+            .fold(0u64, |a, v| a.saturating_add(*v))
     }
 
     pub fn amount(&self, minor: u64) -> Amount {

@@ -635,20 +635,30 @@ impl Wallet {
         if items.is_empty() {
             return Err(WalletError::NothingToRefund);
         }
+        let letter = self.refund_of(identity, purse.id, items, now, rng)?;
+        purse.set(&letter.sessions, |_| true, HalfState::Refunding);
+        Ok(letter)
+    }
+
+    /// A refund letter handing back `items` of the purse, signed by her and
+    /// sealed for the bank.
+    fn refund_of<R: CryptoRng + ?Sized>(
+        &self,
+        identity: &PrivateIdentity,
+        purse: PurseId,
+        items: Vec<Item>,
+        now: Timestamp,
+        rng: &mut R,
+    ) -> Result<RefundLetter, WalletError> {
         let sessions: Vec<SessionSerial> = items.iter().map(|i| i.session).collect();
-        let body = RefundRequest {
-            purse: purse.id,
-            items,
-        };
         let (sealed, nonce) = letter::send(
             LetterKind::Refund,
-            &body,
+            &RefundRequest { purse, items },
             identity.signing.as_ref(),
             &self.bank.identity,
             now,
             rng,
         )?;
-        purse.set(&sessions, |_| true, HalfState::Refunding);
         Ok(RefundLetter {
             sealed,
             nonce,
@@ -676,24 +686,7 @@ impl Wallet {
         if items.is_empty() {
             return Err(WalletError::NothingToRefund);
         }
-        let sessions: Vec<SessionSerial> = items.iter().map(|i| i.session).collect();
-        let body = RefundRequest {
-            purse: purse.id,
-            items,
-        };
-        let (sealed, nonce) = letter::send(
-            LetterKind::Refund,
-            &body,
-            identity.signing.as_ref(),
-            &self.bank.identity,
-            now,
-            rng,
-        )?;
-        Ok(RefundLetter {
-            sealed,
-            nonce,
-            sessions,
-        })
+        self.refund_of(identity, purse.id, items, now, rng)
     }
 
     /// Opens the bank's letter telling her how her refund was settled: sealed

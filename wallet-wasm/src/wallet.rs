@@ -63,7 +63,7 @@ pub struct PurseLine {
 }
 
 /// Her money in one currency, as the table shows it: each state's text and
-/// minor units, in the order of [`MoneyLine::STATES`].
+/// minor units, in the order of `Money::STATES`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct MoneyLine {
     pub currency: String,
@@ -71,28 +71,22 @@ pub struct MoneyLine {
 }
 
 impl MoneyLine {
-    /// Each state: its name (for `data-testid="money-…"`) and its title.
-    pub const STATES: [(&'static str, &'static str); 6] = [
-        ("spendable", "Spendable"),
-        ("pending", "Pending"),
-        ("spent", "Spent"),
-        ("refunding", "Refunding"),
-        ("refunded", "Refunded"),
-        ("expired", "Expired, not yet taken back"),
+    /// Each state's title, in the order of `Money::STATES` (whose names
+    /// the page's `data-testid="money-…"` use).
+    pub const TITLES: [&'static str; 6] = [
+        "Spendable",
+        "Pending",
+        "Spent",
+        "Refunding",
+        "Refunded",
+        "Expired, not yet taken back",
     ];
 
     fn of(m: &Money) -> Self {
-        let minor = [
-            m.spendable,
-            m.pending,
-            m.spent,
-            m.refunding,
-            m.refunded,
-            m.expired,
-        ];
         Self {
             currency: m.currency.code().to_owned(),
-            cells: minor
+            cells: m
+                .by_state()
                 .iter()
                 .map(|&v| (m.amount(v).to_string(), v))
                 .collect(),

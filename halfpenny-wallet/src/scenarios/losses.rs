@@ -73,18 +73,24 @@ fn offer(world: &SharedWorld, item: &str, minor: u64) -> PaymentRequest {
     w.seller.offer(item, usd(minor), None, w.now, &mut w.rng)
 }
 
-/// Her money in dollars-and-cents states, as one line to compare.
-fn states(money: &[Money]) -> (u64, u64, u64, u64, u64, u64) {
+/// Her money now in cents, by state (`Money::STATES`), in her one currency.
+async fn held<S: WalletStore>(k: &Keeper<S>, world: &SharedWorld) -> [u64; 6] {
+    let money: Vec<Money> = k.money(now(world)).await.unwrap();
     assert_eq!(money.len(), 1, "one currency: {money:?}");
-    let m = money[0];
-    (
-        m.spendable,
-        m.pending,
-        m.spent,
-        m.refunding,
-        m.refunded,
-        m.expired,
-    )
+    money[0].by_state()
+}
+
+/// She pays the seller `minor` cents for `item`; it must go through.
+async fn pay_for<S: WalletStore>(
+    k: &Keeper<S>,
+    seller: &mut SimSeller,
+    item: &str,
+    minor: u64,
+) -> PayOutcome {
+    let request = offer(&seller.world, item, minor);
+    let paid = flows::pay(k, seller, &request, now(&seller.world)).await;
+    assert!(matches!(paid, Ok(PayOutcome::Paid { .. })), "{paid:?}");
+    paid.unwrap()
 }
 
 /// (her balance at the bank, the seller's takings at his till, purses minted).
@@ -131,8 +137,8 @@ pub async fn a_purse_answer_lost_comes_home_through_the_seller<C: Connect>(mut w
     );
     assert_eq!(elsewhere(&world), (85, 0, 1), "the bank minted and debited");
     assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (0, 15, 0, 0, 0, 0),
+        held(&k, &world).await,
+        [0, 15, 0, 0, 0, 0],
         "her 15c are pending, not gone"
     );
     let pending = k.pending().await.unwrap();
@@ -147,10 +153,7 @@ pub async fn a_purse_answer_lost_comes_home_through_the_seller<C: Connect>(mut w
         (1, 0, 0)
     );
     assert_eq!(balances(&k).await, (15, 0));
-    assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (15, 0, 0, 0, 0, 0)
-    );
+    assert_eq!(held(&k, &world).await, [15, 0, 0, 0, 0, 0]);
     assert_eq!(elsewhere(&world), (85, 0, 1), "minted once");
     assert_eq!(k.pending().await.unwrap(), Default::default());
     // Nothing left to send: asking again changes nothing.
@@ -159,14 +162,9 @@ pub async fn a_purse_answer_lost_comes_home_through_the_seller<C: Connect>(mut w
     assert_eq!(history(k.store()).await, vec![("received", 15)]);
 
     // Her purse pays, once.
-    let request = offer(&world, "article", 6);
-    let paid = flows::pay(&k, &mut seller, &request, now(&world)).await;
-    assert!(matches!(paid, Ok(PayOutcome::Paid { .. })), "{paid:?}");
+    pay_for(&k, &mut seller, "article", 6).await;
     assert_eq!(elsewhere(&world), (85, 6, 1));
-    assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (9, 0, 6, 0, 0, 0)
-    );
+    assert_eq!(held(&k, &world).await, [9, 0, 6, 0, 0, 0]);
 }
 
 /// Her order is lost on its way to the seller: the bank never saw it. The
@@ -224,28 +222,17 @@ pub async fn a_payment_answer_lost_is_settled_when_asked<C: Connect>(mut wallet:
     let request = offer(&world, "article-1", 6);
     let unknown = flows::pay(&k, &mut seller, &request, now(&world)).await;
     assert_eq!(unknown, Ok(PayOutcome::Unknown));
-    assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (9, 6, 0, 0, 0, 0)
-    );
+    assert_eq!(held(&k, &world).await, [9, 6, 0, 0, 0, 0]);
     let k = reopen(&mut wallet).await;
     let taken = recover_payments(&k, &mut seller, seller_id(&world), now(&world))
         .await
         .unwrap();
     assert_eq!(taken, vec!["article-1".to_owned()]);
-    assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (9, 0, 6, 0, 0, 0)
-    );
+    assert_eq!(held(&k, &world).await, [9, 0, 6, 0, 0, 0]);
     seller.faults.duplicate = 1;
-    let request = offer(&world, "article-2", 2);
-    let paid = flows::pay(&k, &mut seller, &request, now(&world)).await;
-    assert!(matches!(paid, Ok(PayOutcome::Paid { .. })), "{paid:?}");
+    pay_for(&k, &mut seller, "article-2", 2).await;
     assert_eq!(elsewhere(&world), (85, 8, 1));
-    assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (7, 0, 8, 0, 0, 0)
-    );
+    assert_eq!(held(&k, &world).await, [7, 0, 8, 0, 0, 0]);
 }
 
 /// Her refund letter is lost on its way, then its answer is lost, then it
@@ -257,10 +244,7 @@ pub async fn a_refund_lost_at_every_step_refunds_once<C: Connect>(mut wallet: C)
     let purse = buy_purse(&k, &mut seller, &order(&world), now(&world), &mut rng)
         .await
         .unwrap();
-    let request = offer(&world, "article", 6);
-    flows::pay(&k, &mut seller, &request, now(&world))
-        .await
-        .unwrap();
+    pay_for(&k, &mut seller, "article", 6).await;
     bank.faults = Faults {
         lose_message: 1,
         lose_answer: 1,
@@ -269,10 +253,7 @@ pub async fn a_refund_lost_at_every_step_refunds_once<C: Connect>(mut wallet: C)
     };
     let lost = flows::refund(&k, &mut bank, purse.id, now(&world), &mut rng).await;
     assert!(matches!(lost, Err(FlowError::NoAnswer(_))), "{lost:?}");
-    assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (0, 0, 6, 9, 0, 0)
-    );
+    assert_eq!(held(&k, &world).await, [0, 0, 6, 9, 0, 0]);
     let k = reopen(&mut wallet).await;
     // Answer lost (the case opened), then the result is not in yet.
     let _ = collect_refunds(&k, &mut bank, now(&world), &mut rng).await;
@@ -293,10 +274,7 @@ pub async fn a_refund_lost_at_every_step_refunds_once<C: Connect>(mut wallet: C)
     collect_refunds(&k, &mut bank, now(&world), &mut rng)
         .await
         .unwrap();
-    assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (0, 0, 6, 0, 9, 0)
-    );
+    assert_eq!(held(&k, &world).await, [0, 0, 6, 0, 9, 0]);
     assert_eq!(k.pending().await.unwrap(), Default::default());
     let (balance, _, minted) = elsewhere(&world);
     assert_eq!((balance, minted), (94, 1), "9c back at the bank, once");
@@ -314,18 +292,15 @@ pub async fn a_restored_backup_never_loops<C: Connect>(mut wallet: C) {
         .await
         .unwrap();
     let older = export(k.store(), PASS, &mut rng).await.unwrap();
-    let first = offer(&world, "article-1", 5);
-    flows::pay(&k, &mut seller, &first, now(&world))
-        .await
-        .unwrap();
+    pay_for(&k, &mut seller, "article-1", 5).await;
     assert_eq!(elsewhere(&world), (85, 5, 1));
 
     let store = wallet.connect().await;
     import(&store, &older, PASS).await.unwrap();
     let k = reopen(&mut wallet).await;
     assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (15, 0, 0, 0, 0, 0),
+        held(&k, &world).await,
+        [15, 0, 0, 0, 0, 0],
         "the backup brings the spent 5c back as spendable"
     );
     let second = offer(&world, "article-2", 5);
@@ -335,10 +310,7 @@ pub async fn a_restored_backup_never_loops<C: Connect>(mut wallet: C) {
     };
     assert_eq!(spent_before, usd(5), "the refused half was worth 5c");
     assert_eq!(elsewhere(&world), (85, 10, 1));
-    assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (5, 0, 10, 0, 0, 0)
-    );
+    assert_eq!(held(&k, &world).await, [5, 0, 10, 0, 0, 0]);
     let third = offer(&world, "article-3", 5);
     let paid = flows::pay(&k, &mut seller, &third, now(&world)).await;
     assert!(
@@ -346,10 +318,7 @@ pub async fn a_restored_backup_never_loops<C: Connect>(mut wallet: C) {
         "no refusal again: {paid:?}"
     );
     assert_eq!(elsewhere(&world), (85, 15, 1));
-    assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (0, 0, 15, 0, 0, 0)
-    );
+    assert_eq!(held(&k, &world).await, [0, 0, 15, 0, 0, 0]);
     let lines = history(k.store()).await;
     assert!(
         lines.contains(&("spent before", 5)),
@@ -399,10 +368,7 @@ pub async fn a_purse_answer_lost_comes_home_from_the_bank<C: Connect>(mut wallet
     .await
     .unwrap();
     assert_eq!((checked.received.len(), checked.waiting), (1, 0));
-    assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (15, 0, 0, 0, 0, 0)
-    );
+    assert_eq!(held(&k, &world).await, [15, 0, 0, 0, 0, 0]);
     assert_eq!(elsewhere(&world), (85, 0, 1));
     assert_eq!(history(k.store()).await, vec![("received", 15)]);
 }
@@ -449,9 +415,6 @@ pub async fn a_refund_letter_too_old_for_the_bank_is_written_again<C: Connect>(m
     collect_refunds(&k, &mut bank, now(&world), &mut rng)
         .await
         .unwrap();
-    assert_eq!(
-        states(&k.money(now(&world)).await.unwrap()),
-        (0, 0, 0, 0, 15, 0)
-    );
+    assert_eq!(held(&k, &world).await, [0, 0, 0, 0, 15, 0]);
     assert_eq!(elsewhere(&world), (100, 0, 1), "15c back, once");
 }

@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use halfpenny_wallet::Money;
+
 use crate::wallet::MoneyLine;
 
 /// One row per currency; each state's cell carries its minor units
@@ -15,14 +17,14 @@ pub fn MoneyTable(lines: Vec<MoneyLine>) -> impl IntoView {
                 <thead>
                     <tr>
                         <th>"Currency"</th>
-                        {MoneyLine::STATES.iter().map(|(_, title)| view! { <th>{*title}</th> }).collect_view()}
+                        {MoneyLine::TITLES.iter().map(|title| view! { <th>{*title}</th> }).collect_view()}
                     </tr>
                 </thead>
                 <tbody>
                     {lines.into_iter().map(|line| view! {
                         <tr data-testid="money-row" data-currency=line.currency.clone()>
                             <td>{line.currency.clone()}</td>
-                            {line.cells.into_iter().zip(MoneyLine::STATES).map(|((text, minor), (name, _))| view! {
+                            {line.cells.into_iter().zip(Money::STATES).map(|((text, minor), name)| view! {
                                 <td data-testid=format!("money-{name}") data-minor=minor.to_string()>{text}</td>
                             }).collect_view()}
                         </tr>

@@ -124,15 +124,7 @@ fn PendingOrder(
                 " ordered as a purse for seller " <code>{line.seller.clone()}</code>
                 ", on " {line.when.clone()}
             </p>
-            <p data-testid="pending-happened">{line.happened.clone()}</p>
-            <p data-testid="pending-to-do">{line.to_do.clone()}</p>
-            <button
-                data-testid="pending-check-bank"
-                disabled=move || busy.get().is_some()
-                on:click=move |_| on_check.run(())
-            >
-                "Check with the bank"
-            </button>
+            <WaitingForBank happened=line.happened to_do=line.to_do busy=busy on_check=on_check />
         </li>
     }
 }
@@ -151,15 +143,29 @@ fn PendingRefund(
                 " with the bank for a refund, from the purse for seller "
                 <code>{line.seller.clone()}</code>
             </p>
-            <p data-testid="pending-happened">{line.happened.clone()}</p>
-            <p data-testid="pending-to-do">{line.to_do.clone()}</p>
-            <button
-                data-testid="pending-check-bank"
-                disabled=move || busy.get().is_some()
-                on:click=move |_| on_check.run(())
-            >
-                "Check with the bank"
-            </button>
+            <WaitingForBank happened=line.happened to_do=line.to_do busy=busy on_check=on_check />
         </li>
+    }
+}
+
+/// What happened to something the bank has to answer, what she can do,
+/// and the button that asks the bank again.
+#[component]
+fn WaitingForBank(
+    happened: String,
+    to_do: String,
+    busy: ReadSignal<Option<String>>,
+    on_check: Callback<()>,
+) -> impl IntoView {
+    view! {
+        <p data-testid="pending-happened">{happened}</p>
+        <p data-testid="pending-to-do">{to_do}</p>
+        <button
+            data-testid="pending-check-bank"
+            disabled=move || busy.get().is_some()
+            on:click=move |_| on_check.run(())
+        >
+            "Check with the bank"
+        </button>
     }
 }
