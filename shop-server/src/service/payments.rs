@@ -197,6 +197,8 @@ impl App {
     /// Did the till take this payment? `payment` is its nonce in hex
     /// (`n_` before it is allowed). A payment being judged is never
     /// unknown: the answer waits for its judgement, or says it is under way.
+    /// "Never taken" is an answer for good: the offer is withdrawn first,
+    /// so the same payment arriving late is refused, not taken.
     pub async fn payment_status(&self, payment: &str) -> Result<JsonText, ApiError> {
         let hex = payment.strip_prefix("n_").unwrap_or(payment);
         let nonce = Nonce::from_hex(hex).map_err(|_| {
@@ -210,9 +212,16 @@ impl App {
                 return self.answer(&nonce, &taken);
             }
             if !self.judging.contains(&nonce) {
-                // Its judgement may have ended between the two looks, and
-                // an answer is committed before its judgement ends.
-                return self.payment_status_of(&nonce).await;
+                // About to say "never taken": first make it true for good.
+                // With its offer withdrawn, a payment that arrives later is
+                // refused; one that arrived meanwhile is being judged (it
+                // registers before it reads the offer), and is waited for.
+                self.store.withdraw_offer(&nonce).await?;
+                if !self.judging.contains(&nonce) {
+                    // Its judgement may have ended between the looks, and
+                    // an answer is committed before its judgement ends.
+                    return self.payment_status_of(&nonce).await;
+                }
             }
             match tokio::time::timeout_at(deadline, ended.changed()).await {
                 Ok(Ok(())) => continue,

@@ -54,6 +54,17 @@ impl Store {
         .transpose()
     }
 
+    /// Withdraws an offer: no payment for it can be taken afterwards (one
+    /// arriving later finds no offer and is refused). False if there was
+    /// none.
+    pub async fn withdraw_offer(&self, payment: &Nonce) -> Result<bool, StoreError> {
+        let done = sqlx::query("DELETE FROM offers WHERE payment = ?")
+            .bind(payment.as_bytes().to_vec())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     /// Forgets offers that expired before `before` (taken ones keep their receipt).
     pub async fn prune_offers(&self, before: Timestamp) -> Result<u64, StoreError> {
         let done = sqlx::query("DELETE FROM offers WHERE expires_at < ?")
