@@ -37,6 +37,8 @@ pub enum LetterKind {
     CaseRequest = 12,
     /// A seller sets or removes the address the bank posts notices to.
     AddressChange = 13,
+    /// A buyer asks the bank for her purse of a request it already answered.
+    PurseRecovery = 14,
 }
 
 impl LetterKind {
@@ -56,6 +58,7 @@ impl LetterKind {
             InboxRequest,
             CaseRequest,
             AddressChange,
+            PurseRecovery,
         ]
         .into_iter()
         .find(|k| *k as u8 == v)

@@ -635,6 +635,27 @@ versioned!(
     }
 );
 
+/// A buyer asks the bank for her purse of the purse request with nonce
+/// `request`, when its answer was lost on the way back (the shop down, a
+/// window closed). Only she gets it, and only her purse.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub struct PurseRecoveryRequest {
+    pub request: Nonce,
+}
+
+versioned!(
+    PurseRecoveryRequest,
+    1,
+    |self, w| {
+        self.request.encode(w);
+    },
+    |r| {
+        Ok(PurseRecoveryRequest {
+            request: Nonce::decode(r)?,
+        })
+    }
+);
+
 /// The longest address a seller may register, in bytes.
 pub const MAX_ADDRESS_BYTES: usize = 512;
 
