@@ -42,6 +42,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/v1/bank", get(bank_info))
         .route("/v1/accounts", post(register))
         .route("/v1/purses", post(mint))
+        .route("/v1/purses/recover", post(recover_purse))
         .route("/v1/redemptions", post(redeem))
         .route("/v1/refunds", post(refund))
         .route("/v1/returns", post(take_return))
@@ -139,6 +140,15 @@ async fn register(
 #[utoipa::path(post, path = "/v1/purses", tag = "purses", request_body = PurseBody, responses((status = 200, body = PurseReply), (status = 400, body = ErrorView), (status = 401, body = ErrorView), (status = 402, body = ErrorView, description = "Balance too low"), (status = 403, body = ErrorView), (status = 404, body = ErrorView)))]
 async fn mint(State(app): Shared, Body(b): Body<PurseBody>) -> Result<JsonText, ApiError> {
     counted(&app, app.mint(&b.request).await)
+}
+
+/// A buyer's signed `PurseRecovery` for her purse of a purse request the bank already answered (its nonce): her sealed purse only, never the seller's. Anyone else, a letter that does not prove she asks (forged, unsigned, stale), and a request never minted or past retention get the same 404 `purse_unknown`.
+#[utoipa::path(post, path = "/v1/purses/recover", tag = "purses", request_body = LetterBody, responses((status = 200, body = PurseRecoveryReply), (status = 400, body = ErrorView, description = "Not a sealed letter for this bank"), (status = 404, body = ErrorView, description = "`purse_unknown`, whatever the reason")))]
+async fn recover_purse(
+    State(app): Shared,
+    Body(b): Body<LetterBody>,
+) -> Result<Json<PurseRecoveryReply>, ApiError> {
+    counted(&app, app.recover_purse(&b.letter).await).map(Json)
 }
 
 /// Credits a seller's tokens, each once; says per token what was credited or refused and why.
@@ -342,7 +352,7 @@ impl utoipa::Modify for OperatorAuth {
 #[derive(utoipa::OpenApi)]
 #[openapi(
     info(title = "Halfpenny bank", description = "Split-token purses: minting, redemption, refunds, books. Protocol messages travel as text (`hpq1.`, `hps1.`, `hpm1.`) inside JSON."),
-    paths(health, bank_info, register, change_address, mint, redeem, refund, take_return, statement, inbox, case, fund, attribute, sweep, prune, totals),
+    paths(health, bank_info, register, change_address, mint, recover_purse, redeem, refund, take_return, statement, inbox, case, fund, attribute, sweep, prune, totals),
     modifiers(&OperatorAuth)
 )]
 struct ApiDoc;

@@ -42,6 +42,17 @@ impl ApiError {
         )
     }
 
+    /// A purse to recover that does not exist, is not the asker's, or was
+    /// asked for by a letter that does not prove who asks: the same answer,
+    /// so it reveals nothing to anyone but the purse's buyer.
+    pub fn purse_unknown() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "purse_unknown",
+            "The bank has no purse to give for this request.",
+        )
+    }
+
     /// A seller's address the bank will not call.
     pub fn bad_address(message: impl Into<String>) -> Self {
         Self::bad_request("bad_address", message)

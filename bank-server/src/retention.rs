@@ -22,6 +22,14 @@
 //!   redemption or return letter after a week away still gets its answer.
 //!   A pruned nonce is free again, but only its sender can sign a new letter
 //!   with it: that is a new request of hers, not a replay.
+//! - **Purse recovery** (`POST /v1/purses/recover`) reads a purse
+//!   request's stored first answer: a buyer whose answer was lost gets her
+//!   purse from the bank for as long as that answer is kept (7 days by
+//!   default, [`Retention::answers_secs`]). After that she hears
+//!   `purse_unknown`; her wallet would refuse the purse letter by then
+//!   anyway (`PURSE_FRESHNESS`), and what she paid comes home by a refund
+//!   (the deadline rule settles it without the seller). The shop resends its
+//!   saved purse orders for the same 7 days.
 //! - **An operator's idempotency key** (`operator:…`: `fund`, `demo-grants`,
 //!   `POST /v1/operator/fund`) carries no timestamp, so nothing would refuse
 //!   a late retry: these rows are kept for ever. They grow with the

@@ -8,8 +8,9 @@ use halfpenny::bank::{AccountRecord, Authenticated, Bank, BankError, Role};
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::letter::{LetterKind, SignedLetter};
 use halfpenny::messages::{
-    AddressChange, CaseRequest, ForwardedPurseRequest, InboxRequest, PurseRequest,
-    RedemptionRequest, RefundRequest, ReturnResponse, StatementRequest,
+    AddressChange, CaseRequest, ForwardedPurseRequest, InboxRequest, MintResponse,
+    PurseRecoveryRequest, PurseRequest, RedemptionRequest, RefundRequest, ReturnResponse,
+    StatementRequest,
 };
 use halfpenny::wire::{Encode, TextForm};
 use halfpenny::{KeyId, Timestamp};
@@ -24,8 +25,8 @@ use crate::metrics::Metrics;
 use crate::notice::{self, Delivery};
 use crate::store::{Answer, Pruned, Store, StoreError};
 use crate::views::{
-    AddressReply, CaseView, InboxReply, PurseReply, RedemptionReply, RefundReply, RefundResultView,
-    StatementReply,
+    AddressReply, CaseView, InboxReply, PurseRecoveryReply, PurseReply, RedemptionReply,
+    RefundReply, RefundResultView, StatementReply,
 };
 
 /// How many times a decision is retaken when racing requests changed its records.
@@ -546,6 +547,67 @@ impl App {
             deadline: c.deadline.0,
             settled: c.settled.map(|s| format!("{s:?}").to_lowercase()),
         })
+    }
+
+    /// A buyer's signed request for her purse of a purse request the bank
+    /// already answered (the answer was lost on its way back through the
+    /// shop). Only her sealed purse is given, never the seller's.
+    ///
+    /// Once the letter is unsealed, every failure gets the one answer a
+    /// nonce of no purse gets (404 `purse_unknown`): another account, the
+    /// seller, a forged, unsigned, stale or unregistered letter, a refused
+    /// or pruned request. So the answer tells no one but her whether a purse
+    /// exists. The stored first answer is kept as long as
+    /// `crate::retention` keeps first answers (7 days by default).
+    pub async fn recover_purse(
+        self: &Arc<Self>,
+        letter_text: &str,
+    ) -> Result<PurseRecoveryReply, ApiError> {
+        let sealed = SealedBox::from_text(letter_text)?;
+        let app = self.clone();
+        let letter = blocking(move || Ok(app.bank.unseal(&sealed)?)).await?;
+        let (who, request) = self
+            .recovery_sender(letter)
+            .await?
+            .ok_or_else(ApiError::purse_unknown)?;
+        let minted = self
+            .store
+            .minted_for(&request.body.request)
+            .await?
+            .filter(|m| m.buyer == who)
+            .ok_or_else(ApiError::purse_unknown)?;
+        // The stored answer was written by this bank: a row it cannot read
+        // is a fault here, not the asker's.
+        let reply: PurseReply =
+            serde_json::from_str(&minted.response).map_err(|_| ApiError::internal())?;
+        let response =
+            MintResponse::from_text(&reply.response).map_err(|_| ApiError::internal())?;
+        Ok(PurseRecoveryReply {
+            purse: response.buyer_purse.to_text(),
+        })
+    }
+
+    /// The sender of an opened purse recovery letter, if it is fresh, of
+    /// that kind, from a registered account and signed by it.
+    async fn recovery_sender(
+        &self,
+        letter: SignedLetter,
+    ) -> Result<Option<(KeyId, Authenticated<PurseRecoveryRequest>)>, ApiError> {
+        if self
+            .bank
+            .check(&letter, LetterKind::PurseRecovery, self.now())
+            .is_err()
+        {
+            return Ok(None);
+        }
+        let Some(who) = self.store.account(&letter.letter.sender).await? else {
+            return Ok(None);
+        };
+        Ok(self
+            .bank
+            .authenticate(&letter, &who)
+            .ok()
+            .map(|request| (who.id(), request)))
     }
 
     /// A seller's signed request to set or remove his address. Recorded by

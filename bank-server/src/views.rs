@@ -134,6 +134,13 @@ pub struct PurseReply {
     pub response: String,
 }
 
+/// The buyer's own purse of a purse request the bank answered before.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, utoipa::ToSchema)]
+pub struct PurseRecoveryReply {
+    /// Her purse, sealed for her (`hps1.…`); never the seller's.
+    pub purse: String,
+}
+
 #[derive(Serialize, Deserialize, Debug, Clone, utoipa::ToSchema)]
 pub struct LetterBody {
     /// A signed letter sealed for the bank (`hps1.…`).

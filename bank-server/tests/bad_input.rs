@@ -19,8 +19,9 @@ use halfpenny::crypto::PublicIdentity;
 use halfpenny::crypto::seal::{self, SealedBox};
 use halfpenny::letter::{Letter, LetterKind};
 use halfpenny::messages::{
-    AddressChange, CaseRequest, Denomination, ForwardedPurseRequest, InboxRequest, PurseRequest,
-    RedemptionRequest, RefundRequest, ReturnResponse, SpentToken, StatementRequest,
+    AddressChange, CaseRequest, Denomination, ForwardedPurseRequest, InboxRequest,
+    PurseRecoveryRequest, PurseRequest, RedemptionRequest, RefundRequest, ReturnResponse,
+    SpentToken, StatementRequest,
 };
 use halfpenny::wire::{Encode, TextForm, Writer};
 use halfpenny::{BankId, CaseId, Currency, Nonce, Suite, Timestamp, testing};
@@ -228,6 +229,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
         ("/v1/inbox", "letter", false),
         ("/v1/cases", "letter", false),
         ("/v1/accounts/address", "letter", false),
+        ("/v1/purses/recover", "letter", false),
         ("/v1/operator/fund", "account", true),
         ("/v1/operator/attributes", "account", true),
     ] {
@@ -936,6 +938,107 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             Send::Operator("/v1/operator/attributes", body(b)),
             status,
             code,
+        );
+    }
+
+    // Purse recovery: a text that is no sealed letter is refused as such;
+    // once opened, every letter that does not prove the purse is the
+    // sender's gets the one answer an unknown purse gets.
+    let recovery = PurseRecoveryRequest {
+        request: Nonce([0x42; 16]),
+    };
+    add(
+        "/v1/purses/recover",
+        "not a Halfpenny text",
+        Send::Post("/v1/purses/recover", body(json!({ "letter": "hello" }))),
+        400,
+        "wrong_prefix",
+    );
+    add(
+        "/v1/purses/recover",
+        "not base64url",
+        Send::Post("/v1/purses/recover", body(json!({ "letter": "hps1.***" }))),
+        400,
+        "bad_base64",
+    );
+    let mut damaged = SealedBox::from_text(
+        &draft!(
+            LetterKind::PurseRecovery,
+            &buyer.identity,
+            recovery.to_bytes()
+        )
+        .seal(&mut rng),
+    )
+    .unwrap();
+    damaged.ciphertext[10] ^= 1;
+    add(
+        "/v1/purses/recover",
+        "damaged ciphertext",
+        Send::Post("/v1/purses/recover", letter_json(damaged.to_text())),
+        400,
+        "cannot_unseal",
+    );
+    for (what, d) in [
+        (
+            "a nonce of no purse request",
+            draft!(
+                LetterKind::PurseRecovery,
+                &buyer.identity,
+                recovery.to_bytes()
+            ),
+        ),
+        (
+            "forged signature (one bit of a good one flipped)",
+            Draft {
+                forge: true,
+                ..draft!(
+                    LetterKind::PurseRecovery,
+                    &buyer.identity,
+                    recovery.to_bytes()
+                )
+            },
+        ),
+        (
+            "valid signature by the wrong key (a registered buyer's)",
+            Draft {
+                signer: &other.identity,
+                sender: buyer.id(),
+                ..draft!(
+                    LetterKind::PurseRecovery,
+                    &buyer.identity,
+                    recovery.to_bytes()
+                )
+            },
+        ),
+        (
+            "stale: 11 minutes old",
+            draft(
+                LetterKind::PurseRecovery,
+                &buyer.identity,
+                &bank,
+                now.minus(660),
+                recovery.to_bytes(),
+            ),
+        ),
+        (
+            "garbage body in a good letter",
+            draft!(LetterKind::PurseRecovery, &buyer.identity, vec![1, 2, 3]),
+        ),
+        (
+            "another kind of letter",
+            draft!(
+                LetterKind::InboxRequest,
+                &buyer.identity,
+                inbox_body.to_bytes()
+            ),
+        ),
+    ] {
+        add(
+            "/v1/purses/recover",
+            what,
+            Send::Post("/v1/purses/recover", letter_json(d.seal(&mut rng))),
+            404,
+            "purse_unknown",
         );
     }
 

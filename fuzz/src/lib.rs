@@ -29,7 +29,8 @@ use halfpenny::crypto::{PrivateIdentity, PublicIdentity, PublicKey};
 use halfpenny::letter::{self, Letter, LetterKind, SignedLetter};
 use halfpenny::messages::{
     AddressChange, AuthorizationOrder, CaseRequest, Denomination, ForwardedPurseRequest,
-    InboxRequest, MintResponse, Payment, PaymentRequest, PurseContents, PurseRequest, Receipt,
+    InboxRequest, MintResponse, Payment, PaymentRequest, PurseContents, PurseRecoveryRequest,
+    PurseRequest, Receipt,
     RedemptionRequest, RedemptionResult, RefundRequest, RefundResult, ReturnRequest,
     ReturnResponse, StatementRequest,
 };
@@ -148,6 +149,7 @@ pub const DECODERS: &[&str] = &[
     "inbox request",
     "case request",
     "address change",
+    "purse recovery request",
 ];
 
 /// Target `decode`: the first byte picks a decoder, the rest is its input.
@@ -193,7 +195,8 @@ pub fn decode(data: &[u8]) {
         34 => binary::<Item>(bytes),
         35 => binary::<InboxRequest>(bytes),
         36 => binary::<CaseRequest>(bytes),
-        _ => binary::<AddressChange>(bytes),
+        37 => binary::<AddressChange>(bytes),
+        _ => binary::<PurseRecoveryRequest>(bytes),
     }
 }
 
@@ -289,7 +292,7 @@ pub const HTTP_BODIES: &[&str] = &[
     "bank POST /v1/operator/attributes",
     "bank POST /v1/purses",
     "bank POST /v1/redemptions|refunds|returns|statements",
-    "bank POST /v1/inbox|cases|accounts/address",
+    "bank POST /v1/inbox|cases|accounts/address|purses/recover",
     "shop POST /shop/v1/offers",
     "shop POST /shop/v1/purses",
     "shop POST /shop/v1/payments",
@@ -708,7 +711,7 @@ fn built_payment(
 // ---------------------------------------------------------------------------
 // bank_letters
 
-const KINDS: [LetterKind; 13] = [
+const KINDS: [LetterKind; 14] = [
     LetterKind::PurseRequest,
     LetterKind::SellerPurse,
     LetterKind::BuyerPurse,
@@ -722,6 +725,7 @@ const KINDS: [LetterKind; 13] = [
     LetterKind::InboxRequest,
     LetterKind::CaseRequest,
     LetterKind::AddressChange,
+    LetterKind::PurseRecovery,
 ];
 
 /// Authenticates an opened letter as the body its kind names, against an
@@ -740,6 +744,9 @@ fn authenticate(bank: &Bank, letter: &SignedLetter, sender: &AccountRecord) -> b
         LetterKind::InboxRequest => bank.authenticate::<InboxRequest>(letter, sender).is_ok(),
         LetterKind::CaseRequest => bank.authenticate::<CaseRequest>(letter, sender).is_ok(),
         LetterKind::AddressChange => bank.authenticate::<AddressChange>(letter, sender).is_ok(),
+        LetterKind::PurseRecovery => bank
+            .authenticate::<PurseRecoveryRequest>(letter, sender)
+            .is_ok(),
         // Letters the bank sends, never receives: their bodies still decode.
         _ => bank.authenticate::<Raw>(letter, sender).is_ok(),
     }
@@ -1008,6 +1015,13 @@ pub fn seeds() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
             37,
             AddressChange {
                 address: Some("https://shop.example/halfpenny".into()),
+            }
+            .to_bytes(),
+        ),
+        with(
+            38,
+            PurseRecoveryRequest {
+                request: Nonce([5; 16]),
             }
             .to_bytes(),
         ),

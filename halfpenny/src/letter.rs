@@ -37,7 +37,7 @@ pub enum LetterKind {
     CaseRequest = 12,
     /// A seller sets or removes the address the bank posts notices to.
     AddressChange = 13,
-    /// A buyer asks the bank for the purse it minted for one of her orders.
+    /// A buyer asks the bank for her purse of a request it already answered.
     PurseRecovery = 14,
 }
 

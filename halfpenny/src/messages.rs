@@ -635,8 +635,9 @@ versioned!(
     }
 );
 
-/// A buyer asks the bank for her purse minted for the purse request whose
-/// letter had the nonce `request` (its answer never reached her).
+/// A buyer asks the bank for her purse of the purse request with nonce
+/// `request`, when its answer was lost on the way back (the shop down, a
+/// window closed). Only she gets it, and only her purse.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct PurseRecoveryRequest {
     pub request: Nonce,

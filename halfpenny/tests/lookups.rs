@@ -3,7 +3,9 @@
 
 use halfpenny::CaseId;
 use halfpenny::letter::{Letter, LetterKind};
-use halfpenny::messages::{AddressChange, CaseRequest, InboxRequest, MAX_ADDRESS_BYTES};
+use halfpenny::messages::{
+    AddressChange, CaseRequest, InboxRequest, MAX_ADDRESS_BYTES, PurseRecoveryRequest,
+};
 use halfpenny::wire::{Decode, Encode, WireError};
 use halfpenny::{KeyId, Nonce, Timestamp};
 
@@ -20,6 +22,25 @@ fn lookup_bodies_round_trip_exactly() {
     expected.extend_from_slice(&[7; 16]);
     assert_eq!(case.to_bytes(), expected);
     assert_eq!(CaseRequest::from_bytes(&case.to_bytes()), Ok(case));
+
+    let recovery = PurseRecoveryRequest {
+        request: Nonce([9; 16]),
+    };
+    let mut expected = vec![1];
+    expected.extend_from_slice(&[9; 16]);
+    assert_eq!(recovery.to_bytes(), expected);
+    assert_eq!(
+        PurseRecoveryRequest::from_bytes(&recovery.to_bytes()),
+        Ok(recovery)
+    );
+    // Another version, or a nonce cut short, is refused.
+    let mut v2 = vec![2];
+    v2.extend_from_slice(&[9; 16]);
+    assert_eq!(
+        PurseRecoveryRequest::from_bytes(&v2),
+        Err(WireError::UnknownVersion(2))
+    );
+    assert!(PurseRecoveryRequest::from_bytes(&[1; 9]).is_err());
 
     for address in [None, Some("https://shop.example/notices".to_owned())] {
         let change = AddressChange { address };
@@ -66,11 +87,12 @@ fn an_address_longer_than_512_bytes_or_not_utf8_is_refused() {
 }
 
 #[test]
-fn the_new_letter_kinds_are_11_12_and_13_and_decode() {
+fn the_new_letter_kinds_are_11_to_14_and_decode() {
     for (kind, tag) in [
         (LetterKind::InboxRequest, 11u8),
         (LetterKind::CaseRequest, 12),
         (LetterKind::AddressChange, 13),
+        (LetterKind::PurseRecovery, 14),
     ] {
         assert_eq!(kind as u8, tag);
         let letter = Letter {

@@ -434,3 +434,254 @@ async fn the_till_killed_mid_payment_loses_and_duplicates_nothing() {
         started.elapsed().as_secs_f64()
     );
 }
+
+/// A proxy in front of the bank that passes everything on; while `hold` is
+/// set, a purse request reaches the bank (which mints) but its answer is
+/// held for ever, and the request's bytes are reported on `minted`.
+struct Holder {
+    url: String,
+    hold: Arc<AtomicBool>,
+    /// The bodies of every `POST /v1/purses` passed on, in order.
+    purse_requests: Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Holder {
+    async fn start(bank: &str, minted: tokio::sync::mpsc::UnboundedSender<u16>) -> Holder {
+        let hold = Arc::new(AtomicBool::new(false));
+        let purse_requests = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let (target, h, seen) = (bank.to_owned(), hold.clone(), purse_requests.clone());
+        let http = reqwest::Client::new();
+        let router = axum::Router::new().fallback(
+            move |method: axum::http::Method, uri: axum::http::Uri, body: axum::body::Bytes| {
+                let (target, hold, seen, http, minted) = (
+                    target.clone(),
+                    h.clone(),
+                    seen.clone(),
+                    http.clone(),
+                    minted.clone(),
+                );
+                async move {
+                    let purse = method == axum::http::Method::POST && uri.path() == "/v1/purses";
+                    if purse {
+                        seen.lock().unwrap().push(body.to_vec());
+                    }
+                    let answer = http
+                        .request(method, format!("{target}{uri}"))
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                        .unwrap();
+                    let status = answer.status().as_u16();
+                    let bytes = answer.bytes().await.unwrap();
+                    if purse && hold.load(Ordering::SeqCst) {
+                        // The bank has answered; the shop never hears it.
+                        let _ = minted.send(status);
+                        std::future::pending::<()>().await;
+                    }
+                    axum::http::Response::builder()
+                        .status(status)
+                        .header("content-type", "application/json")
+                        .body(axum::body::Body::from(bytes))
+                        .unwrap()
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Holder {
+            url,
+            hold,
+            purse_requests,
+            task,
+        }
+    }
+}
+
+impl Drop for Holder {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_shop_killed_after_the_bank_minted_gets_its_halves_on_restart() {
+    let bank = Bank::start(Suite::Ed25519).await;
+    let (minted_tx, mut minted) = tokio::sync::mpsc::unbounded_channel();
+    let holder = Holder::start(&bank.url, minted_tx).await;
+    let dir = tempfile::tempdir().unwrap();
+    let mut process = Process {
+        port: free_port(),
+        bank_url: holder.url.clone(),
+        data: dir.path().join("shop"),
+        child: None,
+    };
+    process.spawn();
+    let http = reqwest::Client::new();
+    process.wait_ready(&http).await;
+    let shop = process.url();
+    let (_, info) = answer(
+        http.post(format!("{shop}/shop/v1/offers"))
+            .json(&json!({ "item": "article-4" })),
+    )
+    .await;
+    let seller = PaymentRequest::from_text(info["request"].as_str().unwrap())
+        .unwrap()
+        .seller;
+
+    let mut buyer = Buyer::new(&bank, 51).await;
+    bank.fund(buyer.id(), 1_000).await;
+    let fwd = buyer
+        .keeper
+        .request_purse(
+            &PurseRequest {
+                seller,
+                currency: USD,
+                money: Denomination::list(&[(5, 2), (1, 3)]),
+                authorizations: vec![],
+                suite: None,
+            },
+            now(),
+            &mut buyer.rng,
+        )
+        .unwrap();
+    // Only she and the bank can read the nonce; the test reads it at the bank.
+    let nonce = bank.app.bank.unseal(&fwd.sealed).unwrap().letter.nonce;
+
+    // The bank mints; the shop is killed before it hears the answer.
+    holder.hold.store(true, Ordering::SeqCst);
+    let asked = tokio::spawn({
+        let (http, url, body) = (
+            http.clone(),
+            format!("{shop}/shop/v1/purses"),
+            json!({ "request": fwd.to_text() }),
+        );
+        async move { http.post(url).json(&body).send().await.map(|r| r.status()) }
+    });
+    let status = tokio::time::timeout(Duration::from_secs(30), minted.recv())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(status, 200, "the bank minted");
+    process.kill();
+    assert!(asked.await.unwrap().is_err(), "she got no answer");
+    assert_eq!(
+        (bank.balance(buyer.id()).await, bank.balance(seller).await),
+        (1_000 - 13, 0),
+        "she is debited"
+    );
+    {
+        // The shop saved her request before sending it, and holds no purse.
+        let store = shop_server::store::Store::open(&process.data.join("shop.db"))
+            .await
+            .unwrap();
+        let saved = store.unanswered_purse_orders(10).await.unwrap();
+        assert_eq!(saved.len(), 1);
+        assert_eq!(saved[0].request, fwd.to_text());
+        let counts = store.row_counts().await.unwrap();
+        assert!(counts.contains(&("purses".to_owned(), 0)), "{counts:?}");
+    }
+
+    // Started again (the bank's answer no longer held): on start it sends
+    // the saved request again, the same bytes, and keeps the seller's purse.
+    holder.hold.store(false, Ordering::SeqCst);
+    process.spawn();
+    process.wait_ready(&http).await;
+    let summary = || async {
+        let (status, s) = answer(
+            http.get(format!("{shop}/shop/v1/operator/summary"))
+                .bearer_auth(SHOP_OPERATOR),
+        )
+        .await;
+        assert_eq!(status, 200, "{s}");
+        s
+    };
+    eventually("the seller's purse", || async {
+        summary().await["purses"].as_array().unwrap().len() == 1
+    })
+    .await;
+    let s = summary().await;
+    assert_eq!(
+        (
+            s["purses"][0]["unspent_minor"].as_u64(),
+            s["purses"][0]["halves_left"].as_u64()
+        ),
+        (Some(13), Some(5)),
+        "{s}"
+    );
+    let sent = holder.purse_requests.lock().unwrap().clone();
+    assert_eq!(sent.len(), 2, "sent once, and once again");
+    let text_of = |b: &[u8]| {
+        serde_json::from_slice::<Value>(b).unwrap()["request"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(text_of(&sent[0]), text_of(&sent[1]), "byte for byte");
+    assert_eq!(text_of(&sent[1]), fwd.to_text());
+    assert_eq!(bank.balance(buyer.id()).await, 1_000 - 13, "minted once");
+
+    // She never got her purse through the shop: she asks the bank for it.
+    let ask = |rng: &mut ChaCha20Rng| {
+        let (sealed, _) = halfpenny::letter::send(
+            halfpenny::letter::LetterKind::PurseRecovery,
+            &halfpenny::messages::PurseRecoveryRequest { request: nonce },
+            halfpenny::testing::buyer_identity().signing.as_ref(),
+            &bank.app.bank.public().identity,
+            now(),
+            rng,
+        )
+        .unwrap();
+        sealed.to_text()
+    };
+    for _ in 0..2 {
+        let letter = ask(&mut buyer.rng);
+        let (status, reply) = bank
+            .post("/v1/purses/recover", &json!({ "letter": letter }))
+            .await;
+        assert_eq!(status, 200, "{reply}");
+        let sealed = SealedBox::from_text(reply["purse"].as_str().unwrap()).unwrap();
+        buyer.keeper.receive_purse(&sealed, now()).await.unwrap();
+    }
+    assert_eq!(buyer.holds().await, (13, 0), "received twice, added once");
+
+    // She pays 5 cents at the restarted shop: taken, and redeemed exactly.
+    let (status, offer) = answer(
+        http.post(format!("{shop}/shop/v1/offers"))
+            .json(&json!({ "item": "article-4" })),
+    )
+    .await;
+    assert_eq!(status, 200, "{offer}");
+    let request = PaymentRequest::from_text(offer["request"].as_str().unwrap()).unwrap();
+    let prepared = buyer.keeper.pay(&request, now()).await.unwrap();
+    let (status, paid) = answer(
+        http.post(format!("{shop}/shop/v1/payments"))
+            .json(&json!({ "payment": prepared.payment.to_text() })),
+    )
+    .await;
+    assert_eq!(status, 200, "{paid}");
+    let receipt = Receipt::from_text(paid["receipt"].as_str().unwrap()).unwrap();
+    assert_eq!(receipt.paid.minor(), 5);
+    buyer.keeper.settle(&receipt, now()).await.unwrap();
+    assert_eq!(buyer.holds().await, (8, 0));
+    let s = summary().await;
+    assert_eq!(
+        s["takings"],
+        json!([{ "currency": "USD", "minor": 5, "tokens": 1 }]),
+        "{s}"
+    );
+    let (status, redeemed) = answer(
+        http.post(format!("{shop}/shop/v1/operator/redeem"))
+            .bearer_auth(SHOP_OPERATOR),
+    )
+    .await;
+    assert_eq!(status, 200, "{redeemed}");
+    assert_eq!(
+        (bank.balance(buyer.id()).await, bank.balance(seller).await),
+        (1_000 - 13, 5)
+    );
+    let t = bank.check_books().await;
+    assert_eq!(t.outstanding["USD"], 8, "{t:?}");
+}

@@ -230,6 +230,7 @@ fn letter_name(kind: LetterKind) -> String {
         "InboxRequest" => "an inbox request",
         "CaseRequest" => "a case request",
         "AddressChange" => "his address change",
+        "PurseRecovery" => "her purse recovery request",
         other => return format!("a letter ({other})"),
     }
     .to_owned()

@@ -22,7 +22,7 @@ impl Store {
         self.record_request(&mut tx, m.nonce.as_bytes(), "mint", answer.into(), now)
             .await?;
         self.post_all(&mut tx, m.posting.as_slice(), now).await?;
-        self.insert_purse(&mut tx, &m.purse).await?;
+        self.insert_purse(&mut tx, &m.purse, &m.nonce).await?;
         tx.commit().await?;
         Ok(())
     }

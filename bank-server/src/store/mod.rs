@@ -17,7 +17,7 @@ pub mod schema;
 pub use books::{StatementLine, Totals};
 pub use cases::OutboxLetter;
 pub use prune::{PRUNE_BATCH, PRUNED_REQUEST_KINDS, PruneBefore, Pruned};
-pub use purses::{Answer, StoredRequest};
+pub use purses::{Answer, MintedFor, StoredRequest};
 
 use halfpenny_server_kit::store as kit_store;
 use sqlx::any::{AnyPoolOptions, AnyRow};

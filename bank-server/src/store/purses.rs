@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use halfpenny::bank::{PurseRecord, PurseState, TokenRecord, TokenStatus};
-use halfpenny::ids::{CaseId, PurseId, SessionSerial, TokenSerial};
+use halfpenny::ids::{CaseId, Nonce, PurseId, SessionSerial, TokenSerial};
 use halfpenny::token::TokenKind;
 use halfpenny::wire::{Decode, Encode};
 use halfpenny::{Currency, KeyId, Timestamp};
@@ -111,9 +111,10 @@ impl Store {
         &self,
         tx: &mut Tx,
         p: &PurseRecord,
+        request: &Nonce,
     ) -> Result<(), StoreError> {
         let (state, case) = state_code(p.state);
-        self.query("INSERT INTO purses (id, buyer, seller, currency, created_at, expires_at, state, refund_case) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+        self.query("INSERT INTO purses (id, buyer, seller, currency, created_at, expires_at, state, refund_case, request) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)")
             .bind(p.id.as_bytes().to_vec())
             .bind(p.buyer.as_bytes().to_vec())
             .bind(p.seller.as_bytes().to_vec())
@@ -122,6 +123,7 @@ impl Store {
             .bind(to_i64(p.expires_at.0)?)
             .bind(state)
             .bind(case)
+            .bind(request.as_bytes().to_vec())
             .execute(&mut **tx)
             .await?;
         // Many rows per statement: a purse of 1,000 tokens is 10 statements.
@@ -189,6 +191,25 @@ impl Store {
         Ok(())
     }
 
+    /// The purse minted for the purse request with nonce `request`: its
+    /// buyer and the stored first answer (the mint's JSON reply), while that
+    /// answer is kept. `None` for a nonce of no purse request, one refused
+    /// (nothing was stored), or one whose answer was pruned.
+    pub async fn minted_for(&self, request: &Nonce) -> Result<Option<MintedFor>, StoreError> {
+        let row = self
+            .query("SELECT p.buyer, r.response FROM requests r JOIN purses p ON p.request = r.nonce WHERE r.nonce = $1 AND r.kind = 'mint'")
+            .bind(request.as_bytes().to_vec())
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(match row {
+            Some(r) => Some(MintedFor {
+                buyer: KeyId(blob(&r, "buyer")?),
+                response: r.try_get("response")?,
+            }),
+            None => None,
+        })
+    }
+
     /// The first answer to a request, if it was handled before.
     pub async fn stored_response(&self, nonce: &[u8]) -> Result<Option<String>, StoreError> {
         Ok(self.stored_request(nonce).await?.map(|r| r.response))
@@ -249,6 +270,14 @@ impl Store {
         }
         Ok(())
     }
+}
+
+/// A purse request's stored first answer and the buyer of its purse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MintedFor {
+    pub buyer: KeyId,
+    /// The mint's JSON reply, as first given.
+    pub response: String,
 }
 
 /// A first answer as stored, with the digest of the letter it answered

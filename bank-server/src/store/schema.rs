@@ -143,6 +143,16 @@ CREATE INDEX IF NOT EXISTS requests_by_kind_and_age ON requests (kind, created_a
 CREATE INDEX IF NOT EXISTS outbox_by_kind_and_age ON outbox (kind, created_at)
 "#,
     ),
+    // The nonce of the purse request a purse was minted for: a buyer whose
+    // answer was lost gets her purse back by it (`POST /v1/purses/recover`).
+    // Purses from before have none and cannot be recovered that way.
+    (
+        4,
+        r#"
+ALTER TABLE purses ADD COLUMN request {blob};
+CREATE UNIQUE INDEX IF NOT EXISTS purses_by_request ON purses (request)
+"#,
+    ),
 ];
 
 /// The statements of one migration, in this dialect.

@@ -5,6 +5,7 @@
 //! The bank is needed only to buy a purse, to redeem and to answer refunds;
 //! a payment is judged here, off-line, with the bank's saved keys.
 
+mod orders;
 mod payments;
 mod redemption;
 mod returns;
@@ -23,12 +24,12 @@ use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
-use crate::bank_client::BankClient;
+use crate::bank_client::{BankCallError, BankClient};
 use crate::catalog::Catalog;
 use crate::clock::Clock;
 use crate::error::ApiError;
 use crate::keys::AccessKey;
-use crate::store::Store;
+use crate::store::{PurseOrder, Store};
 use crate::views::{ArticleView, OfferReply, PurseReply};
 
 /// How long a payment request may be answered (the till refuses it after).
@@ -158,38 +159,66 @@ impl App {
 
     /// Fig. 3-5: forwards the buyer's sealed purse request to the bank
     /// (the shop cannot read it), keeps the seller's purse, and passes the
-    /// buyer's on, still sealed for her.
+    /// buyer's on, still sealed for her. The request is saved before it is
+    /// sent: if the answer is lost, the errands send it again (see
+    /// `orders.rs`), so the seller still gets his halves of a purse the bank
+    /// minted.
     pub async fn forward_purse(self: &Arc<Self>, text: &str) -> Result<PurseReply, ApiError> {
+        let text = text.trim();
         let fwd = ForwardedPurseRequest::from_text(text)?;
         if fwd.bank != self.bank_public.id {
             return Err(ApiError::wrong_bank(self.bank_public.id.as_str()));
         }
-        let answer = self.bank.mint(text.trim()).await?;
-        let response = MintResponse::from_text(&answer).map_err(|_| {
-            ApiError::from(crate::bank_client::BankCallError::BadAnswer(
-                "a mint response",
-            ))
-        })?;
+        let order = self.store.save_purse_order(text, self.now()).await?;
+        let response = self.send_purse_order(&order).await??;
+        Ok(PurseReply {
+            purse: response.buyer_purse.to_text(),
+        })
+    }
+
+    /// Sends a saved purse request to the bank and stores its answer: the
+    /// seller's purse, and the order marked answered, in one transaction.
+    /// The bank's refusal (it minted nothing) forgets the order; a bank that
+    /// cannot be reached or fails leaves it to be sent again.
+    async fn send_purse_order(
+        self: &Arc<Self>,
+        order: &PurseOrder,
+    ) -> Result<Result<MintResponse, BankCallError>, ApiError> {
+        let answer = match self.bank.mint(&order.request).await {
+            Ok(a) => a,
+            Err(e) => {
+                if e.is_final() {
+                    self.store.drop_purse_order(&order.id).await?;
+                }
+                return Ok(Err(e));
+            }
+        };
+        let response = match MintResponse::from_text(&answer) {
+            Ok(r) => r,
+            Err(_) => return Ok(Err(BankCallError::BadAnswer("a mint response"))),
+        };
         let now = self.now();
         let (app, sealed) = (self.clone(), response.seller_purse.clone());
         let opened =
             blocking(move || Ok(app.till.receive_purse(&app.identity, &sealed, now))).await?;
-        match opened {
-            Ok(purse) => {
-                let value = purse.unspent_value();
-                if self.store.insert_purse(&purse, now).await? {
-                    tracing::info!(purse = %purse.id, tokens = purse.halves.len(), value = %value, "purse received");
-                }
-            }
+        let purse = match opened {
+            Ok(purse) => Some(purse),
             // The bank has debited her already: her purse still goes to her
             // (she can have it refunded), but this shop cannot take it.
             Err(e) => {
-                tracing::warn!(code = e.code(), "the seller's purse could not be opened")
+                tracing::warn!(code = e.code(), order = %order.name(), "the seller's purse could not be opened");
+                None
             }
+        };
+        if self
+            .store
+            .answer_purse_order(&order.id, purse.as_ref(), now)
+            .await?
+            && let Some(p) = &purse
+        {
+            tracing::info!(purse = %p.id, tokens = p.halves.len(), value = %p.unspent_value(), "purse received");
         }
-        Ok(PurseReply {
-            purse: response.buyer_purse.to_text(),
-        })
+        Ok(Ok(response))
     }
 
     /// A paid item's content, for the bearer of its access token.

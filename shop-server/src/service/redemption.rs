@@ -118,9 +118,13 @@ impl App {
         Ok(reply)
     }
 
-    /// The scheduled errands: letters missed while down, answers the bank
-    /// has not read, redemption, and forgetting long-expired offers.
+    /// The scheduled errands: purse requests whose answer was lost, letters
+    /// missed while down, answers the bank has not read, redemption, and
+    /// forgetting long-expired offers.
     pub async fn errands_once(self: &Arc<Self>) {
+        if let Err(e) = self.resend_purse_orders().await {
+            tracing::info!(code = %e.code, "purse requests not sent again this time");
+        }
         if let Err(e) = self.poll_inbox().await {
             tracing::info!(code = %e.code, "inbox not read this time");
         }
@@ -135,7 +139,7 @@ impl App {
         }
     }
 
-    /// Runs the errands now and then every `every`, for ever.
+    /// Runs the errands now (at start) and then every `every`, for ever.
     pub fn spawn_errands(self: &Arc<Self>, every: Duration) -> tokio::task::JoinHandle<()> {
         let app = self.clone();
         tokio::spawn(async move {

@@ -7,6 +7,7 @@
 //! never both consume the same half.
 
 mod link;
+mod orders;
 mod payments;
 mod purses;
 mod redemptions;
@@ -14,6 +15,7 @@ mod returns;
 pub mod schema;
 
 pub use link::BankLink;
+pub use orders::PurseOrder;
 pub use payments::{Refusal, TakenPayment};
 pub use purses::{PurseRow, PurseState};
 pub use redemptions::{Batch, BatchView, LineRow, TokenRow};
@@ -112,6 +114,7 @@ impl Store {
             "tokens",
             "redemptions",
             "returns",
+            "purse_orders",
         ];
         let mut out = kit_store::row_counts(&self.pool, &tables).await?;
         let spent = sqlx::query("SELECT COUNT(*) AS n FROM halves WHERE spent_by IS NOT NULL")

@@ -72,12 +72,24 @@ impl Store {
     /// bank answers a repeated request with the same purse).
     pub async fn insert_purse(&self, p: &SellerPurse, now: Timestamp) -> Result<bool, StoreError> {
         let mut tx = self.begin().await?;
+        let new = self.insert_purse_in(&mut tx, p, now).await?;
+        tx.commit().await?;
+        Ok(new)
+    }
+
+    /// [`Store::insert_purse`] inside a transaction the caller commits.
+    pub(super) async fn insert_purse_in(
+        &self,
+        tx: &mut Tx,
+        p: &SellerPurse,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
         let done = sqlx::query("INSERT INTO purses (id, currency, expires_at, received_at, state) VALUES (?, ?, ?, ?, 'open') ON CONFLICT (id) DO NOTHING")
             .bind(p.id.as_bytes().to_vec())
             .bind(p.currency.code().to_owned())
             .bind(to_i64(p.expires_at.0)?)
             .bind(to_i64(now.0)?)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         if done.rows_affected() == 0 {
             return Ok(false);
@@ -97,9 +109,8 @@ impl Store {
                     .bind(to_i64(h.kind.value().map_or(0, |a| a.minor()))?)
                     .bind(h.share.as_bytes().to_vec());
             }
-            q.execute(&mut *tx).await?;
+            q.execute(&mut **tx).await?;
         }
-        tx.commit().await?;
         Ok(true)
     }
 

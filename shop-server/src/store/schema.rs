@@ -5,9 +5,10 @@
 //! changes only the halves it names: `spent_by` is the payment that joined
 //! a half (its share is then wiped), NULL while it is unspent.
 
-pub const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    r#"
+pub const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        r#"
 CREATE TABLE IF NOT EXISTS bank_link (
     one INTEGER PRIMARY KEY CHECK (one = 1),
     bank_public BLOB NOT NULL,
@@ -114,7 +115,25 @@ CREATE TABLE IF NOT EXISTS refusals (
     at INTEGER NOT NULL
 );
 "#,
-)];
+    ),
+    // Purse requests forwarded for buyers, saved before they are sent: one
+    // whose answer was lost (the bank minted, the shop crashed or the call
+    // failed) is sent again, byte for byte, until the bank's first answer
+    // is stored. `id` is the SHA-256 of the request's text: the shop cannot
+    // read the nonce inside, which is sealed for the bank.
+    (
+        2,
+        r#"
+CREATE TABLE IF NOT EXISTS purse_orders (
+    id BLOB PRIMARY KEY,
+    request TEXT NOT NULL,
+    created_at INTEGER NOT NULL,
+    answered_at INTEGER
+);
+CREATE INDEX IF NOT EXISTS purse_orders_unanswered ON purse_orders (answered_at, created_at)
+"#,
+    ),
+];
 
 /// The statements of one migration.
 pub fn statements(ddl: &str) -> impl Iterator<Item = &str> {
