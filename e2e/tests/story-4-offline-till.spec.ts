@@ -90,7 +90,13 @@ test("4. a till in the seller's browser takes payments by code with the bank dow
   // The first payment's halves under a new request: refused, nothing taken.
   const fresh = await till.offer("newspaper", "0.02");
   const refused = await till.refuse(withNonceOf(firstPayment, fresh));
-  await expect(refused).toHaveText(/^Half #\d+ was already spent\.$/);
+  // Two 1-cent halves: both named, and handed to her as a `refused` message.
+  await expect(refused).toHaveText(/^Halves #\d+ and #\d+ were already spent\.$/);
+  const back = JSON.parse(await till.page.getByTestId("till-refusal").inputValue());
+  expect(back).toMatchObject({ halfpenny: 1, type: "refused", code: "double_spend" });
+  expect(back.spent).toEqual(
+    [...(await till.page.getByTestId("till-refused").innerText()).matchAll(/#(\d+)/g)].map((m) => Number(m[1])),
+  );
   await expect(till.page.getByTestId("till-refused-list")).toContainText("already spent");
   // The very same code again: the first receipt, nothing taken twice.
   expect(await till.accept(firstPayment)).toBe(firstReceipt);

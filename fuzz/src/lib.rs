@@ -35,7 +35,7 @@ use halfpenny::messages::{
     ReturnResponse, StatementRequest,
 };
 use halfpenny::split::{Half, Item, Share};
-use halfpenny::till::{SellerPurse, Till, VerifyPolicy};
+use halfpenny::till::{SellerPurse, Till, TillError, VerifyPolicy};
 use halfpenny::wallet::{BuyerPurse, Wallet};
 use halfpenny::wire::{Decode, Encode, TextForm};
 use halfpenny::{
@@ -630,11 +630,14 @@ pub fn till_accept(data: &[u8]) {
     assert!(after.apply(&accepted));
     assert_eq!(after.halves.len() + payment.items.len(), purse.halves.len());
     let again = after.clone();
-    assert!(
+    let mut spent = accepted.consumed.clone();
+    spent.sort_unstable();
+    assert_eq!(
         f.till
             .accept(&request, &payment, &after, NOW, &mut *rng)
-            .is_err(),
-        "a payment is taken once"
+            .err(),
+        Some(TillError::AlreadySpent(spent)),
+        "a payment is taken once, and its refusal names every half"
     );
     assert_eq!(after, again);
 }

@@ -44,8 +44,10 @@ pub enum TillError {
     EmptyPayment,
     #[error("half {0} is in the payment twice")]
     DuplicateHalf(SessionSerial),
-    #[error("half {0} was already spent")]
-    AlreadySpent(SessionSerial),
+    /// Every half of the payment that was already spent, in session
+    /// order (never empty): the wallet marks exactly these spent.
+    #[error("{}", already_spent(.0))]
+    AlreadySpent(Vec<SessionSerial>),
     #[error("this purse has no half {0}")]
     UnknownHalf(SessionSerial),
     #[error("half {0} does not join with the seller's half: it is forged or damaged")]
@@ -72,6 +74,31 @@ pub enum TillError {
     Letter(#[from] LetterError),
     #[error(transparent)]
     Crypto(#[from] CryptoError),
+}
+
+/// How many spent halves a refusal's sentence names; the error itself
+/// carries them all.
+const NAMED_IN_SENTENCE: usize = 5;
+
+/// `half #3 was already spent`, `halves #3 and #7 were already spent`, or
+/// for a long list the first few and how many more.
+fn already_spent(sessions: &[SessionSerial]) -> String {
+    let named: Vec<String> = sessions
+        .iter()
+        .take(NAMED_IN_SENTENCE)
+        .map(ToString::to_string)
+        .collect();
+    let more = sessions.len().saturating_sub(named.len());
+    match (named.as_slice(), more) {
+        ([one], 0) => format!("half {one} was already spent"),
+        ([first @ .., last], 0) => {
+            format!("halves {} and {last} were already spent", first.join(", "))
+        }
+        (named, more) => format!(
+            "halves {} and {more} more were already spent",
+            named.join(", ")
+        ),
+    }
 }
 
 impl TillError {
@@ -396,15 +423,28 @@ impl Till {
         if payment.items.is_empty() {
             return Err(TillError::EmptyPayment);
         }
+        // Before any half is joined: every half already spent is named, so
+        // the wallet learns all of them from one refusal, not one at a time.
         let mut seen = BTreeSet::new();
-        let mut values: Vec<u64> = Vec::new();
-        let mut authorized: Option<Assertion> = None;
-        let mut tokens = Vec::with_capacity(payment.items.len());
+        let mut spent = Vec::new();
         for item in &payment.items {
             let s = item.session;
             if !seen.insert(s) {
                 return Err(TillError::DuplicateHalf(s));
             }
+            if !purse.halves.contains_key(&s) && purse.spent.contains(&s) {
+                spent.push(s);
+            }
+        }
+        if !spent.is_empty() {
+            spent.sort_unstable();
+            return Err(TillError::AlreadySpent(spent));
+        }
+        let mut values: Vec<u64> = Vec::new();
+        let mut authorized: Option<Assertion> = None;
+        let mut tokens = Vec::with_capacity(payment.items.len());
+        for item in &payment.items {
+            let s = item.session;
             let token = self.join_one(purse, item, now, rng)?;
             match &token.token.kind {
                 TokenKind::Money(v) => values.push(v.minor()),
@@ -469,7 +509,7 @@ impl Till {
         let s = item.session;
         let Some(mine) = purse.halves.get(&s) else {
             return Err(if purse.spent.contains(&s) {
-                TillError::AlreadySpent(s)
+                TillError::AlreadySpent(vec![s])
             } else {
                 TillError::UnknownHalf(s)
             });

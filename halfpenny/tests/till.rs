@@ -71,7 +71,79 @@ fn a_good_payment_is_accepted_and_consumes_exactly_its_halves(
         f.till
             .accept(&again, &replay, &sp, NOW, &mut f.rng)
             .unwrap_err(),
-        TillError::AlreadySpent(SessionSerial(0))
+        TillError::AlreadySpent(vec![SessionSerial(0), SessionSerial(5)])
+    );
+}
+
+#[rstest]
+fn a_refusal_names_every_spent_half_and_consumes_none(
+    #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
+) {
+    let mut f = Fixture::new(suite, VerifyPolicy::All);
+    // Sessions 0-4 are 1c halves, 5 and 6 are 5c.
+    let (mut sp, bp) = f.purse(&[(1, 5), (5, 2)], &[]);
+    let items = |sessions: &[u32]| -> Vec<Item> {
+        sessions
+            .iter()
+            .map(|s| Item {
+                session: SessionSerial(*s),
+                share: bp.halves[&SessionSerial(*s)].share.clone(),
+            })
+            .collect()
+    };
+    let first = f.request(6, None);
+    let paid = Payment {
+        payment: first.payment,
+        purse: sp.id,
+        items: items(&[5, 1]),
+    };
+    let accepted = f.till.accept(&first, &paid, &sp, NOW, &mut f.rng).unwrap();
+    assert!(sp.apply(&accepted));
+
+    // Two spent halves, out of order, around a fresh one: both named, in
+    // session order, and nothing consumed.
+    let second = f.request(7, None);
+    let reused = Payment {
+        payment: second.payment,
+        purse: sp.id,
+        items: items(&[5, 2, 1]),
+    };
+    let before = sp.clone();
+    let refused = f
+        .till
+        .accept(&second, &reused, &sp, NOW, &mut f.rng)
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        TillError::AlreadySpent(vec![SessionSerial(1), SessionSerial(5)])
+    );
+    assert_eq!(refused.code(), "double_spend");
+    assert_eq!(refused.to_string(), "halves #1 and #5 were already spent");
+    assert_eq!(sp, before);
+
+    // The fresh half still pays, in a payment of its own.
+    let third = f.request(1, None);
+    let fresh = Payment {
+        payment: third.payment,
+        purse: sp.id,
+        items: items(&[2]),
+    };
+    let accepted = f.till.accept(&third, &fresh, &sp, NOW, &mut f.rng).unwrap();
+    assert_eq!(accepted.consumed, vec![SessionSerial(2)]);
+    assert_eq!(accepted.receipt.paid, Amount::new(1, Currency::USD));
+    assert!(sp.apply(&accepted));
+    assert_eq!(sp.unspent_value(), Amount::new(3 + 5, Currency::USD));
+}
+
+#[test]
+fn the_sentence_of_a_double_spend_names_the_first_few_halves() {
+    let spent = |n: u32| TillError::AlreadySpent((0..n).map(SessionSerial).collect()).to_string();
+    assert_eq!(spent(1), "half #0 was already spent");
+    assert_eq!(spent(3), "halves #0, #1 and #2 were already spent");
+    assert_eq!(spent(5), "halves #0, #1, #2, #3 and #4 were already spent");
+    assert_eq!(
+        spent(9_999),
+        "halves #0, #1, #2, #3, #4 and 9994 more were already spent"
     );
 }
 

@@ -6,6 +6,7 @@ use std::borrow::Cow;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use halfpenny::SessionSerial;
 use halfpenny::crypto::CryptoError;
 use halfpenny::letter::LetterError;
 use halfpenny::till::TillError;
@@ -19,6 +20,7 @@ pub use halfpenny_server_kit::error_view::sentence;
 
 use crate::bank_client::BankCallError;
 use crate::store::StoreError;
+use crate::views::SpentHalves;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
@@ -98,6 +100,20 @@ impl ApiError {
             item.requires.as_ref().map(ToString::to_string).into(),
         );
         e
+    }
+
+    /// A payment holding halves already spent: 409 `double_spend`, naming
+    /// every one of them in `spent` ([`SpentHalves`]).
+    pub fn double_spend(e: &TillError, spent: &[SessionSerial]) -> Self {
+        let mut api = Self::new(StatusCode::CONFLICT, e.code(), sentence(e.to_string()));
+        let halves = SpentHalves {
+            spent: spent.iter().map(|s| s.0).collect(),
+        };
+        // A struct of one list always serializes to an object.
+        if let Ok(Value::Object(fields)) = serde_json::to_value(halves) {
+            api.extra = fields;
+        }
+        api
     }
 
     pub fn payment_unknown() -> Self {
@@ -212,7 +228,7 @@ impl From<TillError> for ApiError {
         let status = match &e {
             Letter(l) => return l.clone().into(),
             NotEnough { .. } | MissingAuthorization(_) => StatusCode::PAYMENT_REQUIRED,
-            AlreadySpent(_) => StatusCode::CONFLICT,
+            AlreadySpent(spent) => return Self::double_spend(&e, spent),
             RequestExpired => StatusCode::GONE,
             Crypto(CryptoError::BadSignature | CryptoError::CannotUnseal) => {
                 StatusCode::BAD_REQUEST
@@ -266,5 +282,35 @@ impl From<BankCallError> for ApiError {
                 "The bank's answer could not be read.",
             ),
         }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+    use crate::views::{DoubleSpendView, ErrorDetail};
+
+    #[test]
+    fn a_double_spend_names_every_spent_half_beside_the_error() {
+        let e: ApiError = TillError::AlreadySpent(vec![SessionSerial(3), SessionSerial(7)]).into();
+        assert_eq!(e.status, StatusCode::CONFLICT);
+        let body: DoubleSpendView = serde_json::from_str(&e.body()).unwrap();
+        assert_eq!(
+            body,
+            DoubleSpendView {
+                error: ErrorDetail {
+                    code: "double_spend".into(),
+                    message: "Halves #3 and #7 were already spent.".into(),
+                },
+                halves: SpentHalves { spent: vec![3, 7] },
+            }
+        );
+        // Other refusals carry no list.
+        let other: ApiError = TillError::UnknownHalf(SessionSerial(3)).into();
+        assert_eq!(
+            (other.status, other.extra.len()),
+            (StatusCode::BAD_REQUEST, 0)
+        );
     }
 }

@@ -51,6 +51,23 @@ pub struct PaymentBody {
     pub payment: String,
 }
 
+/// What a 409 `double_spend` carries beside `error`: every half of the
+/// payment that was already spent, by session number, in order (never
+/// empty). The wallet marks exactly these spent and pays again without them.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct SpentHalves {
+    pub spent: Vec<u32>,
+}
+
+/// The whole body of a 409 `double_spend`:
+/// `{"error": {"code": "double_spend", "message"}, "spent": [3, 7]}`.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct DoubleSpendView {
+    pub error: ErrorDetail,
+    #[serde(flatten)]
+    pub halves: SpentHalves,
+}
+
 /// The answer to a taken payment; the same payment always gets the same one.
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 pub struct PaymentReply {

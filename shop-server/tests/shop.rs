@@ -380,6 +380,88 @@ async fn payments_are_taken_with_the_bank_down_and_redeemed_once_it_is_back(
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_double_spend_names_exactly_the_spent_halves_and_takes_nothing() {
+    let bank = Bank::start(Suite::Ed25519).await;
+    let dir = tempfile::tempdir().unwrap();
+    let shop = Shop::start(&bank, &dir).await;
+    let mut buyer = Buyer::new(&bank, 8).await;
+    bank.fund(buyer.id(), 100).await;
+    buyer.buy_purse(&shop, PURSE, vec![], Suite::Ed25519).await;
+
+    // 3 cents in at least two halves (no coin is worth 3), taken.
+    let (first, _) = shop.offer("article-3").await;
+    let paid = buyer.keeper.pay(&first, now()).await.unwrap().payment;
+    assert!(paid.items.len() >= 2, "{:?}", paid.items.len());
+    let (status, reply) = shop
+        .post("/shop/v1/payments", &json!({ "payment": paid.to_text() }))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let receipt = Receipt::from_text(reply["receipt"].as_str().unwrap()).unwrap();
+    buyer.keeper.settle(&receipt, now()).await.unwrap();
+    assert_eq!(shop.totals().await, (3, 0));
+
+    // A fresh 1-cent half of hers, in a payment not sent yet.
+    let (single, _) = shop.offer("article-1").await;
+    let fresh = buyer.keeper.pay(&single, now()).await.unwrap().payment;
+    assert_eq!(fresh.items.len(), 1);
+    assert!(
+        !paid
+            .items
+            .iter()
+            .any(|i| i.session == fresh.items[0].session)
+    );
+
+    // Two of the spent halves, last first, and the fresh one: refused,
+    // naming exactly the two, in order.
+    let (reuse, _) = shop.offer("article-4").await;
+    let mixed = Payment {
+        payment: reuse.payment,
+        purse: paid.purse,
+        items: vec![
+            paid.items[1].clone(),
+            fresh.items[0].clone(),
+            paid.items[0].clone(),
+        ],
+    };
+    let counts = shop.app.store.row_counts().await.unwrap();
+    let (status, body) = shop
+        .post_text("/shop/v1/payments", &json!({ "payment": mixed.to_text() }))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let refused: shop_server::views::DoubleSpendView = serde_json::from_str(&body).unwrap();
+    let mut want = vec![paid.items[0].session.0, paid.items[1].session.0];
+    want.sort_unstable();
+    assert_eq!(refused.error.code, "double_spend");
+    assert_eq!(
+        refused.error.message,
+        format!("Halves #{} and #{} were already spent.", want[0], want[1])
+    );
+    assert_eq!(refused.halves.spent, want);
+    let whole: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(whole["spent"], json!(want), "{body}");
+
+    // Nothing taken: same rows, same takings, the refusal on record.
+    assert_eq!(shop.app.store.row_counts().await.unwrap(), counts);
+    assert_eq!(shop.totals().await, (3, 0));
+    assert_eq!(shop.summary().await["refused"][0]["code"], "double_spend");
+
+    // The fresh half is still good for a payment of its own.
+    let (status, reply) = shop
+        .post("/shop/v1/payments", &json!({ "payment": fresh.to_text() }))
+        .await;
+    assert_eq!(status, 200, "{reply}");
+    let receipt = Receipt::from_text(reply["receipt"].as_str().unwrap()).unwrap();
+    assert_eq!(receipt.sessions, vec![fresh.items[0].session]);
+    buyer.keeper.settle(&receipt, now()).await.unwrap();
+    assert_eq!(shop.totals().await, (4, 0));
+    assert_eq!(buyer.holds().await, (21 - 4, 0));
+    shop.redeem().await;
+    assert_eq!(bank.balance(shop.seller()).await, 4);
+    assert_eq!(shop.totals().await, (0, 4));
+    bank.check_books().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn racing_payments_take_each_half_once() {
     let bank = Bank::start(Suite::Ed25519).await;
     let dir = tempfile::tempdir().unwrap();

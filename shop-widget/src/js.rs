@@ -1,10 +1,10 @@
 //! JavaScript values: reading untrusted objects through [`Fields`], and
 //! building the plain objects the button sends.
 
-use js_sys::{JsString, Object, Reflect};
+use js_sys::{Array, JsString, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::messages::{Fields, ToWallet, VERSION};
+use crate::messages::{Field, Fields, ToWallet, VERSION};
 
 /// A JavaScript value read as a JSON-like object. Reading never throws: a
 /// value that is not an object simply has no fields.
@@ -35,6 +35,19 @@ impl Fields for Js {
         self.get(name).as_f64()
     }
 
+    fn numbers(&self, name: &str, max: usize) -> Option<Vec<f64>> {
+        let value = self.get(name);
+        if !Array::is_array(&value) {
+            return None;
+        }
+        // An array for certain (`Array.isArray`), measured before reading.
+        let array: Array = value.unchecked_into();
+        if array.length() as usize > max {
+            return None;
+        }
+        array.iter().map(|v| v.as_f64()).collect()
+    }
+
     fn child(&self, name: &str) -> Option<Self> {
         let value = self.get(name);
         value.is_object().then_some(Js(value))
@@ -57,10 +70,16 @@ pub fn message(m: &ToWallet) -> JsValue {
         ("halfpenny", JsValue::from_f64(VERSION as f64)),
         ("type", JsValue::from_str(m.kind())),
     ];
-    fields.extend(
-        m.fields()
-            .into_iter()
-            .map(|(name, value)| (name, JsValue::from_str(value))),
-    );
+    fields.extend(m.fields().into_iter().map(|(name, value)| {
+        let value = match value {
+            Field::Text(text) => JsValue::from_str(text),
+            Field::Numbers(numbers) => numbers
+                .iter()
+                .map(|n| JsValue::from_f64(f64::from(*n)))
+                .collect::<Array>()
+                .into(),
+        };
+        (name, value)
+    }));
     object(&fields)
 }

@@ -18,6 +18,9 @@ pub trait Fields: Sized {
     fn text(&self, name: &str, max: usize) -> Option<String>;
     /// The field if it is a number.
     fn number(&self, name: &str) -> Option<f64>;
+    /// The field if it is an array of at most `max` numbers; `None` if it
+    /// is anything else, longer, or holds anything but numbers.
+    fn numbers(&self, name: &str, max: usize) -> Option<Vec<f64>>;
     /// The field if it is an object.
     fn child(&self, name: &str) -> Option<Self>;
 }
@@ -67,6 +70,9 @@ pub const MAX_ITEM: usize = 64;
 pub const MAX_PLAIN: usize = 64 * KIB;
 /// Sentences from the wallet or the shop are cut to this many characters.
 pub const MAX_SENTENCE_CHARS: usize = 300;
+/// The most spent halves a `double_spend` may name: a payment holds no
+/// more halves than this (the core's `MAX_ITEMS_PER_MESSAGE`).
+pub const MAX_SPENT: usize = 10_000;
 
 impl TextKind {
     /// `text` has the prefix, fits, and is base64url after the prefix.
@@ -136,6 +142,20 @@ pub fn clean_sentence(text: Option<String>, fallback: &str) -> String {
     } else {
         cleaned
     }
+}
+
+/// The `spent` list of a shop's `double_spend` refusal: 1 to
+/// [`MAX_SPENT`] session numbers (whole numbers that fit in 32 bits), in
+/// strictly increasing order, as the till names them. Anything else is
+/// `None`: the refusal still stands, without a list.
+pub fn read_spent<F: Fields>(body: &F) -> Option<Vec<u32>> {
+    let numbers = body.numbers("spent", MAX_SPENT)?;
+    let spent: Vec<u32> = numbers
+        .into_iter()
+        .map(|n| whole_number(n).and_then(|n| u32::try_from(n).ok()))
+        .collect::<Option<_>>()?;
+    let ordered = spent.windows(2).all(|w| w.first() < w.last());
+    (!spent.is_empty() && ordered).then_some(spent)
 }
 
 /// The kinds of message the wallet sends.
@@ -228,10 +248,13 @@ pub enum ToWallet {
     Receipt {
         receipt: String,
     },
-    /// The till refused and consumed nothing: release the halves.
+    /// The till refused and consumed nothing: release the halves, except
+    /// those named in `spent` (a `double_spend` only), which were already
+    /// spent.
     Refused {
         code: String,
         message: String,
+        spent: Option<Vec<u32>>,
     },
     /// No answer from the shop: keep the halves pending.
     Unknown {
@@ -262,17 +285,28 @@ impl ToWallet {
         }
     }
 
-    /// The fields besides `halfpenny` and `type`, all strings.
-    pub fn fields(&self) -> Vec<(&'static str, &str)> {
+    /// The fields besides `halfpenny` and `type`: strings, and the list
+    /// of spent halves of a `refused` that has one.
+    pub fn fields(&self) -> Vec<(&'static str, Field<'_>)> {
+        use Field::Text;
         match self {
-            Self::Pay { request, shop } => vec![("request", request), ("shop", shop)],
-            Self::Purse { purse } => vec![("purse", purse)],
-            Self::Receipt { receipt } => vec![("receipt", receipt)],
-            Self::Refused { code, message } | Self::Error { code, message } => {
-                vec![("code", code), ("message", message)]
+            Self::Pay { request, shop } => vec![("request", Text(request)), ("shop", Text(shop))],
+            Self::Purse { purse } => vec![("purse", Text(purse))],
+            Self::Receipt { receipt } => vec![("receipt", Text(receipt))],
+            Self::Refused {
+                code,
+                message,
+                spent,
+            } => {
+                let mut fields = vec![("code", Text(code)), ("message", Text(message))];
+                if let Some(spent) = spent {
+                    fields.push(("spent", Field::Numbers(spent)));
+                }
+                fields
             }
-            Self::Unknown { message } => vec![("message", message)],
-            Self::NotTaken { payment } => vec![("payment", payment)],
+            Self::Error { code, message } => vec![("code", Text(code)), ("message", Text(message))],
+            Self::Unknown { message } => vec![("message", Text(message))],
+            Self::NotTaken { payment } => vec![("payment", Text(payment))],
         }
     }
 
@@ -284,11 +318,23 @@ impl ToWallet {
         let message = "The shop's page could not read the wallet's message.".to_owned();
         match kind {
             WalletKind::PurseRequest => Some(Self::Error { code, message }),
-            WalletKind::Payment => Some(Self::Refused { code, message }),
+            WalletKind::Payment => Some(Self::Refused {
+                code,
+                message,
+                spent: None,
+            }),
             WalletKind::Status => Some(Self::Unknown { message }),
             WalletKind::Ready | WalletKind::Cancel => None,
         }
     }
+}
+
+/// One field of a message to the wallet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Field<'a> {
+    Text(&'a str),
+    /// An array of numbers.
+    Numbers(&'a [u32]),
 }
 
 /// Whether a `message` event is from the wallet this button opened: its
@@ -330,6 +376,7 @@ pub(crate) mod testing {
         S(String),
         N(f64),
         O(Obj),
+        A(Vec<V>),
         Null,
     }
 
@@ -350,6 +397,10 @@ pub(crate) mod testing {
         }
         pub fn o(mut self, k: &str, v: Obj) -> Self {
             self.0.push((k.into(), V::O(v)));
+            self
+        }
+        pub fn a(mut self, k: &str, v: Vec<V>) -> Self {
+            self.0.push((k.into(), V::A(v)));
             self
         }
         pub fn null(mut self, k: &str) -> Self {
@@ -375,6 +426,18 @@ pub(crate) mod testing {
         fn number(&self, name: &str) -> Option<f64> {
             match self.get(name)? {
                 V::N(n) => Some(*n),
+                _ => None,
+            }
+        }
+        fn numbers(&self, name: &str, max: usize) -> Option<Vec<f64>> {
+            match self.get(name)? {
+                V::A(items) if items.len() <= max => items
+                    .iter()
+                    .map(|v| match v {
+                        V::N(n) => Some(*n),
+                        _ => None,
+                    })
+                    .collect(),
                 _ => None,
             }
         }
@@ -565,18 +628,79 @@ mod tests {
         assert_eq!(pay.kind(), "pay");
         assert_eq!(
             pay.fields(),
-            vec![("request", "hpr1.x"), ("shop", "https://shop.example")]
+            vec![
+                ("request", Field::Text("hpr1.x")),
+                ("shop", Field::Text("https://shop.example"))
+            ]
         );
         let not_taken = ToWallet::NotTaken {
             payment: NONCE.into(),
         };
         assert_eq!(not_taken.kind(), "not-taken");
-        assert_eq!(not_taken.fields(), vec![("payment", NONCE)]);
+        assert_eq!(not_taken.fields(), vec![("payment", Field::Text(NONCE))]);
         let refused = ToWallet::Refused {
             code: "c".into(),
             message: "m".into(),
+            spent: None,
         };
-        assert_eq!(refused.fields(), vec![("code", "c"), ("message", "m")]);
+        assert_eq!(refused.kind(), "refused");
+        assert_eq!(
+            refused.fields(),
+            vec![("code", Field::Text("c")), ("message", Field::Text("m"))]
+        );
+        let spent = ToWallet::Refused {
+            code: "double_spend".into(),
+            message: "Halves #3 and #7 were already spent.".into(),
+            spent: Some(vec![3, 7]),
+        };
+        assert_eq!(
+            spent.fields(),
+            vec![
+                ("code", Field::Text("double_spend")),
+                (
+                    "message",
+                    Field::Text("Halves #3 and #7 were already spent.")
+                ),
+                ("spent", Field::Numbers(&[3, 7])),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_spent_list_is_increasing_session_numbers_and_bounded() {
+        use super::testing::V;
+        let read = |items: Vec<V>| read_spent(&Obj::new().a("spent", items));
+        let n = |v: f64| V::N(v);
+        assert_eq!(read(vec![n(3.0), n(7.0)]), Some(vec![3, 7]));
+        assert_eq!(read(vec![n(0.0)]), Some(vec![0]));
+        assert_eq!(read(vec![n(f64::from(u32::MAX))]), Some(vec![u32::MAX]));
+        let longest: Vec<V> = (0..MAX_SPENT).map(|i| n(i as f64)).collect();
+        assert_eq!(read(longest.clone()).map(|s| s.len()), Some(MAX_SPENT));
+        let mut over = longest;
+        over.push(n(MAX_SPENT as f64));
+        for bad in [
+            over,
+            vec![],
+            vec![n(7.0), n(3.0)],
+            vec![n(3.0), n(3.0)],
+            vec![n(-1.0)],
+            vec![n(1.5)],
+            vec![n(f64::from(u32::MAX) + 1.0)],
+            vec![n(f64::NAN)],
+            vec![n(f64::INFINITY)],
+            vec![V::S("3".into())],
+            vec![n(3.0), V::Null],
+            vec![V::A(vec![n(3.0)])],
+        ] {
+            assert_eq!(read(bad.clone()), None, "{bad:?}");
+        }
+        assert_eq!(read_spent(&Obj::new()), None);
+        assert_eq!(read_spent(&Obj::new().s("spent", "3,7")), None);
+        assert_eq!(read_spent(&Obj::new().n("spent", 3.0)), None);
+        assert_eq!(
+            read_spent(&Obj::new().o("spent", Obj::new().n("0", 3.0))),
+            None
+        );
     }
 
     #[test]

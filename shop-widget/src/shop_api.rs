@@ -21,12 +21,19 @@ pub enum Reply<F> {
     NoAnswer,
 }
 
-/// The shop's `{"error": {"code", "message"}}`.
+/// The shop's `{"error": {"code", "message"}}`, and beside it, for a
+/// `double_spend`, the `spent` halves it names.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ShopError {
     pub code: String,
     pub message: String,
+    /// Read only for `double_spend`, and only if well formed
+    /// ([`messages::read_spent`]).
+    pub spent: Option<Vec<u32>>,
 }
+
+/// The till's code for a payment holding halves already spent.
+pub const DOUBLE_SPEND: &str = "double_spend";
 
 impl ShopError {
     /// Reads an error body; `None` unless it has the protocol's shape, so
@@ -40,7 +47,14 @@ impl ShopError {
         }
         let message =
             messages::clean_sentence(error.text("message", MAX_PLAIN), "The shop gave no reason.");
-        Some(Self { code, message })
+        let spent = body
+            .filter(|_| code == DOUBLE_SPEND)
+            .and_then(messages::read_spent);
+        Some(Self {
+            code,
+            message,
+            spent,
+        })
     }
 }
 
@@ -191,6 +205,7 @@ pub fn payment_outcome<F: Fields>(reply: Reply<F>, item: &str) -> PaymentOutcome
                     to_wallet: ToWallet::Refused {
                         code: e.code.clone(),
                         message: e.message.clone(),
+                        spent: e.spent,
                     },
                     result: Err(PayError::Refused {
                         code: e.code,
@@ -567,7 +582,8 @@ mod tests {
             out.to_wallet,
             ToWallet::Refused {
                 code: "double_spend".into(),
-                message: "These coins were spent already.".into()
+                message: "These coins were spent already.".into(),
+                spent: None,
             }
         );
         assert_eq!(
@@ -595,6 +611,70 @@ mod tests {
             assert_eq!(out.to_wallet.kind(), "unknown");
             assert_eq!(out.result, Err(PayError::Unknown));
         }
+    }
+
+    #[test]
+    fn a_double_spend_passes_on_the_spent_halves_it_names() {
+        use crate::messages::testing::V;
+        let spent = |code: &str, list: Vec<V>| Reply::Failure {
+            status: 409,
+            body: Some(
+                Obj::new()
+                    .o(
+                        "error",
+                        Obj::new()
+                            .s("code", code)
+                            .s("message", "Halves #3 and #7 were already spent."),
+                    )
+                    .a("spent", list),
+            ),
+        };
+        let out = payment_outcome(
+            spent("double_spend", vec![V::N(3.0), V::N(7.0)]),
+            "article-42",
+        );
+        assert_eq!(
+            out.to_wallet,
+            ToWallet::Refused {
+                code: "double_spend".into(),
+                message: "Halves #3 and #7 were already spent.".into(),
+                spent: Some(vec![3, 7]),
+            }
+        );
+        assert_eq!(
+            out.result,
+            Err(PayError::Refused {
+                code: "double_spend".into(),
+                message: "Halves #3 and #7 were already spent.".into(),
+            })
+        );
+        // A list that is not session numbers in order is dropped; the
+        // refusal itself stands.
+        for bad in [
+            vec![V::N(7.0), V::N(3.0)],
+            vec![V::S("3".into())],
+            vec![V::N(-3.0)],
+            vec![],
+        ] {
+            let out = payment_outcome(spent("double_spend", bad), "article-42");
+            assert_eq!(
+                out.to_wallet,
+                ToWallet::Refused {
+                    code: "double_spend".into(),
+                    message: "Halves #3 and #7 were already spent.".into(),
+                    spent: None,
+                }
+            );
+        }
+        // Only a double spend names spent halves.
+        let out = payment_outcome(
+            spent("not_enough", vec![V::N(3.0), V::N(7.0)]),
+            "article-42",
+        );
+        assert!(matches!(
+            out.to_wallet,
+            ToWallet::Refused { code, spent: None, .. } if code == "not_enough"
+        ));
     }
 
     #[test]

@@ -179,7 +179,8 @@ pub fn App() -> impl IntoView {
     let (offer, set_offer) = signal(None::<Offer>);
     let (payment, set_payment) = signal(String::new());
     let (receipt, set_receipt) = signal(None::<String>);
-    let (refused, set_refused) = signal(None::<String>);
+    // The sentence, and what the buyer copies back to her wallet.
+    let (refused, set_refused) = signal(None::<(String, Option<String>)>);
     let (redeemed, set_redeemed) = signal(None::<String>);
 
     let refresh = move || {
@@ -284,7 +285,10 @@ pub fn App() -> impl IntoView {
                     set_receipt.set(Some(r.to_text()));
                     set_payment.set(String::new());
                 }
-                Err(e) => set_refused.set(Some(sentence(&e))),
+                Err(e) => {
+                    let back = desk::refusal_for_buyer(&text, &e);
+                    set_refused.set(Some((sentence(&e), back)));
+                }
             }
             refresh();
             Ok(())
@@ -394,8 +398,14 @@ pub fn App() -> impl IntoView {
                             <Code testid="till-receipt" code=r />
                         </div>
                     })}
-                    {move || refused.get().map(|r| view! {
+                    {move || refused.get().map(|(r, back)| view! {
                         <p class="refused" data-testid="till-refused" role="alert">{r}</p>
+                        {back.map(|b| view! {
+                            <div class="refusal">
+                                <p>"Nothing was taken. Give the buyer this refusal for her wallet:"</p>
+                                <Code testid="till-refusal" code=b />
+                            </div>
+                        })}
                     })}
                 </section>
                 <section class="purses">

@@ -33,6 +33,33 @@ pub const OFFER_SECS: u64 = 600;
 /// of its halves meanwhile.
 const ATTEMPTS: usize = 5;
 
+/// The refusal the buyer copies back to her wallet when the till judged
+/// her payment and refused it (it consumed nothing): the pay protocol's
+/// `refused` message (shop-widget/PROTOCOL.md) as one line of JSON, with
+/// the payment's nonce, and for a `double_spend` every half already spent:
+/// `{"halfpenny":1,"type":"refused","payment":"n_…","code":"double_spend",
+/// "message":"Halves #3 and #7 were already spent.","spent":[3,7]}`.
+/// `None` for anything else (a payment it could not read, or for a request
+/// it never made, was not judged here).
+pub fn refusal_for_buyer(payment: &str, e: &DeskError) -> Option<String> {
+    let DeskError::Till(till) = e else {
+        return None;
+    };
+    let nonce = Payment::from_text(payment.trim()).ok()?.payment;
+    let mut message = serde_json::json!({
+        "halfpenny": 1,
+        "type": "refused",
+        "payment": nonce.to_string(),
+        "code": till.code(),
+        "message": sentence(till),
+    });
+    if let (TillError::AlreadySpent(spent), Some(fields)) = (till, message.as_object_mut()) {
+        let spent: Vec<u32> = spent.iter().map(|s| s.0).collect();
+        fields.insert("spent".into(), spent.into());
+    }
+    Some(message.to_string())
+}
+
 /// What can go wrong at the desk. Each reads as a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DeskError {

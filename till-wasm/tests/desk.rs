@@ -12,10 +12,10 @@
 use halfpenny::messages::Payment;
 use halfpenny::till::{TillError, VerifyPolicy};
 use halfpenny::wire::TextForm;
-use halfpenny::{Amount, Currency, testing};
+use halfpenny::{Amount, Currency, SessionSerial, testing};
 use halfpenny_sim::World;
 use halfpenny_till_store::{MemoryTillStore, TillStore};
-use till_wasm::desk::{DeskError, TillDesk, price, sentence};
+use till_wasm::desk::{DeskError, TillDesk, price, refusal_for_buyer, sentence};
 
 fn usd(minor: u64) -> Amount {
     Amount::new(minor, Currency::USD)
@@ -117,11 +117,48 @@ fn a_day_at_the_till() {
             .take(&replay.to_text(), world.now, &mut world.rng)
             .await
             .unwrap_err();
-        let spent = payment.items[0].session;
-        assert_eq!(refused, DeskError::Till(TillError::AlreadySpent(spent)));
+        // 2 cents in two 1-cent halves: both named, in order.
+        let mut spent: Vec<SessionSerial> = payment.items.iter().map(|i| i.session).collect();
+        spent.sort_unstable();
+        let [a, b] = spent[..] else {
+            panic!("two halves: {spent:?}")
+        };
         assert_eq!(
-            sentence(&refused),
-            format!("Half #{} was already spent.", spent.0)
+            refused,
+            DeskError::Till(TillError::AlreadySpent(vec![a, b]))
+        );
+        let said = format!("Halves #{} and #{} were already spent.", a.0, b.0);
+        assert_eq!(sentence(&refused), said);
+        // What she copies back to her wallet: the pay protocol's `refused`.
+        let back = refusal_for_buyer(&replay.to_text(), &refused).unwrap();
+        let back: serde_json::Value = serde_json::from_str(&back).unwrap();
+        assert_eq!(
+            back,
+            serde_json::json!({
+                "halfpenny": 1,
+                "type": "refused",
+                "payment": again.payment.to_string(),
+                "code": "double_spend",
+                "message": said,
+                "spent": [a.0, b.0],
+            })
+        );
+        // Only a payment the till judged gets one.
+        assert_eq!(
+            refusal_for_buyer("hpp1.nonsense", &refused),
+            None,
+            "no payment to name"
+        );
+        assert_eq!(
+            refusal_for_buyer(&replay.to_text(), &DeskError::UnknownRequest),
+            None
+        );
+        let short = DeskError::Till(TillError::EmptyPayment);
+        let back: serde_json::Value =
+            serde_json::from_str(&refusal_for_buyer(&replay.to_text(), &short).unwrap()).unwrap();
+        assert_eq!(
+            (&back["code"], back.get("spent")),
+            (&serde_json::json!("empty_payment"), None)
         );
         // Nonsense, and a payment for a request this till never made.
         assert!(matches!(
