@@ -977,11 +977,17 @@ async fn a_payment_being_judged_is_never_reported_unknown() {
         .iter()
         .map(|(sent, status, code, _)| (sent.as_millis(), *status, code.clone()))
         .collect();
-    let told_unknown = polls.iter().filter(|(_, status, ..)| *status == 404).count();
+    let told_unknown = polls
+        .iter()
+        .filter(|(_, status, ..)| *status == 404)
+        .count();
     // Whatever the timing, the answers agree with what happened: taken and
     // never called unknown, or called unknown and then refused.
     if status == 200 {
-        assert_eq!(told_unknown, 0, "taken after being called unknown: {summary:?}");
+        assert_eq!(
+            told_unknown, 0,
+            "taken after being called unknown: {summary:?}"
+        );
     } else {
         assert_eq!(status, 404, "{posted}");
         assert!(posted.contains("unknown_offer"), "{posted}");

@@ -125,7 +125,7 @@ impl SellerLink for SimSeller {
                 code: e.code().to_owned(),
                 message: e.to_string(),
                 spent: match e {
-                    SimError::Till(TillError::AlreadySpent(s)) => vec![s],
+                    SimError::Till(TillError::AlreadySpent(s)) => s,
                     _ => vec![],
                 },
             },
