@@ -309,7 +309,7 @@ async fn sweep(State(app): Shared, headers: HeaderMap) -> Result<Json<SweepView>
     }))
 }
 
-/// Deletes the first answers and inbox letters past their retention (also done every hour). By default: first answers to letters after 7 days, refund results after 180, a settled case's return request after the return window and 7 days. Operator idempotency keys, purses, tokens, cases and the books are never deleted.
+/// Deletes the first answers and inbox letters past their retention (also done every hour). By default: first answers to letters after 7 days (to purse requests, and refund results, after 180), a settled case's return request after the return window and 7 days. Operator idempotency keys, purses, tokens, cases and the books are never deleted.
 #[utoipa::path(post, path = "/v1/operator/prune", tag = "operator", responses((status = 200, body = crate::store::Pruned), (status = 401, body = ErrorView)), security(("operator" = [])))]
 async fn prune(
     State(app): Shared,

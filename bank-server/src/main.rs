@@ -77,7 +77,8 @@ enum Command {
         #[arg(long, default_value_t = Retention::default().answers_secs)]
         answer_retention_secs: u64,
         /// Seconds a refund result stays in the buyer's and the seller's
-        /// inbox after the case settled (at least a day).
+        /// inbox after the case settled, and a purse request's first answer
+        /// (her purse, to recover) after it was written (at least a day).
         #[arg(long, default_value_t = Retention::default().results_secs)]
         result_retention_secs: u64,
         /// How often first answers and letters past their retention are deleted.

@@ -3,8 +3,8 @@
 //! here; `App::prune` applies them, hourly and on `POST /v1/operator/prune`.
 //!
 //! ## The rule
-//! - **A first answer to a letter** (purse, redemption, refund, return,
-//!   address change) and a deadline settlement's record are kept
+//! - **A first answer to a letter** (redemption, refund, return, address
+//!   change; a purse request's is kept longer, below) and a deadline settlement's record are kept
 //!   [`Retention::answers_secs`] after they were written (7 days by default),
 //!   then deleted. A known nonce is answered before the letter's age is
 //!   checked, so until then a late retry of the very same letter gets its
@@ -22,14 +22,17 @@
 //!   redemption or return letter after a week away still gets its answer.
 //!   A pruned nonce is free again, but only its sender can sign a new letter
 //!   with it: that is a new request of hers, not a replay.
-//! - **Purse recovery** (`POST /v1/purses/recover`) reads a purse
-//!   request's stored first answer: a buyer whose answer was lost gets her
-//!   purse from the bank for as long as that answer is kept (7 days by
-//!   default, [`Retention::answers_secs`]). After that she hears
-//!   `purse_unknown`; her wallet would refuse the purse letter by then
-//!   anyway (`PURSE_FRESHNESS`), and what she paid comes home by a refund
-//!   (the deadline rule settles it without the seller). The shop resends its
-//!   saved purse orders for the same 7 days.
+//! - **A purse request's first answer** is kept
+//!   [`Retention::results_secs`] (180 days by default), longer than any
+//!   purse's tokens can be spent or refunded (90 + 30 days): purse recovery
+//!   (`POST /v1/purses/recover`) reads it, so a buyer whose answer was lost
+//!   gets her purse from the bank, and her wallet opens it at any age (it
+//!   answers a recovery request she has just signed). Until then the bank's
+//!   `purse_unknown` to her, once her order is too old to be taken
+//!   (720 s), truly means it never minted it, and her wallet drops the
+//!   order. A late retry of the very same purse request gets its purse for
+//!   as long too; the shop resends its saved purse orders for 7 days, how
+//!   long a till accepts the bank's purse letter (`PURSE_FRESHNESS`).
 //! - **An operator's idempotency key** (`operator:…`: `fund`, `demo-grants`,
 //!   `POST /v1/operator/fund`) carries no timestamp, so nothing would refuse
 //!   a late retry: these rows are kept for ever. They grow with the
@@ -64,7 +67,8 @@ pub const MIN_RETENTION_SECS: u64 = 86_400;
 pub struct Retention {
     /// First answers to letters, and deadline records (7 days by default).
     pub answers_secs: u64,
-    /// Refund results, for the buyer and the seller (180 days by default).
+    /// Refund results, for the buyer and the seller, and first answers to
+    /// purse requests (180 days by default).
     pub results_secs: u64,
 }
 
@@ -101,6 +105,7 @@ impl Retention {
     pub fn before(&self, now: Timestamp, return_window_secs: u64) -> PruneBefore {
         PruneBefore {
             answers: now.minus(self.answers_secs),
+            purse_answers: now.minus(self.results_secs),
             results: now.minus(self.results_secs),
             return_requests: now.minus(return_window_secs.saturating_add(self.answers_secs)),
         }
@@ -151,6 +156,7 @@ mod tests {
             r.before(now, 72 * 3600),
             PruneBefore {
                 answers: Timestamp(1_000_000_000 - 604_800),
+                purse_answers: Timestamp(1_000_000_000 - 15_552_000),
                 results: Timestamp(1_000_000_000 - 15_552_000),
                 return_requests: Timestamp(1_000_000_000 - 604_800 - 259_200),
             }

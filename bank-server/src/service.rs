@@ -558,7 +558,7 @@ impl App {
     /// seller, a forged, unsigned, stale or unregistered letter, a refused
     /// or pruned request. So the answer tells no one but her whether a purse
     /// exists. The stored first answer is kept as long as
-    /// `crate::retention` keeps first answers (7 days by default).
+    /// `crate::retention` keeps purse answers (180 days by default).
     pub async fn recover_purse(
         self: &Arc<Self>,
         letter_text: &str,

@@ -60,9 +60,11 @@ fn kinds(letters: &[Value]) -> Vec<&str> {
 }
 
 /// A purse request and a redemption are answered; late retries get their
-/// first answers for 7 days; then the answers are pruned and the very same
-/// bytes are refused as `message_expired`, with every table and balance as
-/// it was. The operator's idempotency key is never pruned.
+/// first answers for 7 days; then the redemption's answer is pruned and the
+/// very same bytes are refused as `message_expired`, with every table and
+/// balance as it was. The purse's answer stays 180 days (she may recover her
+/// purse by it), then goes the same way. The operator's idempotency key is
+/// never pruned.
 #[rstest]
 #[tokio::test]
 async fn a_letter_answered_then_pruned_is_refused_as_expired_and_changes_nothing(
@@ -113,13 +115,22 @@ async fn a_letter_answered_then_pruned_is_refused_as_expired_and_changes_nothing
     s.app.clock.advance(7 * DAY - 11 * 60 - 60);
     assert_eq!(prune(&s).await, pruned(0, 0, 0));
     assert_eq!(
+        s.post("/v1/redemptions", &redemption).await,
+        (200, first_redemption.clone())
+    );
+
+    // A minute past: the redemption's answer goes; the purse's stays.
+    s.app.clock.advance(120);
+    assert_eq!(prune(&s).await, pruned(1, 0, 0));
+    assert_eq!(rows_of(&s, "requests").await, 2);
+    assert_eq!(
         s.post("/v1/purses", &mint).await,
         (200, first_purse.clone())
     );
 
-    // A minute past: both answers go; the operator's key stays.
-    s.app.clock.advance(120);
-    assert_eq!(prune(&s).await, pruned(2, 0, 0));
+    // 180 days on, the purse's answer goes too.
+    s.app.clock.advance(173 * DAY);
+    assert_eq!(prune(&s).await, pruned(1, 0, 0));
     assert_eq!(rows_of(&s, "requests").await, 1);
     let rows = s.app.store.row_counts().await.unwrap();
     let totals = s.totals().await;
@@ -182,7 +193,11 @@ async fn inbox_letters_stay_until_no_reader_needs_them(
     // window and 7 days more, the first answers go, but his request stays
     // while the case is open.
     s.app.clock.advance(72 * 3600 + 7 * DAY + 60);
-    assert_eq!(prune(&s).await, pruned(2, 0, 0), "the mint and the refund");
+    assert_eq!(
+        prune(&s).await,
+        pruned(1, 0, 0),
+        "the refund (the mint stays)"
+    );
     assert_eq!(kinds(&seller.letters(&s).await), ["return_request"]);
 
     // Settled at last: now his request goes; both results stay.
@@ -197,9 +212,9 @@ async fn inbox_letters_stay_until_no_reader_needs_them(
     assert_eq!(kinds(&buyer.letters(&s).await), ["refund_result"]);
 
     // A minute short of 180 days: her result is still there (the deadline
-    // record, a week old, went long ago).
+    // record, a week old, went long ago; so did the mint, older still).
     s.app.clock.advance(180 * DAY - 60);
-    assert_eq!(prune(&s).await, pruned(1, 0, 0));
+    assert_eq!(prune(&s).await, pruned(2, 0, 0));
     assert_eq!(kinds(&buyer.letters(&s).await), ["refund_result"]);
 
     // A minute past: both results go; the case still says how it settled.

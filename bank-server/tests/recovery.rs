@@ -299,9 +299,27 @@ async fn anyone_but_her_hears_what_an_unknown_purse_gets() {
     let (status, _) = recover(&s, &buyer.recovery(&s, nonce)).await;
     assert_eq!(status, 200);
 
-    // Once the first answer is pruned (after 7 days), the purse cannot be
-    // recovered: the same 404 (the purse letter would be refused by then).
+    // A week on, past every other first answer's retention, she still gets
+    // it, and her wallet opens it: it answers a request she signed just now.
     s.app.clock.advance(7 * 86_400 + 1);
+    s.operator("/v1/operator/prune", &json!({})).await;
+    let (status, body) = recover(&s, &buyer.recovery(&s, nonce)).await;
+    assert_eq!(status, 200);
+    let reply: Value = serde_json::from_slice(&body).unwrap();
+    let sealed = SealedBox::from_text(reply["purse"].as_str().unwrap()).unwrap();
+    let wallet = buyer.wallet(&s);
+    assert!(
+        wallet
+            .receive_purse(&buyer.identity, &sealed, s.now())
+            .is_err()
+    );
+    let purse = wallet
+        .receive_recovered_purse(&buyer.identity, &sealed, s.now())
+        .unwrap();
+    assert_eq!(purse.available().minor(), 13);
+
+    // Once the purse's answer is pruned (after 180 days), the same 404.
+    s.app.clock.advance(173 * 86_400);
     s.operator("/v1/operator/prune", &json!({})).await;
     assert_eq!(recover(&s, &buyer.recovery(&s, nonce)).await, unknown);
 }

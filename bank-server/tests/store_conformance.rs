@@ -1473,6 +1473,7 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
     // Nothing is strictly older than these cutoffs: nothing goes.
     let none = PruneBefore {
         answers: NOW,
+        purse_answers: NOW,
         results: NOW.plus(60),
         return_requests: NOW.plus(20),
     };
@@ -1488,6 +1489,7 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
     // return request, old as it is, and case C's, younger than its cutoff.
     let some = PruneBefore {
         answers: NOW.plus(20),
+        purse_answers: NOW.plus(20),
         results: at.plus(1),
         return_requests: NOW.plus(31),
     };
@@ -1529,6 +1531,7 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
     // the deadline record go, and case C's return request; each once.
     let far = PruneBefore {
         answers: at.plus(400 * 86_400),
+        purse_answers: at.plus(400 * 86_400),
         results: at.plus(400 * 86_400),
         return_requests: at.plus(400 * 86_400),
     };

@@ -6,7 +6,7 @@ use halfpenny::bank::BankPublic;
 use halfpenny::crypto::PrivateIdentity;
 use halfpenny::crypto::rustcrypto::RustCrypto;
 use halfpenny::crypto::seal::SealedBox;
-use halfpenny::letter::LetterKind;
+use halfpenny::letter::{LetterError, LetterKind};
 use halfpenny::messages::{
     MintResponse, Payment, PaymentRequest, Receipt, RedemptionResult, RefundResult, ReturnRequest,
     SpentToken,
@@ -175,41 +175,48 @@ impl SellerHost {
         let mut results = Vec::new();
         let ask = self.till.inbox_request(&self.identity, 0, now, rng)?;
         for sealed in bank.collect(&ask, now)? {
-            if let Ok(ask) = self.till.open_from_bank::<ReturnRequest>(
+            let ask = match self.till.open_from_bank::<ReturnRequest>(
                 &self.identity,
                 &sealed,
                 LetterKind::ReturnRequest,
                 now,
             ) {
-                let purse = self
-                    .purses
-                    .get(&ask.purse)
-                    .ok_or(SimError::Unknown("purse"))?;
-                let mine: Vec<SpentToken> = self
-                    .tokens
-                    .iter()
-                    .filter(|t| t.purse == ask.purse)
-                    .cloned()
-                    .collect();
-                let answer =
-                    self.till
-                        .answer_return(&self.identity, &ask, purse, mine, now, rng)?;
-                results.push(bank.take_return(&answer, now, rng)?);
-                let (given, kept) = std::mem::take(&mut self.tokens)
-                    .into_iter()
-                    .partition(|t| t.purse == ask.purse);
-                self.handed_in.extend::<Vec<SpentToken>>(given);
-                self.tokens = kept;
-                self.purses.remove(&ask.purse);
-            } else {
-                let r: RefundResult = self.till.open_from_bank(
-                    &self.identity,
-                    &sealed,
-                    LetterKind::RefundResult,
-                    now,
-                )?;
-                results.push(r);
-            }
+                Ok(ask) => ask,
+                Err(TillError::Letter(LetterError::WrongKind { .. })) => {
+                    let r: RefundResult = self.till.open_from_bank(
+                        &self.identity,
+                        &sealed,
+                        LetterKind::RefundResult,
+                        now,
+                    )?;
+                    results.push(r);
+                    continue;
+                }
+                // Too old to answer (as the shop does, skipped): the
+                // return window is long past, and the bank settles the
+                // case by the deadline rule.
+                Err(_) => continue,
+            };
+            let purse = self
+                .purses
+                .get(&ask.purse)
+                .ok_or(SimError::Unknown("purse"))?;
+            let mine: Vec<SpentToken> = self
+                .tokens
+                .iter()
+                .filter(|t| t.purse == ask.purse)
+                .cloned()
+                .collect();
+            let answer = self
+                .till
+                .answer_return(&self.identity, &ask, purse, mine, now, rng)?;
+            results.push(bank.take_return(&answer, now, rng)?);
+            let (given, kept) = std::mem::take(&mut self.tokens)
+                .into_iter()
+                .partition(|t| t.purse == ask.purse);
+            self.handed_in.extend::<Vec<SpentToken>>(given);
+            self.tokens = kept;
+            self.purses.remove(&ask.purse);
         }
         Ok(results)
     }

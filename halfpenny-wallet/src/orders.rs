@@ -111,6 +111,33 @@ impl<S: WalletStore> Keeper<S> {
         now: Timestamp,
     ) -> Result<BuyerPurse, KeeperError> {
         let purse = self.wallet.receive_purse(self.keys(), sealed, now)?;
+        self.complete_order(nonce, purse, now).await
+    }
+
+    /// [`receive_ordered_purse`] for the bank's answer to her recovery
+    /// request ([`purse_recovery_request`]): opened at any age, since the
+    /// purse may have been minted weeks before she asked.
+    ///
+    /// [`receive_ordered_purse`]: Self::receive_ordered_purse
+    /// [`purse_recovery_request`]: Self::purse_recovery_request
+    pub async fn receive_recovered_purse(
+        &self,
+        nonce: Nonce,
+        sealed: &SealedBox,
+        now: Timestamp,
+    ) -> Result<BuyerPurse, KeeperError> {
+        let purse = self
+            .wallet
+            .receive_recovered_purse(self.keys(), sealed, now)?;
+        self.complete_order(nonce, purse, now).await
+    }
+
+    async fn complete_order(
+        &self,
+        nonce: Nonce,
+        purse: BuyerPurse,
+        now: Timestamp,
+    ) -> Result<BuyerPurse, KeeperError> {
         let Some(order) = self
             .store
             .orders()

@@ -406,8 +406,9 @@ impl BuyerPurse {
     }
 }
 
-/// How old a refund result may be when she reads it: any age. It answers a
-/// request she made and signed, and waits in her inbox until she looks,
+/// How old a refund result (or a purse the bank gives back to her recovery
+/// request) may be when she reads it: any age. It answers a request she
+/// made and signed, and waits in her inbox until she looks,
 /// which may be weeks later; refusing it for age would leave her halves
 /// refunding for ever. A result dated in her future is still refused.
 pub const REFUND_RESULT_FRESHNESS: Freshness = Freshness {
@@ -442,8 +443,9 @@ pub struct PreparedPayment {
 pub struct Wallet {
     bank: BankPublic,
     bank_letters: Correspondent,
-    /// The bank again, with the refund results' own age rule.
-    refund_results: Correspondent,
+    /// The bank again, for answers to a request she has just signed
+    /// (refund results, recovered purses): any age.
+    answers: Correspondent,
 }
 
 impl Wallet {
@@ -453,7 +455,7 @@ impl Wallet {
                 backend.verifying_key(&bank.identity.signing)?,
                 PURSE_FRESHNESS,
             ),
-            refund_results: Correspondent::new(
+            answers: Correspondent::new(
                 backend.verifying_key(&bank.identity.signing)?,
                 REFUND_RESULT_FRESHNESS,
             ),
@@ -499,7 +501,8 @@ impl Wallet {
             .open(sealed, identity.id(), identity.sealing.as_ref(), kind, now)?)
     }
 
-    /// Fig. 6: unseals her purse.
+    /// Fig. 6: unseals her purse, as it comes back through the seller: at
+    /// most [`PURSE_FRESHNESS`] old.
     pub fn receive_purse(
         &self,
         identity: &PrivateIdentity,
@@ -507,6 +510,30 @@ impl Wallet {
         now: Timestamp,
     ) -> Result<BuyerPurse, WalletError> {
         let c: PurseContents = self.open(identity, sealed, LetterKind::BuyerPurse, now)?;
+        self.purse_of(c)
+    }
+
+    /// Her purse as the bank gives it back for her signed recovery request
+    /// (the answer to her purse order was lost): of any age, as a refund
+    /// result is. It answers a request she made just now, straight to her
+    /// bank, and the purse may have been minted weeks ago.
+    pub fn receive_recovered_purse(
+        &self,
+        identity: &PrivateIdentity,
+        sealed: &SealedBox,
+        now: Timestamp,
+    ) -> Result<BuyerPurse, WalletError> {
+        let c: PurseContents = self.answers.open(
+            sealed,
+            identity.id(),
+            identity.sealing.as_ref(),
+            LetterKind::BuyerPurse,
+            now,
+        )?;
+        self.purse_of(c)
+    }
+
+    fn purse_of(&self, c: PurseContents) -> Result<BuyerPurse, WalletError> {
         if c.bank != self.bank.id {
             return Err(WalletError::NotOurPurse);
         }
@@ -700,7 +727,7 @@ impl Wallet {
         sealed: &SealedBox,
         now: Timestamp,
     ) -> Result<RefundResult, WalletError> {
-        Ok(self.refund_results.open(
+        Ok(self.answers.open(
             sealed,
             identity.id(),
             identity.sealing.as_ref(),
@@ -885,7 +912,9 @@ mod tests {
             Amount::new(3, Currency::USD),
             "nothing applied"
         );
-        // A purse letter keeps its own window: 8 days old is too old.
+        // A purse letter through the seller keeps its own window: 8 days
+        // old is too old. The bank's answer to her recovery request is
+        // opened at any age.
         let purse_letter = letter::send(
             LetterKind::BuyerPurse,
             &PurseContents {
@@ -906,6 +935,12 @@ mod tests {
         assert_eq!(
             wallet.receive_purse(&buyer, &purse_letter, NOW.plus(8 * DAY)),
             Err(WalletError::Letter(LetterError::Expired))
+        );
+        assert_eq!(
+            wallet
+                .receive_recovered_purse(&buyer, &purse_letter, NOW.plus(30 * DAY))
+                .map(|r| r.id),
+            Ok(p.id)
         );
     }
 }

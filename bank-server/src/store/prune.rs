@@ -8,16 +8,11 @@ use super::schema::Dialect;
 use super::{Store, StoreError, to_i64};
 
 /// The kinds of `requests` rows that answer a letter, or record a deadline
-/// settlement: the ones pruned by age. Operator postings (`funding`,
-/// `withdrawal`, keyed `operator:…`) and any kind not listed are kept.
-pub const PRUNED_REQUEST_KINDS: [&str; 6] = [
-    "mint",
-    "redemption",
-    "refund",
-    "return",
-    "address",
-    "deadline",
-];
+/// settlement: the ones pruned by age. A purse request's answer (`mint`) is
+/// pruned on its own, later; operator postings (`funding`, `withdrawal`,
+/// keyed `operator:…`) and any kind not listed are kept.
+pub const PRUNED_REQUEST_KINDS: [&str; 5] =
+    ["redemption", "refund", "return", "address", "deadline"];
 
 /// How many rows one statement deletes: a large backlog goes in short
 /// transactions, so requests are never held up for long.
@@ -28,6 +23,8 @@ pub const PRUNE_BATCH: i64 = 1_000;
 pub struct PruneBefore {
     /// First answers to letters and deadline records.
     pub answers: Timestamp,
+    /// First answers to purse requests: her purse, which she may recover.
+    pub purse_answers: Timestamp,
     /// Refund results in the outbox.
     pub results: Timestamp,
     /// Return requests in the outbox, once their case has settled.
@@ -37,7 +34,7 @@ pub struct PruneBefore {
 /// How many rows one pruning deleted.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct Pruned {
-    /// First answers and deadline records.
+    /// First answers (purse requests' too) and deadline records.
     pub answers: u64,
     /// Refund results.
     pub results: u64,
@@ -64,12 +61,17 @@ impl Store {
             "DELETE FROM requests WHERE nonce IN (SELECT nonce FROM requests WHERE created_at < $1 AND kind IN ({}) LIMIT $2)",
             kinds.join(", ")
         );
+        let purse_answers = "DELETE FROM requests WHERE nonce IN (SELECT nonce FROM requests WHERE created_at < $1 AND kind = 'mint' LIMIT $2)";
         let results = "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE kind = 'refund_result' AND created_at < $1 LIMIT $2)";
         let return_requests = "DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o WHERE o.kind = 'return_request' AND o.created_at < $1 AND EXISTS (SELECT 1 FROM cases c WHERE c.id = o.about AND c.settled IS NOT NULL) LIMIT $2)";
+        let answers = self
+            .delete_in_batches(&answers, before.answers, batch, &PRUNED_REQUEST_KINDS)
+            .await?
+            + self
+                .delete_in_batches(purse_answers, before.purse_answers, batch, &[])
+                .await?;
         Ok(Pruned {
-            answers: self
-                .delete_in_batches(&answers, before.answers, batch, &PRUNED_REQUEST_KINDS)
-                .await?,
+            answers,
             results: self
                 .delete_in_batches(results, before.results, batch, &[])
                 .await?,

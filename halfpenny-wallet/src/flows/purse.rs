@@ -6,14 +6,13 @@
 
 use halfpenny::letter::Freshness;
 use halfpenny::messages::PurseRequest;
-use halfpenny::till::PURSE_FRESHNESS;
 use halfpenny::wallet::BuyerPurse;
 use halfpenny::{KeyId, Timestamp};
 use halfpenny_store::WalletStore;
 use rand_core::CryptoRng;
 
 use super::{BankLink, FlowError, LinkError, SellerLink};
-use crate::{Keeper, OrderToSend};
+use crate::{Keeper, KeeperError, OrderToSend};
 
 /// Orders a purse through the seller and keeps her halves. If no answer
 /// comes, the order stays saved and pending: [`recover_orders`] finishes it.
@@ -51,9 +50,10 @@ async fn through_seller<S: WalletStore, L: SellerLink>(
     now: Timestamp,
 ) -> Result<BuyerPurse, FlowError> {
     match link.order_purse(&order.request).await {
-        Ok(sealed) => Ok(keeper
+        Ok(sealed) => keeper
             .receive_ordered_purse(order.nonce, &sealed, now)
-            .await?),
+            .await
+            .map_err(unreadable),
         Err(LinkError::Refused { code, message }) => {
             if NOTHING_MINTED.contains(&code.as_str()) {
                 keeper.drop_order(order.nonce).await?;
@@ -61,6 +61,16 @@ async fn through_seller<S: WalletStore, L: SellerLink>(
             Err(FlowError::Refused { code, message })
         }
         Err(e) => Err(e.into()),
+    }
+}
+
+/// A purse answer she could not take (forged, too old through the seller,
+/// not the purse ordered) is a bad answer: the order stays and is asked
+/// about again. Only her store failing is her wallet's own error.
+fn unreadable(e: KeeperError) -> FlowError {
+    match e {
+        KeeperError::Store(_) => e.into(),
+        other => FlowError::BadAnswer(other.to_string()),
     }
 }
 
@@ -78,14 +88,13 @@ pub struct OrdersChecked {
 
 /// Whether the bank's "never minted" settles the order: the bank can no
 /// longer take it (past the letter's age limit and the clock skew it
-/// allows), and it still keeps its answer to it if it took it (its first
-/// answers live as long as a purse letter can be received). Later, its
-/// silence proves nothing: the order stays listed for her to take up with
-/// the bank.
+/// allows). The bank keeps its answer to a purse order as long as any
+/// purse can be spent or refunded (180 days), so until then its silence is
+/// true; after that nothing she could recover would be worth anything.
 fn never_minted(order: &OrderToSend, now: Timestamp) -> bool {
     let f = Freshness::default();
     let age = now.0.saturating_sub(order.created_at.0);
-    age > f.max_age_secs.saturating_add(f.max_skew_secs) && age < PURSE_FRESHNESS.max_age_secs
+    age > f.max_age_secs.saturating_add(f.max_skew_secs)
 }
 
 /// Finishes every saved order whose purse has not come: sent again through
@@ -131,12 +140,15 @@ where
         };
         let ask = keeper.purse_recovery_request(order.nonce, now, rng)?;
         match bank.recover_purse(&ask).await {
-            Ok(Some(sealed)) => {
-                let purse = keeper
-                    .receive_ordered_purse(order.nonce, &sealed, now)
-                    .await?;
-                out.received.push(purse);
-            }
+            Ok(Some(sealed)) => match keeper
+                .receive_recovered_purse(order.nonce, &sealed, now)
+                .await
+                .map_err(unreadable)
+            {
+                Ok(purse) => out.received.push(purse),
+                Err(FlowError::Keeper(e)) => return Err(e.into()),
+                Err(_) => out.waiting += 1,
+            },
             Ok(None) if never_minted(&order, now) => {
                 keeper.drop_order(order.nonce).await?;
                 out.dropped += 1;
