@@ -1,0 +1,82 @@
+import { expect, test, type Request } from "@playwright/test";
+import { bankBalance, bankStatement, money } from "./nothing-lost";
+import { PendingSection } from "./pending-page";
+import { fundedBuyer, onlyPurse, sellerSummary, ShopPage } from "./shop-page";
+
+// Every way the buyer could lose money, reproduced in Chromium against the
+// real bank and shop, and her money coming home to the cent (README, "The
+// life of a cent"): a refund that never reached the bank, a purse whose
+// answer was lost on its way back, an older backup restored, and a purse
+// taken back in two refunds. Amounts are minor units (cents): the bank's
+// own JSON answers, the money table's `data-minor`, the seller's desk.
+
+const FUNDED = 300;
+
+/** Whether a request is the wallet's refund letter to the bank. */
+const isRefund = (r: Request) => new URL(r.url()).pathname === "/v1/refunds" && r.method() === "POST";
+
+test("1. a refund that never reached the bank is sent again, the same bytes, and comes home", async ({ page, context, request }) => {
+  const { wallet } = await fundedBuyer(page, request, FUNDED, "nothing-lost-1");
+  const herald = new ShopPage(await context.newPage());
+  await herald.open();
+  const popup = await herald.clickPay("article-1");
+  await popup.buyPurse("0.20", 1);
+  await popup.pay();
+  await herald.expectUnlocked("article-1");
+
+  await wallet.page.reload();
+  const purse = await onlyPurse(page);
+  await expect(wallet.available()).toHaveText("USD 0.19");
+  await expect.poll(() => bankBalance(page)).toBe(FUNDED - 20);
+
+  // Every refund letter the page sends is lost on its way to the bank.
+  const lost: string[] = [];
+  const refunds = (url: URL) => url.pathname === "/v1/refunds";
+  await page.route(
+    refunds,
+    async (route) => {
+      lost.push(route.request().postData() ?? "");
+      await route.abort("connectionreset");
+    },
+  );
+  await page.getByTestId("purse-refund").click();
+
+  // Her halves are refunding and the refund waits for the bank.
+  const pending = new PendingSection(page);
+  await expect(pending.refunds()).toHaveCount(1);
+  await expect(pending.refunds().first()).toHaveAttribute("data-purse", purse);
+  await expect(pending.refunds().first().getByTestId("pending-refund-amount")).toHaveText("USD 0.19");
+  await expect(page.getByTestId("purse-refunding")).toHaveText("USD 0.19");
+  await expect(wallet.available()).toHaveText("USD 0.00");
+  expect(await money(page)).toEqual({ spendable: 0, pending: 0, spent: 1, refunding: 19, refunded: 0, expired: 0 });
+  expect(lost.length, "the refund letter was sent").toBeGreaterThanOrEqual(1);
+  const first = lost[0];
+  expect(first).toContain('"letter"');
+  // Every attempt so far carried the very same letter.
+  for (const body of lost) expect(body).toBe(first);
+  await page.unroute(refunds);
+
+  // "Check with the bank" sends it again: byte for byte the letter she signed.
+  const resent = page.waitForRequest(isRefund);
+  const answered = page.waitForResponse((r) => isRefund(r.request()));
+  await pending.refunds().first().getByTestId("pending-check-bank").click();
+  expect((await resent).postData()).toBe(first);
+  expect((await answered).status(), "the bank opened a case").toBe(200);
+
+  // The bank asks the shop for its return, then refunds her the 19 cents.
+  await expect(async () => {
+    await page.getByTestId("refresh").click();
+    await expect(page.getByTestId("purse-refunding")).toHaveCount(0, { timeout: 1_000 });
+  }).toPass({ timeout: 30_000 });
+  await pending.expectEmpty();
+  await expect(wallet.available()).toHaveText("USD 0.00");
+  expect(await money(page)).toEqual({ spendable: 0, pending: 0, spent: 1, refunding: 0, refunded: 19, expired: 0 });
+  const statement = await bankStatement(page);
+  expect(statement).toEqual({ balance: FUNDED - 1, mints: 1, refunds: [19] });
+  await expect(wallet.balance()).toHaveText("USD 2.99");
+  await expect(wallet.history().first()).toHaveText("Refunded: USD 0.19");
+
+  // The seller handed back nothing of hers: he holds the one cent he was paid.
+  const seller = await sellerSummary(request);
+  expect(seller.purses.find((p: { purse: string }) => p.purse === purse)).toMatchObject({ spent: 1, state: "returned" });
+});

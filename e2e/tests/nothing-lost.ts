@@ -1,0 +1,57 @@
+import { expect, type Page } from "@playwright/test";
+
+// What the nothing-lost stories read from the wallet page: her balance as
+// the bank itself answers it, and her money table, in minor units.
+
+/** What the bank's answer to her statement request says, in minor units:
+ * her balance and how many purses it charged her for. */
+export type BankStatement = { balance: number; mints: number; refunds: number[] };
+
+/** Presses "Check with the bank" on her wallet page and reads the bank's
+ * own JSON answer to the signed statement request the page sends
+ * (`POST /v1/statements`): integers, not the page's text. */
+export async function bankStatement(page: Page): Promise<BankStatement> {
+  const answer = page.waitForResponse(
+    (r) => new URL(r.url()).pathname === "/v1/statements" && r.request().method() === "POST",
+  );
+  await page.getByTestId("refresh").click();
+  const reply = await answer;
+  expect(reply.status(), "the bank answered her statement request").toBe(200);
+  const body = (await reply.json()) as { balance_minor: number; lines?: { kind: string; amount_minor: number }[] };
+  const lines = body.lines ?? [];
+  return {
+    balance: body.balance_minor,
+    mints: lines.filter((l) => l.kind === "mint").length,
+    refunds: lines.filter((l) => l.kind === "refund").map((l) => l.amount_minor),
+  };
+}
+
+/** Her balance at the bank in minor units (see {@link bankStatement}). */
+export async function bankBalance(page: Page): Promise<number> {
+  return (await bankStatement(page)).balance;
+}
+
+export type Money = {
+  spendable: number;
+  pending: number;
+  spent: number;
+  refunding: number;
+  refunded: number;
+  expired: number;
+};
+
+/** The USD row of her money table ("Where your money is"): each state's
+ * `data-minor`. */
+export async function money(page: Page): Promise<Money> {
+  const row = page.locator('[data-testid="money-row"][data-currency="USD"]');
+  await expect(row).toHaveCount(1);
+  const cell = async (state: keyof Money) => Number(await row.getByTestId(`money-${state}`).getAttribute("data-minor"));
+  return {
+    spendable: await cell("spendable"),
+    pending: await cell("pending"),
+    spent: await cell("spent"),
+    refunding: await cell("refunding"),
+    refunded: await cell("refunded"),
+    expired: await cell("expired"),
+  };
+}
