@@ -80,3 +80,64 @@ test("1. a refund that never reached the bank is sent again, the same bytes, and
   const seller = await sellerSummary(request);
   expect(seller.purses.find((p: { purse: string }) => p.purse === purse)).toMatchObject({ spent: 1, state: "returned" });
 });
+
+test("2. a purse whose answer was lost on its way back comes home from the bank, charged once", async ({ page, context, request }) => {
+  const { wallet } = await fundedBuyer(page, request, FUNDED, "nothing-lost-2");
+  const herald = new ShopPage(await context.newPage());
+  await herald.open();
+
+  // Her order reaches the shop, the bank mints and debits her, and the
+  // answer is lost on its way back to her wallet.
+  let reached = 0;
+  await herald.page.route(
+    (url) => url.pathname === "/shop/v1/purses",
+    async (route) => {
+      const answer = await route.fetch();
+      reached = answer.status();
+      await route.abort("connectionreset");
+    },
+    { times: 1 },
+  );
+  const popup = await herald.clickPay("article-1");
+  await popup.orderPurse("0.20", 1);
+  await expect(popup.error()).toBeVisible();
+  expect(reached, "the shop forwarded the order and the bank minted").toBe(200);
+  await popup.page.close();
+
+  // Her wallet page, with the bank's recovery held back for a moment: the
+  // order is pending, and the bank has already charged her.
+  const recover = (url: URL) => url.pathname === "/v1/purses/recover";
+  await page.route(recover, (route) => route.abort("connectionreset"));
+  await wallet.page.reload();
+  const orders = page.getByTestId("pending-list").getByTestId("pending-order");
+  await expect(orders).toHaveCount(1);
+  await expect(orders.first().getByTestId("pending-order-amount")).toHaveText("USD 0.20");
+  await expect(page.getByTestId("purse")).toHaveCount(0);
+  expect(await money(page)).toEqual({ spendable: 0, pending: 20, spent: 0, refunding: 0, refunded: 0, expired: 0 });
+  expect(await bankStatement(page)).toEqual({ balance: FUNDED - 20, mints: 1, refunds: [] });
+
+  // "Check with the bank": the bank hands her the purse it minted.
+  await page.unroute(recover);
+  const recovered = page.waitForResponse((r) => recover(new URL(r.url())));
+  await orders.first().getByTestId("pending-check-bank").click();
+  expect((await recovered).status()).toBe(200);
+  await expect(orders).toHaveCount(0);
+  await expect(wallet.available()).toHaveText("USD 0.20");
+  await new PendingSection(page).expectEmpty();
+  expect(await money(page)).toEqual({ spendable: 20, pending: 0, spent: 0, refunding: 0, refunded: 0, expired: 0 });
+  // Charged exactly once.
+  expect(await bankStatement(page)).toEqual({ balance: FUNDED - 20, mints: 1, refunds: [] });
+
+  // The seller has his halves of it: she pays him from it.
+  const purse = await onlyPurse(page);
+  await herald.forgetAccess();
+  const again = await herald.clickPay("article-1");
+  await again.pay();
+  await herald.expectUnlocked("article-1");
+  await wallet.page.reload();
+  await expect(wallet.available()).toHaveText("USD 0.19");
+  expect(await money(page)).toEqual({ spendable: 19, pending: 0, spent: 1, refunding: 0, refunded: 0, expired: 0 });
+  const seller = await sellerSummary(request);
+  expect(seller.purses.find((p: { purse: string }) => p.purse === purse)).toMatchObject({ unspent_minor: 19, spent: 1 });
+  expect(await bankStatement(page)).toEqual({ balance: FUNDED - 20, mints: 1, refunds: [] });
+});
