@@ -209,3 +209,50 @@ test.fixme("3. an older backup restored: the halves spent since are refused once
   expect((await bankStatement(restored.page)).balance).toBe(FUNDED - 20);
   await fresh.close();
 });
+
+test("4. a purse taken back in part after paying from it, then another the same way: every unspent cent comes home", async ({ page, context, request }) => {
+  const { wallet } = await fundedBuyer(page, request, FUNDED, "nothing-lost-4");
+  const herald = new ShopPage(await context.newPage());
+  await herald.open();
+  const pending = new PendingSection(page);
+  // The wallet takes back every unspent half of a purse at once and none
+  // while a payment is pending (halfpenny/src/wallet.rs, `refund_letter`):
+  // a part of a purse is refunded by paying from it first.
+  const refundRest = async () => {
+    await page.getByTestId("purse-refund").click();
+    await expect(page.getByTestId("purse-refund")).toHaveCount(0);
+    await expect(async () => {
+      await page.getByTestId("refresh").click();
+      await expect(page.getByTestId("purse-refunding")).toHaveCount(0, { timeout: 1_000 });
+    }).toPass({ timeout: 30_000 });
+  };
+
+  // First purse: 20 cents, 1 paid, 19 taken back.
+  const first = await herald.clickPay("article-1");
+  await first.buyPurse("0.20", 1);
+  await first.pay();
+  await herald.expectUnlocked("article-1");
+  await wallet.page.reload();
+  expect(await money(page)).toEqual({ spendable: 19, pending: 0, spent: 1, refunding: 0, refunded: 0, expired: 0 });
+  await refundRest();
+  await pending.expectEmpty();
+  expect(await money(page)).toEqual({ spendable: 0, pending: 0, spent: 1, refunding: 0, refunded: 19, expired: 0 });
+  expect(await bankStatement(page)).toEqual({ balance: FUNDED - 1, mints: 1, refunds: [19] });
+
+  // Second purse for the same shop: 10 cents, 2 paid, 8 taken back.
+  const second = await herald.clickPay("article-2");
+  await second.buyPurse("0.10", 1);
+  await second.pay();
+  await herald.expectUnlocked("article-2");
+  await wallet.page.reload();
+  await expect(page.getByTestId("purse")).toHaveCount(2);
+  expect(await money(page)).toEqual({ spendable: 8, pending: 0, spent: 3, refunding: 0, refunded: 19, expired: 0 });
+  await refundRest();
+  await pending.expectEmpty();
+  expect(await money(page)).toEqual({ spendable: 0, pending: 0, spent: 3, refunding: 0, refunded: 27, expired: 0 });
+  const statement = await bankStatement(page);
+  expect(statement.balance).toBe(FUNDED - 3);
+  expect(statement.mints).toBe(2);
+  expect([...statement.refunds].sort((a, b) => a - b)).toEqual([8, 19]);
+  await expect(wallet.balance()).toHaveText("USD 2.97");
+});
