@@ -4,6 +4,7 @@
 # tools' output, none is typed by hand.
 #
 #   scripts/reliability.sh [fuzz-seconds-per-target]      (default 300)
+#   CRASH_CYCLES=N (default 100) kill/restart cycles per crash test
 #
 # 1. scripts/fuzz.sh: every fuzz target of fuzz/ for that long;
 # 2. the bad-input tables: bank-server/tests/bad_input.rs on SQLite and on
@@ -15,6 +16,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 seconds=${1:-300}
+# Kill/restart cycles per server per database (./test runs 8).
+cycles=${CRASH_CYCLES:-100}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 say() { printf '\n==> %s\n' "$*"; }
@@ -70,15 +73,17 @@ crash_load() {
     | grep -E '^(bank crash|shop crash|double-spend storm|wallet crash|soak):|^  [a-z0-9]' \
     | sed "s/^/[$label] /" | tee -a "$work/crash_lines.txt" || crash_status=1
 }
-say "crash and load suites"
+say "crash and load suites, $cycles kill/restart cycles per server per database"
 : >"$work/crash_lines.txt"
+export HALFPENNY_CRASH_CYCLES=$cycles
 crash_load sqlite cargo test -p bank-server --locked --test crash --test storm -- --nocapture
+crash_load "shop, bank on sqlite" cargo test -p shop-server --locked --test crash -- --nocapture
 if (source scripts/postgres.sh >/dev/null 2>&1 && [ -n "${HALFPENNY_TEST_POSTGRES:-}" ]); then
   crash_load postgres bash -c 'source scripts/postgres.sh >/dev/null && cargo test -p bank-server --locked --test crash --test storm -- --nocapture'
+  crash_load "shop, bank on postgres" bash -c 'source scripts/postgres.sh >/dev/null && cargo test -p shop-server --locked --test crash -- --nocapture'
 else
-  echo "[postgres] not available here: the bank's crash and storm tests ran on SQLite only" >>"$work/crash_lines.txt"
+  echo "[postgres] not available here: the bank's and the shop's crash tests ran with the bank on SQLite only" >>"$work/crash_lines.txt"
 fi
-crash_load sqlite cargo test -p shop-server --locked --test crash -- --nocapture
 if [ -f static/wallet/pkg/wallet_wasm_bg.wasm ] || ls static/wallet/pkg/*.wasm >/dev/null 2>&1; then
   crash_load chromium bash -c 'cargo build -p bank-server -p shop-server --locked && cd e2e && npx playwright test tests/wallet-crash.spec.ts'
 else
@@ -86,8 +91,9 @@ else
 fi
 crash_load soak scripts/soak.sh "${SOAK_SECONDS:-60}"
 {
-  echo "SIGKILL at seeded random moments under load (real binaries, restarted on"
-  echo "the same database), 64 clients racing for the same tokens, the wallet"
+  echo "SIGKILL at seeded random moments under load, $cycles times per server per"
+  echo "database (real binaries, restarted on the same database; the shop keeps"
+  echo "its own SQLite file and its bank ran on each database), 64 clients racing for the same tokens, the wallet"
   echo "window closed mid-payment in Chromium, and a ${SOAK_SECONDS:-60} s soak of mixed"
   echo "traffic. Each test asserts its invariants; the timings are only printed."
   echo
@@ -95,7 +101,12 @@ crash_load soak scripts/soak.sh "${SOAK_SECONDS:-60}"
   cat "$work/crash_lines.txt"
   echo '```'
   echo
-  echo "Rerun: \`cargo test -p bank-server --test crash --test storm -- --nocapture\`"
+  echo "After the last restart each crash test checks that money is conserved across"
+  echo "the three parties: the buyers' bank balances, plus what the seller was"
+  echo "credited, plus the tokens still open (her unspent halves), is exactly what"
+  echo "the buyers were funded; and that no token was paid twice."
+  echo
+  echo "Rerun: \`HALFPENNY_CRASH_CYCLES=$cycles cargo test -p bank-server --test crash --test storm -- --nocapture\`"
   echo "(PostgreSQL: \`source scripts/postgres.sh\` first), \`cargo test -p shop-server"
   echo "--test crash -- --nocapture\`, \`cd e2e && npx playwright test"
   echo "tests/wallet-crash.spec.ts\` and \`scripts/soak.sh [seconds]\`."

@@ -46,7 +46,14 @@ use serde_json::{Value, json};
 const BIN: &str = env!("CARGO_BIN_EXE_bank-server");
 const USD: Currency = Currency::USD;
 const SEED: u64 = 0x6861_6c66_7065_6e79;
-const CYCLES: usize = 8;
+/// Kill/restart cycles: 8 in `./test`, `HALFPENNY_CRASH_CYCLES` in the long
+/// run (`scripts/reliability.sh`: 100).
+fn cycles() -> usize {
+    std::env::var("HALFPENNY_CRASH_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8)
+}
 
 /// The purses sent for a refund, with the sessions of the halves asked back.
 type Refunds = Arc<Mutex<Vec<(halfpenny::PurseId, BTreeSet<u32>)>>>;
@@ -468,7 +475,7 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
     // The killer: seeded moments, SIGKILL, start again on the same books.
     let mut rng = ChaCha20Rng::seed_from_u64(SEED);
     let mut down = Duration::ZERO;
-    for _ in 0..CYCLES {
+    for _ in 0..cycles() {
         tokio::time::sleep(Duration::from_millis(pick(&mut rng, 300, 2_500))).await;
         process.kill();
         let t = Instant::now();
@@ -649,7 +656,8 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
 
     let requests = c.requests.load(Ordering::Relaxed) + sent.len() as u64;
     eprintln!(
-        "bank crash: {CYCLES} kill/restart cycles, {requests} requests, ledger balanced, {double_credits} double credits"
+        "bank crash: {} kill/restart cycles, {requests} requests, ledger balanced, {double_credits} double credits",
+        cycles()
     );
     eprintln!(
         "  {} purses minted in {rounds} rounds, {letters} redemption letters ({} tokens credited), {} refunds; {} resends after kills; down {:.1} s in all; load {:.1} s, whole test {:.1} s",

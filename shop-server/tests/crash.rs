@@ -33,7 +33,14 @@ use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_shop-server");
 const SEED: u64 = 0x7368_6f70_6b69_6c6c;
-const CYCLES: usize = 8;
+/// Kill/restart cycles: 8 in `./test`, `HALFPENNY_CRASH_CYCLES` in the long
+/// run (`scripts/reliability.sh`: 100).
+fn cycles() -> usize {
+    std::env::var("HALFPENNY_CRASH_CYCLES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8)
+}
 
 fn pick(rng: &mut ChaCha20Rng, lo: u64, hi: u64) -> u64 {
     lo + rng.next_u64() % (hi - lo + 1)
@@ -202,7 +209,7 @@ async fn the_till_killed_mid_payment_loses_and_duplicates_nothing() {
         let (process, stop, http) = (process.clone(), stop.clone(), http.clone());
         tokio::spawn(async move {
             let mut rng = ChaCha20Rng::seed_from_u64(SEED);
-            for _ in 0..CYCLES {
+            for _ in 0..cycles() {
                 tokio::time::sleep(Duration::from_millis(pick(&mut rng, 300, 2_000))).await;
                 let mut p = process.lock().await;
                 p.kill();
@@ -414,13 +421,29 @@ async fn the_till_killed_mid_payment_loses_and_duplicates_nothing() {
         64 * purses.len() as i64 - credited,
         "her unspent halves are all the bank still owes"
     );
+    // Money conserved across the three parties: her wallet counts as spent
+    // exactly what the seller has receipts for, and the rest of every purse
+    // as hers; her balance, the seller's credit and what the bank still owes
+    // on her halves add up to exactly what she was funded.
+    let money = buyer.keeper.money(now()).await.unwrap();
+    let m = money.first().copied().unwrap();
+    assert_eq!(
+        (m.spent, m.pending, m.refunding, m.refunded),
+        (receipts.len() as u64, 0, 0, 0),
+        "{m:?}"
+    );
+    assert_eq!(m.total(), 64 * purses.len() as u64, "{m:?}");
+    let hers = bank.balance(buyer.id()).await;
+    assert_eq!(hers, 100_000 - 64 * purses.len() as i64);
+    assert_eq!(hers + credited + t.outstanding["USD"], 100_000);
     drop(process);
 
     let by_state: BTreeMap<&str, usize> = [("receipts", receipts.len()), ("released", released)]
         .into_iter()
         .collect();
     eprintln!(
-        "shop crash: {CYCLES} kill/restart cycles, {} payments ({} receipts, {released} released), 0 halves lost, 0 accepted twice, redeemed {} cents once",
+        "shop crash: {} kill/restart cycles, {} payments ({} receipts, {released} released), 0 halves lost, 0 accepted twice, redeemed {} cents once",
+        cycles(),
         ended.len(),
         receipts.len(),
         credited

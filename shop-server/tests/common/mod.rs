@@ -34,6 +34,11 @@ use shop_server::api::Pages;
 use shop_server::catalog::Catalog;
 use tokio::sync::oneshot;
 
+// The bank's test database, SQLite or PostgreSQL (as the bank's tests choose).
+#[path = "../../../bank-server/tests/common/database.rs"]
+mod database;
+use database::database_url;
+
 pub const BANK_OPERATOR: &str = "bank-operator-token-0123456789";
 pub const SHOP_OPERATOR: &str = "shop-operator-token-9876543210";
 pub const USD: Currency = Currency::USD;
@@ -119,10 +124,11 @@ async fn serve(
 }
 
 impl Bank {
-    /// A bank minting `suite` tokens by default.
+    /// A bank minting `suite` tokens by default, on a SQLite file or, when
+    /// `HALFPENNY_TEST_POSTGRES` names a server, on PostgreSQL.
     pub async fn start(suite: Suite) -> Bank {
         let dir = tempfile::tempdir().unwrap();
-        let database = format!("sqlite://{}", dir.path().join("bank.db").display());
+        let database = database_url(&dir).await;
         let app = bank_app(&database, suite).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
