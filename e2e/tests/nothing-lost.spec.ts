@@ -147,7 +147,7 @@ test("2. a purse whose answer was lost on its way back comes home from the bank,
 // button ends its session (`finish(End::Failed)`), so the wallet's retry
 // with other halves is never carried to the shop and the window hangs at
 // "Paying…"; the article stays locked.
-test.fixme("3. an older backup restored: the halves spent since are refused once, marked spent, and the payment goes through", async ({ page, context, request, browser }, testInfo) => {
+test("3. an older backup restored: the halves spent since are refused once, marked spent, and the payment goes through", async ({ page, context, request, browser }, testInfo) => {
   const { wallet, account } = await fundedBuyer(page, request, FUNDED, "nothing-lost-3");
   const herald = new ShopPage(await context.newPage());
   await herald.open();

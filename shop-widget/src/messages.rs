@@ -272,6 +272,13 @@ pub enum ToWallet {
 }
 
 impl ToWallet {
+    /// A refusal naming halves spent already (an older backup restored):
+    /// the wallet marks them spent and tries once more with others, so the
+    /// session must stay to carry that second payment.
+    pub fn wallet_will_retry(&self) -> bool {
+        matches!(self, Self::Refused { spent: Some(spent), .. } if !spent.is_empty())
+    }
+
     /// The message's `type`.
     pub fn kind(&self) -> &'static str {
         match self {
@@ -664,6 +671,16 @@ mod tests {
                 ("spent", Field::Numbers(&[3, 7])),
             ]
         );
+        // Only a refusal naming spent halves brings a second payment.
+        assert!(spent.wallet_will_retry());
+        assert!(!refused.wallet_will_retry());
+        let empty = ToWallet::Refused {
+            code: "double_spend".into(),
+            message: "m".into(),
+            spent: Some(vec![]),
+        };
+        assert!(!empty.wallet_will_retry());
+        assert!(!not_taken.wallet_will_retry());
     }
 
     #[test]

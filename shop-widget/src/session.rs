@@ -75,6 +75,9 @@ struct State {
     /// The popup has left `about:blank` for the wallet.
     navigated: bool,
     pay_sent: bool,
+    /// The till refused halves spent already and the wallet may try once
+    /// more with others, as it does (PROTOCOL.md); a second such refusal ends.
+    retried: bool,
     payments_in_flight: u32,
     /// `unknown` was answered: the page was told, the button is usable
     /// again, and the session stays only to answer the wallet's `status`.
@@ -343,8 +346,23 @@ impl Session {
             Err(PayError::Unknown) if !self.popup_closed() && !self.state.borrow().ended => {
                 self.linger();
             }
+            Err(_) if out.to_wallet.wallet_will_retry() && self.await_retry() => {
+                element::show(
+                    &self.el,
+                    View::Busy("Some coins were spent already; the wallet is trying others…"),
+                );
+            }
             Err(e) => self.finish(End::Failed(e)),
         }
+    }
+
+    /// Whether to stay for the wallet's one retry after a refusal of
+    /// halves spent already: only the first time, with the window open.
+    fn await_retry(&self) -> bool {
+        let mut s = self.state.borrow_mut();
+        let stay = !s.ended && !s.retried && !self.popup_closed();
+        s.retried = true;
+        stay
     }
 
     /// After `unknown`: tell the page, free the button, and stay to answer
