@@ -37,7 +37,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
 }
 
 pub fn router(app: Arc<App>) -> Router {
-    Router::new()
+    let routes = Router::new();
+    #[cfg(feature = "test-clock")]
+    let routes = routes.route("/v1/test/clock", axum::routing::put(test_clock));
+    routes
         .route("/v1/health", get(health))
         .route("/v1/bank", get(bank_info))
         .route("/v1/accounts", post(register))
@@ -327,6 +330,27 @@ async fn totals(
 ) -> Result<Json<crate::store::Totals>, ApiError> {
     operator(&app, &headers)?;
     Ok(Json(app.store.totals().await?))
+}
+
+/// Moves the bank's clock `ahead_secs` ahead of the system's (0 puts it
+/// back); only in a bank built with the `test-clock` feature.
+#[cfg(feature = "test-clock")]
+async fn test_clock(
+    State(app): Shared,
+    headers: HeaderMap,
+    Body(body): Body<TestClockBody>,
+) -> Result<Json<TestClockView>, ApiError> {
+    operator(&app, &headers)?;
+    // A year at most: enough for every window, and no overflow.
+    if body.ahead_secs > 366 * 24 * 3600 {
+        return Err(ApiError::bad_request(
+            "bad_clock",
+            "The clock moves at most a year ahead.",
+        ));
+    }
+    app.clock.set_ahead(body.ahead_secs);
+    tracing::warn!(ahead_secs = body.ahead_secs, "test clock moved");
+    Ok(Json(TestClockView { now: app.now().0 }))
 }
 
 async fn metrics(State(app): Shared) -> impl IntoResponse {

@@ -273,6 +273,8 @@ async fn main() -> Result<()> {
                 .await
                 .with_context(|| format!("binding {listen}"))?;
             tracing::info!(%listen, bank = %app.bank.config.id, "bank listening");
+            #[cfg(feature = "test-clock")]
+            tracing::warn!("built with test-clock: the operator can move this bank's clock");
             let mut router = api::router(app);
             if let Some(dir) = wallet_dir {
                 tracing::info!(dir = %dir.display(), "serving the wallet page at /wallet/");

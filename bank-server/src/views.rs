@@ -272,3 +272,19 @@ pub struct SweepView {
     /// Refund cases settled by this sweep.
     pub settled: usize,
 }
+
+/// `PUT /v1/test/clock` (a bank built with `test-clock` only).
+#[cfg(feature = "test-clock")]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct TestClockBody {
+    /// How far ahead of the system's clock the bank's runs, in seconds.
+    pub ahead_secs: u64,
+}
+
+/// The bank's time after the move, in seconds since 1970.
+#[cfg(feature = "test-clock")]
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
+pub struct TestClockView {
+    pub now: u64,
+}

@@ -1,5 +1,5 @@
 import { expect, test, type Request } from "@playwright/test";
-import { bankBalance, bankStatement, money } from "./nothing-lost";
+import { bankBalance, bankStatement, money, setBankClockAhead, setPageClockAhead } from "./nothing-lost";
 import { PendingSection } from "./pending-page";
 import { fundedBuyer, onlyPurse, sellerSummary, ShopPage } from "./shop-page";
 import { WalletPage } from "./wallet-page";
@@ -7,8 +7,9 @@ import { WalletPage } from "./wallet-page";
 // Every way the buyer could lose money, reproduced in Chromium against the
 // real bank and shop, and her money coming home to the cent (README, "The
 // life of a cent"): a refund that never reached the bank, a purse whose
-// answer was lost on its way back, an older backup restored, and a purse
-// taken back in two refunds. Amounts are minor units (cents): the bank's
+// answer was lost on its way back, an older backup restored, a purse
+// taken back in two refunds, a refund result read eight days late, and
+// storage the browser cleared. Amounts are minor units (cents): the bank's
 // own JSON answers, the money table's `data-minor`, the seller's desk.
 
 const FUNDED = 300;
@@ -143,10 +144,6 @@ test("2. a purse whose answer was lost on its way back comes home from the bank,
   expect(await bankStatement(page)).toEqual({ balance: FUNDED - 20, mints: 1, refunds: [] });
 });
 
-// Bug (shop-widget/src/session.rs, `pay`): on a `refused` answer the pay
-// button ends its session (`finish(End::Failed)`), so the wallet's retry
-// with other halves is never carried to the shop and the window hangs at
-// "Paying…"; the article stays locked.
 test("3. an older backup restored: the halves spent since are refused once, marked spent, and the payment goes through", async ({ page, context, request, browser }, testInfo) => {
   const { wallet, account } = await fundedBuyer(page, request, FUNDED, "nothing-lost-3");
   const herald = new ShopPage(await context.newPage());
@@ -255,4 +252,94 @@ test("4. a purse taken back in part after paying from it, then another the same 
   expect(statement.mints).toBe(2);
   expect([...statement.refunds].sort((a, b) => a - b)).toEqual([8, 19]);
   await expect(wallet.balance()).toHaveText("USD 2.97");
+});
+
+const DAY_SECS = 24 * 3600;
+
+test("5. a refund result read eight days after the bank wrote it still comes home", async ({ page, context, request }) => {
+  const { wallet } = await fundedBuyer(page, request, FUNDED, "nothing-lost-5");
+  const herald = new ShopPage(await context.newPage());
+  await herald.open();
+  const popup = await herald.clickPay("article-1");
+  await popup.buyPurse("0.20", 1);
+  await popup.pay();
+  await herald.expectUnlocked("article-1");
+  await wallet.page.reload();
+  const purse = await onlyPurse(page);
+
+  // She takes back the rest; her wallet never gets to read the result.
+  const inbox = (url: URL) => url.pathname === "/v1/inbox";
+  await page.route(inbox, (route) => route.abort("connectionreset"));
+  const opened = page.waitForResponse((r) => isRefund(r.request()));
+  await page.getByTestId("purse-refund").click();
+  expect((await opened).status(), "the bank opened a case").toBe(200);
+  // The shop hands its halves back and the bank refunds her: the result
+  // waits in her inbox at the bank.
+  await expect.poll(async () => (await bankStatement(page)).refunds, { timeout: 30_000 }).toEqual([19]);
+  expect(await money(page)).toEqual({ spendable: 0, pending: 0, spent: 1, refunding: 19, refunded: 0, expired: 0 });
+
+  // Eight days later (past the 7 days a purse letter is fresh) she opens
+  // her wallet again, on the bank's time and her own.
+  await setBankClockAhead(request, 8 * DAY_SECS);
+  try {
+    await page.unroute(inbox);
+    await setPageClockAhead(page, 8 * DAY_SECS * 1000);
+    await page.reload();
+    await expect(async () => {
+      await page.getByTestId("refresh").click();
+      await expect(page.getByTestId("purse-refunding")).toHaveCount(0, { timeout: 1_000 });
+    }).toPass({ timeout: 30_000 });
+    await new PendingSection(page).expectEmpty();
+    expect(await money(page)).toEqual({ spendable: 0, pending: 0, spent: 1, refunding: 0, refunded: 19, expired: 0 });
+    expect(await bankStatement(page)).toEqual({ balance: FUNDED - 1, mints: 1, refunds: [19] });
+    await expect(wallet.history().first()).toHaveText("Refunded: USD 0.19");
+  } finally {
+    await setBankClockAhead(request, 0);
+  }
+  const seller = await sellerSummary(request);
+  expect(seller.purses.find((p: { purse: string }) => p.purse === purse)).toMatchObject({ spent: 1, state: "returned" });
+});
+
+test("6. storage the browser cleared: the backup it asked for brings every cent home", async ({ page, context, request }, testInfo) => {
+  const { wallet, account } = await fundedBuyer(page, request, FUNDED, "nothing-lost-6");
+  // The wallet asked the browser to keep its storage and says what it
+  // answered; when the answer is no, it asks her for a backup.
+  const kept = await page.evaluate(() => navigator.storage.persisted());
+  await expect(page.getByTestId("storage-kept")).toHaveAttribute("data-kept", String(kept));
+  if (!kept) await expect(page.getByTestId("storage-kept")).toContainText("save a backup");
+
+  const herald = new ShopPage(await context.newPage());
+  await herald.open();
+  const first = await herald.clickPay("article-1");
+  await first.buyPurse("0.20", 1);
+  await first.pay();
+  await herald.expectUnlocked("article-1");
+  await wallet.page.reload();
+  const purse = await onlyPurse(page);
+  const file = testInfo.outputPath("wallet.backup");
+  await wallet.backup("kept somewhere else 42", file);
+
+  // The browser clears the wallet's storage, as it may under pressure.
+  const cdp = await context.newCDPSession(page);
+  await cdp.send("Storage.clearDataForOrigin", { origin: new URL(page.url()).origin, storageTypes: "indexeddb" });
+  await page.reload();
+  await expect(page.getByTestId("create-identity")).toBeVisible();
+  await expect(page.getByTestId("purse")).toHaveCount(0);
+
+  // Her backup brings back her account and her purse, to the cent.
+  await wallet.restore(file, "kept somewhere else 42");
+  await expect(page.getByTestId("account-id")).toHaveText(account);
+  expect(await onlyPurse(page)).toBe(purse);
+  await expect(wallet.available()).toHaveText("USD 0.19");
+  expect(await money(page)).toEqual({ spendable: 19, pending: 0, spent: 1, refunding: 0, refunded: 0, expired: 0 });
+
+  // And she pays from it again.
+  const second = await herald.clickPay("article-2");
+  await second.pay();
+  await herald.expectUnlocked("article-2");
+  await wallet.page.reload();
+  expect(await money(page)).toEqual({ spendable: 17, pending: 0, spent: 3, refunding: 0, refunded: 0, expired: 0 });
+  const seller = await sellerSummary(request);
+  expect(seller.purses.find((p: { purse: string }) => p.purse === purse)).toMatchObject({ unspent_minor: 17, spent: 3 });
+  expect(await bankStatement(page)).toEqual({ balance: FUNDED - 20, mints: 1, refunds: [] });
 });

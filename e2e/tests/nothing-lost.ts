@@ -1,4 +1,5 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { BANK, OPERATOR_TOKEN } from "../playwright.config";
 
 // What the nothing-lost stories read from the wallet page: her balance as
 // the bank itself answers it, and her money table, in minor units.
@@ -54,4 +55,23 @@ export async function money(page: Page): Promise<Money> {
     refunded: await cell("refunded"),
     expired: await cell("expired"),
   };
+}
+
+/** Moves the bank's clock `secs` ahead of the system's (0 puts it back).
+ * The e2e bank is built with `--features test-clock` (`./test` does). */
+export async function setBankClockAhead(request: APIRequestContext, secs: number) {
+  const answer = await request.put(`${BANK}/v1/test/clock`, {
+    headers: { authorization: `Bearer ${OPERATOR_TOKEN}` },
+    data: { ahead_secs: secs },
+  });
+  expect(answer.status(), "the bank is built with test-clock (cargo build -p bank-server --features test-clock)").toBe(200);
+}
+
+/** Makes the page's clock (`Date.now`, what the wallet reads) run `ms`
+ * ahead from its next load on. */
+export async function setPageClockAhead(page: Page, ms: number) {
+  await page.addInitScript((ahead) => {
+    const real = Date.now.bind(Date);
+    Date.now = () => real() + ahead;
+  }, ms);
 }
