@@ -1,5 +1,5 @@
 import { expect, test, type Request } from "@playwright/test";
-import { bankBalance, bankStatement, money, setBankClockAhead, setPageClockAhead } from "./nothing-lost";
+import { bankBalance, bankStatement, money, paidOnce, setBankClockAhead, setPageClockAhead } from "./nothing-lost";
 import { PendingSection } from "./pending-page";
 import { fundedBuyer, onlyPurse, sellerSummary, ShopPage } from "./shop-page";
 import { WalletPage } from "./wallet-page";
@@ -18,16 +18,7 @@ const FUNDED = 300;
 const isRefund = (r: Request) => new URL(r.url()).pathname === "/v1/refunds" && r.method() === "POST";
 
 test("1. a refund that never reached the bank is sent again, the same bytes, and comes home", async ({ page, context, request }) => {
-  const { wallet } = await fundedBuyer(page, request, FUNDED, "nothing-lost-1");
-  const herald = new ShopPage(await context.newPage());
-  await herald.open();
-  const popup = await herald.clickPay("article-1");
-  await popup.buyPurse("0.20", 1);
-  await popup.pay();
-  await herald.expectUnlocked("article-1");
-
-  await wallet.page.reload();
-  const purse = await onlyPurse(page);
+  const { wallet, purse } = await paidOnce(page, context, request, FUNDED, "nothing-lost-1");
   await expect(wallet.available()).toHaveText("USD 0.19");
   await expect.poll(() => bankBalance(page)).toBe(FUNDED - 20);
 
@@ -145,15 +136,7 @@ test("2. a purse whose answer was lost on its way back comes home from the bank,
 });
 
 test("3. an older backup restored: the halves spent since are refused once, marked spent, and the payment goes through", async ({ page, context, request, browser }, testInfo) => {
-  const { wallet, account } = await fundedBuyer(page, request, FUNDED, "nothing-lost-3");
-  const herald = new ShopPage(await context.newPage());
-  await herald.open();
-  const first = await herald.clickPay("article-1");
-  await first.buyPurse("0.20", 1);
-  await first.pay();
-  await herald.expectUnlocked("article-1");
-  await wallet.page.reload();
-  const purse = await onlyPurse(page);
+  const { wallet, account, herald, purse } = await paidOnce(page, context, request, FUNDED, "nothing-lost-3");
   await expect(wallet.available()).toHaveText("USD 0.19");
 
   // A backup now; then two more cents spent from this browser.
@@ -257,15 +240,7 @@ test("4. a purse taken back in part after paying from it, then another the same 
 const DAY_SECS = 24 * 3600;
 
 test("5. a refund result read eight days after the bank wrote it still comes home", async ({ page, context, request }) => {
-  const { wallet } = await fundedBuyer(page, request, FUNDED, "nothing-lost-5");
-  const herald = new ShopPage(await context.newPage());
-  await herald.open();
-  const popup = await herald.clickPay("article-1");
-  await popup.buyPurse("0.20", 1);
-  await popup.pay();
-  await herald.expectUnlocked("article-1");
-  await wallet.page.reload();
-  const purse = await onlyPurse(page);
+  const { wallet, purse } = await paidOnce(page, context, request, FUNDED, "nothing-lost-5");
 
   // She takes back the rest; her wallet never gets to read the result.
   const inbox = (url: URL) => url.pathname === "/v1/inbox";
@@ -301,21 +276,12 @@ test("5. a refund result read eight days after the bank wrote it still comes hom
 });
 
 test("6. storage the browser cleared: the backup it asked for brings every cent home", async ({ page, context, request }, testInfo) => {
-  const { wallet, account } = await fundedBuyer(page, request, FUNDED, "nothing-lost-6");
+  const { wallet, account, herald, purse } = await paidOnce(page, context, request, FUNDED, "nothing-lost-6");
   // The wallet asked the browser to keep its storage and says what it
   // answered; when the answer is no, it asks her for a backup.
   const kept = await page.evaluate(() => navigator.storage.persisted());
   await expect(page.getByTestId("storage-kept")).toHaveAttribute("data-kept", String(kept));
   if (!kept) await expect(page.getByTestId("storage-kept")).toContainText("save a backup");
-
-  const herald = new ShopPage(await context.newPage());
-  await herald.open();
-  const first = await herald.clickPay("article-1");
-  await first.buyPurse("0.20", 1);
-  await first.pay();
-  await herald.expectUnlocked("article-1");
-  await wallet.page.reload();
-  const purse = await onlyPurse(page);
   const file = testInfo.outputPath("wallet.backup");
   await wallet.backup("kept somewhere else 42", file);
 

@@ -1,5 +1,6 @@
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
 import { BANK, OPERATOR_TOKEN } from "../playwright.config";
+import { fundedBuyer, onlyPurse, ShopPage } from "./shop-page";
 
 // What the nothing-lost stories read from the wallet page: her balance as
 // the bank itself answers it, and her money table, in minor units.
@@ -74,4 +75,19 @@ export async function setPageClockAhead(page: Page, ms: number) {
     const real = Date.now.bind(Date);
     Date.now = () => real() + ahead;
   }, ms);
+}
+
+/** A funded buyer who bought a purse of 20 one-cent coins through the
+ * newspaper and paid one of them for article-1: 19 cents spendable, her
+ * wallet page reloaded. */
+export async function paidOnce(page: Page, context: BrowserContext, request: APIRequestContext, funded: number, key: string) {
+  const { wallet, account } = await fundedBuyer(page, request, funded, key);
+  const herald = new ShopPage(await context.newPage());
+  await herald.open();
+  const popup = await herald.clickPay("article-1");
+  await popup.buyPurse("0.20", 1);
+  await popup.pay();
+  await herald.expectUnlocked("article-1");
+  await wallet.page.reload();
+  return { wallet, account, herald, purse: await onlyPurse(page) };
 }

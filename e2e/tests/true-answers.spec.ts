@@ -1,8 +1,8 @@
 import { expect, test } from "@playwright/test";
 import { BANK, OPERATOR_TOKEN, SHOP } from "../playwright.config";
-import { bankStatement, money } from "./nothing-lost";
+import { bankStatement, money, paidOnce } from "./nothing-lost";
 import { PendingSection } from "./pending-page";
-import { bankTotals, fundedBuyer, onlyPurse, sellerSummary, ShopPage } from "./shop-page";
+import { bankTotals, fundedBuyer, sellerSummary } from "./shop-page";
 import { WalletPage } from "./wallet-page";
 
 // Every answer is true (issue 14, "nothing lost"): a payment asked about
@@ -15,13 +15,7 @@ import { WalletPage } from "./wallet-page";
 const FUNDED = 300;
 
 test("a payment asked about while the till is judging it is never called unknown: her wallet and the seller agree to the cent", async ({ page, context, request }) => {
-  const { wallet } = await fundedBuyer(page, request, FUNDED, "true-answers-judged");
-  const herald = new ShopPage(await context.newPage());
-  await herald.open();
-  const first = await herald.clickPay("article-1");
-  await first.buyPurse("0.20", 1);
-  await first.pay();
-  await herald.expectUnlocked("article-1");
+  const { wallet, herald, purse } = await paidOnce(page, context, request, FUNDED, "true-answers-judged");
 
   // Her next payment never reaches the shop from her page: it stays pending.
   const isPost = (url: URL) => url.pathname === "/shop/v1/payments";
@@ -65,7 +59,6 @@ test("a payment asked about while the till is judging it is never called unknown
   await wallet.page.reload();
   await new PendingSection(page).expectEmpty();
   expect(await money(page)).toEqual({ spendable: 20 - spent, pending: 0, spent, refunding: 0, refunded: 0, expired: 0 });
-  const purse = await onlyPurse(page);
   const seller = await sellerSummary(request);
   expect(seller.purses.find((p: { purse: string }) => p.purse === purse)).toMatchObject({ unspent_minor: 20 - spent, spent });
   expect(await bankStatement(page)).toEqual({ balance: FUNDED - 20, mints: 1, refunds: [] });
