@@ -1,5 +1,6 @@
-//! The one place that knows HTTP status codes: every error the bank can
-//! give becomes a status, a stable code and a plain sentence.
+//! Where the bank's errors get their HTTP status: every error it can give
+//! becomes a status, a stable code and a plain sentence (`api.rs` picks
+//! only the success statuses and the 404 of an unknown route).
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -50,6 +51,16 @@ impl ApiError {
             StatusCode::NOT_FOUND,
             "purse_unknown",
             "The bank has no purse to give for this request.",
+        )
+    }
+
+    /// A registration whose signing key names an account registered with
+    /// another sealing key or role.
+    pub fn account_exists() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "account_exists",
+            "An account with this signing key exists with other details.",
         )
     }
 

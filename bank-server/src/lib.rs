@@ -1,5 +1,7 @@
 //! The Halfpenny bank server: drives the core's `Bank` over HTTP and keeps
-//! its books in SQLite or PostgreSQL. Only this crate knows HTTP status codes.
+//! its books in SQLite or PostgreSQL. Of the bank's code, only this crate
+//! knows HTTP status codes (most in `error.rs`; `api.rs` picks the success
+//! statuses and the 404 of an unknown route).
 
 pub mod api;
 pub use halfpenny_server_kit::clock;

@@ -698,11 +698,7 @@ impl App {
         if !created {
             let existing = self.account(&id).await?;
             if existing.identity != rec.identity || existing.role != rec.role {
-                return Err(ApiError::new(
-                    axum::http::StatusCode::CONFLICT,
-                    "account_exists",
-                    "An account with this signing key exists with other details.",
-                ));
+                return Err(ApiError::account_exists());
             }
         }
         Ok((id, created))

@@ -28,9 +28,12 @@ async fn fresh() -> IdbStore {
     open(&name).await.unwrap()
 }
 
-#[wasm_bindgen_test]
-async fn indexeddb_passes_the_conformance_suite() {
-    conformance::run_all(fresh).await;
+/// The conformance suite on IndexedDB, one test per check.
+mod suite {
+    use super::fresh;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    halfpenny_store::wallet_store_conformance!(async #[wasm_bindgen_test] fresh);
 }
 
 #[wasm_bindgen_test]

@@ -26,9 +26,12 @@ async fn fresh() -> IdbTillStore {
     open(&name).await.unwrap()
 }
 
-#[wasm_bindgen_test]
-async fn indexeddb_passes_the_till_conformance_suite() {
-    conformance::run_all(fresh).await;
+/// The till's conformance suite on IndexedDB, one test per check.
+mod suite {
+    use super::fresh;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    halfpenny_till_store::till_store_conformance!(async #[wasm_bindgen_test] fresh);
 }
 
 #[wasm_bindgen_test]

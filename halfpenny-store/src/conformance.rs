@@ -1,6 +1,7 @@
-//! The suite every [`WalletStore`] backend must pass. A backend's tests call
-//! [`run_all`] with a function that makes a fresh, empty store; each check
-//! panics with a message naming what broke.
+//! The suite every [`WalletStore`] backend must pass, behind the feature
+//! `conformance`. A backend's tests call [`crate::wallet_store_conformance!`] with
+//! a function that makes a fresh, empty store: one test per check, each
+//! panicking with a message naming what broke.
 //!
 //! The fixtures are made up (fake keys, fake shares): a store saves bytes and
 //! must not care what they mean.
@@ -32,26 +33,67 @@ use crate::{
 
 const NOW: Timestamp = Timestamp(1_795_478_400);
 
-/// Runs every check, each on a fresh store from `fresh`.
-pub async fn run_all<S, F, Fut>(mut fresh: F)
-where
-    S: WalletStore,
-    F: FnMut() -> Fut,
-    Fut: Future<Output = S>,
-{
-    identity_is_created_once(&fresh().await).await;
-    purses_round_trip_in_id_order(&fresh().await).await;
-    a_purse_is_added_once(&fresh().await).await;
-    an_update_is_all_or_nothing(&fresh().await).await;
-    one_half_never_goes_to_two_payments(&fresh().await).await;
-    history_keeps_its_order(&fresh().await).await;
-    replace_swaps_everything(&fresh().await).await;
-    an_allowance_is_set_read_and_removed(&fresh().await).await;
-    an_allowance_is_spent_exactly(&fresh().await).await;
-    two_spends_of_the_last_allowance_never_both_succeed(&fresh().await).await;
-    a_refund_letter_is_saved_with_its_halves_or_not_at_all(&fresh().await).await;
-    a_refund_letter_is_answered_then_dropped(&fresh().await).await;
-    a_purse_order_is_saved_then_completed_once(&fresh().await).await;
+/// One test per check of this suite, each on a fresh store from `$fresh`
+/// (an async function with no arguments), as cdk's `mint_db_test!` does:
+///
+/// - `wallet_store_conformance!(blocking fresh);` makes `#[test]` functions that run each
+///   check with `pollster::block_on` (the caller depends on `pollster`);
+/// - `wallet_store_conformance!(async #[wasm_bindgen_test] fresh);` makes async tests
+///   with the attribute given.
+///
+/// A failing check names itself in the test list; its panic says what broke.
+#[macro_export]
+macro_rules! wallet_store_conformance {
+    (blocking $fresh:path) => {
+        $crate::wallet_store_conformance!(@each blocking $fresh;
+            identity_is_created_once,
+            purses_round_trip_in_id_order,
+            a_purse_is_added_once,
+            an_update_is_all_or_nothing,
+            one_half_never_goes_to_two_payments,
+            history_keeps_its_order,
+            replace_swaps_everything,
+            an_allowance_is_set_read_and_removed,
+            an_allowance_is_spent_exactly,
+            two_spends_of_the_last_allowance_never_both_succeed,
+            a_refund_letter_is_saved_with_its_halves_or_not_at_all,
+            a_refund_letter_is_answered_then_dropped,
+            a_purse_order_is_saved_then_completed_once
+        );
+    };
+    (async #[$test:meta] $fresh:path) => {
+        $crate::wallet_store_conformance!(@each async #[$test] $fresh;
+            identity_is_created_once,
+            purses_round_trip_in_id_order,
+            a_purse_is_added_once,
+            an_update_is_all_or_nothing,
+            one_half_never_goes_to_two_payments,
+            history_keeps_its_order,
+            replace_swaps_everything,
+            an_allowance_is_set_read_and_removed,
+            an_allowance_is_spent_exactly,
+            two_spends_of_the_last_allowance_never_both_succeed,
+            a_refund_letter_is_saved_with_its_halves_or_not_at_all,
+            a_refund_letter_is_answered_then_dropped,
+            a_purse_order_is_saved_then_completed_once
+        );
+    };
+    (@each blocking $fresh:path; $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                ::pollster::block_on(async { $crate::conformance::$check(&$fresh().await).await });
+            }
+        )*
+    };
+    (@each async #[$test:meta] $fresh:path; $($check:ident),* $(,)?) => {
+        $(
+            #[$test]
+            async fn $check() {
+                $crate::conformance::$check(&$fresh().await).await;
+            }
+        )*
+    };
 }
 
 fn key(byte: u8) -> PublicKey {
@@ -116,7 +158,7 @@ fn payment(purse: &BuyerPurse, id: u8, sessions: &[u32]) -> Payment {
     }
 }
 
-async fn identity_is_created_once<S: WalletStore>(store: &S) {
+pub async fn identity_is_created_once<S: WalletStore>(store: &S) {
     assert_eq!(
         store.identity().await,
         Ok(None),
@@ -136,7 +178,7 @@ async fn identity_is_created_once<S: WalletStore>(store: &S) {
     );
 }
 
-async fn purses_round_trip_in_id_order<S: WalletStore>(store: &S) {
+pub async fn purses_round_trip_in_id_order<S: WalletStore>(store: &S) {
     let purses = [purse(7, 3), purse(2, 1), purse(200, 250)];
     for p in &purses {
         assert_eq!(store.add_purse(p).await, Ok(true));
@@ -151,7 +193,7 @@ async fn purses_round_trip_in_id_order<S: WalletStore>(store: &S) {
     assert_eq!(store.purse(PurseId([3; 16])).await, Ok(None));
 }
 
-async fn a_purse_is_added_once<S: WalletStore>(store: &S) {
+pub async fn a_purse_is_added_once<S: WalletStore>(store: &S) {
     let original = purse(5, 4);
     assert_eq!(store.add_purse(&original).await, Ok(true));
     let mut again = original.clone();
@@ -164,7 +206,7 @@ async fn a_purse_is_added_once<S: WalletStore>(store: &S) {
     assert_eq!(store.purse(original.id).await, Ok(Some(original)));
 }
 
-async fn an_update_is_all_or_nothing<S: WalletStore>(store: &S) {
+pub async fn an_update_is_all_or_nothing<S: WalletStore>(store: &S) {
     let original = purse(6, 5);
     store.add_purse(&original).await.unwrap();
     let pay = payment(&original, 1, &[0, 3]);
@@ -218,7 +260,7 @@ async fn an_update_is_all_or_nothing<S: WalletStore>(store: &S) {
     );
 }
 
-async fn one_half_never_goes_to_two_payments<S: WalletStore>(store: &S) {
+pub async fn one_half_never_goes_to_two_payments<S: WalletStore>(store: &S) {
     let original = purse(8, 2);
     store.add_purse(&original).await.unwrap();
     let first = payment(&original, 1, &[1]);
@@ -248,7 +290,7 @@ async fn one_half_never_goes_to_two_payments<S: WalletStore>(store: &S) {
     );
 }
 
-async fn history_keeps_its_order<S: WalletStore>(store: &S) {
+pub async fn history_keeps_its_order<S: WalletStore>(store: &S) {
     assert_eq!(store.events().await, Ok(vec![]));
     let events = history();
     for e in &events {
@@ -316,7 +358,7 @@ fn history() -> Vec<Event> {
     ]
 }
 
-async fn replace_swaps_everything<S: WalletStore>(store: &S) {
+pub async fn replace_swaps_everything<S: WalletStore>(store: &S) {
     store.create_identity(&identity(1)).await.unwrap();
     store.add_purse(&purse(1, 2)).await.unwrap();
     store.record(&history()[0]).await.unwrap();
@@ -357,7 +399,7 @@ pub fn order(n: u8) -> SavedOrder {
     }
 }
 
-async fn a_purse_order_is_saved_then_completed_once<S: WalletStore>(store: &S) {
+pub async fn a_purse_order_is_saved_then_completed_once<S: WalletStore>(store: &S) {
     assert_eq!(store.orders().await, Ok(vec![]));
     assert_eq!(store.save_order(&order(2)).await, Ok(true));
     assert_eq!(store.save_order(&order(1)).await, Ok(true));
@@ -401,7 +443,7 @@ fn usd(minor: u64) -> Amount {
     Amount::new(minor, Currency::USD)
 }
 
-async fn an_allowance_is_set_read_and_removed<S: WalletStore>(store: &S) {
+pub async fn an_allowance_is_set_read_and_removed<S: WalletStore>(store: &S) {
     let (shop, other) = (KeyId([9; 32]), KeyId([10; 32]));
     assert_eq!(
         store.allowance(shop).await,
@@ -438,7 +480,7 @@ async fn an_allowance_is_set_read_and_removed<S: WalletStore>(store: &S) {
     );
 }
 
-async fn an_allowance_is_spent_exactly<S: WalletStore>(store: &S) {
+pub async fn an_allowance_is_spent_exactly<S: WalletStore>(store: &S) {
     let shop = KeyId([9; 32]);
     store.set_allowance(shop, Some(usd(5))).await.unwrap();
     assert_eq!(store.spend_allowance(shop, usd(2)).await, Ok(true));
@@ -477,7 +519,7 @@ async fn an_allowance_is_spent_exactly<S: WalletStore>(store: &S) {
     assert_eq!(store.allowance(shop).await, Ok(Some(usd(2))), "given back");
 }
 
-async fn two_spends_of_the_last_allowance_never_both_succeed<S: WalletStore>(store: &S) {
+pub async fn two_spends_of_the_last_allowance_never_both_succeed<S: WalletStore>(store: &S) {
     let shop = KeyId([9; 32]);
     store.set_allowance(shop, Some(usd(4))).await.unwrap();
     let (first, second) = join(
@@ -508,7 +550,7 @@ fn refunding(p: &mut BuyerPurse, nonce: u8, sessions: &[u32]) -> SavedRefund {
     }
 }
 
-async fn a_refund_letter_is_saved_with_its_halves_or_not_at_all<S: WalletStore>(store: &S) {
+pub async fn a_refund_letter_is_saved_with_its_halves_or_not_at_all<S: WalletStore>(store: &S) {
     let original = purse(3, 4);
     store.add_purse(&original).await.unwrap();
     // A change that gives up saves neither the halves nor a letter.
@@ -552,7 +594,7 @@ async fn a_refund_letter_is_saved_with_its_halves_or_not_at_all<S: WalletStore>(
     );
 }
 
-async fn a_refund_letter_is_answered_then_dropped<S: WalletStore>(store: &S) {
+pub async fn a_refund_letter_is_answered_then_dropped<S: WalletStore>(store: &S) {
     let (a, b) = (purse(4, 2), purse(5, 2));
     store.add_purse(&a).await.unwrap();
     store.add_purse(&b).await.unwrap();

@@ -14,6 +14,7 @@
 //! its letter, so the letter that hands halves back is never lost.
 
 pub mod backup;
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod error;
 mod history;

@@ -274,8 +274,14 @@ impl MemoryStore {
 mod tests {
     use super::*;
 
-    #[test]
-    fn memory_store_passes_the_conformance_suite() {
-        pollster::block_on(crate::conformance::run_all(|| async { MemoryStore::new() }));
+    /// The conformance suite, one test per check.
+    mod conformance {
+        use super::MemoryStore;
+
+        async fn fresh() -> MemoryStore {
+            MemoryStore::new()
+        }
+
+        crate::wallet_store_conformance!(blocking fresh);
     }
 }

@@ -1,6 +1,7 @@
-//! The suite every [`TillStore`] backend must pass. A backend's tests call
-//! [`run_all`] with a function that makes a fresh, empty store; each check
-//! panics with a message naming what broke.
+//! The suite every [`TillStore`] backend must pass, behind the feature
+//! `conformance`. A backend's tests call [`crate::till_store_conformance!`] with a
+//! function that makes a fresh, empty store: one test per check, each
+//! panicking with a message naming what broke.
 //!
 //! The fixtures are made up (fake keys, fake shares, unsigned tokens): a
 //! store saves bytes and must not care what they mean.
@@ -12,7 +13,6 @@
 )]
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::future::Future;
 
 use halfpenny::messages::{PaymentRequest, Receipt, SpentToken};
 use halfpenny::split::Share;
@@ -27,23 +27,61 @@ use crate::{Kept, Refusal, StoreError, TakenTokens, TillStore};
 
 const NOW: Timestamp = Timestamp(1_795_478_400);
 
-/// Runs every check, each on a fresh store from `fresh`.
-pub async fn run_all<S, F, Fut>(mut fresh: F)
-where
-    S: TillStore,
-    F: FnMut() -> Fut,
-    Fut: Future<Output = S>,
-{
-    identity_is_created_once(&fresh().await).await;
-    purses_round_trip_in_id_order(&fresh().await).await;
-    a_purse_is_added_once(&fresh().await).await;
-    an_update_is_all_or_nothing(&fresh().await).await;
-    offers_are_remembered(&fresh().await).await;
-    a_payment_is_kept_whole_and_once(&fresh().await).await;
-    one_half_never_goes_to_two_payments(&fresh().await).await;
-    tokens_are_handed_in_once(&fresh().await).await;
-    refusals_keep_their_order(&fresh().await).await;
-    a_returned_purse_is_forgotten(&fresh().await).await;
+/// One test per check of this suite, each on a fresh store from `$fresh`
+/// (an async function with no arguments), as cdk's `mint_db_test!` does:
+///
+/// - `till_store_conformance!(blocking fresh);` makes `#[test]` functions that run each
+///   check with `pollster::block_on` (the caller depends on `pollster`);
+/// - `till_store_conformance!(async #[wasm_bindgen_test] fresh);` makes async tests
+///   with the attribute given.
+///
+/// A failing check names itself in the test list; its panic says what broke.
+#[macro_export]
+macro_rules! till_store_conformance {
+    (blocking $fresh:path) => {
+        $crate::till_store_conformance!(@each blocking $fresh;
+            identity_is_created_once,
+            purses_round_trip_in_id_order,
+            a_purse_is_added_once,
+            an_update_is_all_or_nothing,
+            offers_are_remembered,
+            a_payment_is_kept_whole_and_once,
+            one_half_never_goes_to_two_payments,
+            tokens_are_handed_in_once,
+            refusals_keep_their_order,
+            a_returned_purse_is_forgotten
+        );
+    };
+    (async #[$test:meta] $fresh:path) => {
+        $crate::till_store_conformance!(@each async #[$test] $fresh;
+            identity_is_created_once,
+            purses_round_trip_in_id_order,
+            a_purse_is_added_once,
+            an_update_is_all_or_nothing,
+            offers_are_remembered,
+            a_payment_is_kept_whole_and_once,
+            one_half_never_goes_to_two_payments,
+            tokens_are_handed_in_once,
+            refusals_keep_their_order,
+            a_returned_purse_is_forgotten
+        );
+    };
+    (@each blocking $fresh:path; $($check:ident),* $(,)?) => {
+        $(
+            #[test]
+            fn $check() {
+                ::pollster::block_on(async { $crate::conformance::$check(&$fresh().await).await });
+            }
+        )*
+    };
+    (@each async #[$test:meta] $fresh:path; $($check:ident),* $(,)?) => {
+        $(
+            #[$test]
+            async fn $check() {
+                $crate::conformance::$check(&$fresh().await).await;
+            }
+        )*
+    };
 }
 
 /// A made-up identity (the wallet's record: keys, bank address, bank).
@@ -127,7 +165,7 @@ pub fn acceptance(purse: &SellerPurse, id: u8, sessions: &[u32]) -> Acceptance {
     }
 }
 
-async fn identity_is_created_once<S: TillStore>(store: &S) {
+pub async fn identity_is_created_once<S: TillStore>(store: &S) {
     assert_eq!(
         store.identity().await,
         Ok(None),
@@ -147,7 +185,7 @@ async fn identity_is_created_once<S: TillStore>(store: &S) {
     );
 }
 
-async fn purses_round_trip_in_id_order<S: TillStore>(store: &S) {
+pub async fn purses_round_trip_in_id_order<S: TillStore>(store: &S) {
     let mut spent = purse(7, 3);
     spent.halves.remove(&SessionSerial(1));
     spent.spent.insert(SessionSerial(1));
@@ -166,7 +204,7 @@ async fn purses_round_trip_in_id_order<S: TillStore>(store: &S) {
     assert_eq!(store.purse(PurseId([3; 16])).await, Ok(None));
 }
 
-async fn a_purse_is_added_once<S: TillStore>(store: &S) {
+pub async fn a_purse_is_added_once<S: TillStore>(store: &S) {
     let original = purse(5, 4);
     assert_eq!(store.add_purse(&original).await, Ok(true));
     let mut again = original.clone();
@@ -179,7 +217,7 @@ async fn a_purse_is_added_once<S: TillStore>(store: &S) {
     assert_eq!(store.purse(original.id).await, Ok(Some(original)));
 }
 
-async fn an_update_is_all_or_nothing<S: TillStore>(store: &S) {
+pub async fn an_update_is_all_or_nothing<S: TillStore>(store: &S) {
     let original = purse(6, 5);
     store.add_purse(&original).await.unwrap();
     let gave_up = store
@@ -216,7 +254,7 @@ async fn an_update_is_all_or_nothing<S: TillStore>(store: &S) {
     );
 }
 
-async fn offers_are_remembered<S: TillStore>(store: &S) {
+pub async fn offers_are_remembered<S: TillStore>(store: &S) {
     assert_eq!(store.offer(Nonce([1; 16])).await, Ok(None));
     let (a, b) = (request(1, 2), request(2, 3));
     store.save_offer(&a).await.unwrap();
@@ -225,7 +263,7 @@ async fn offers_are_remembered<S: TillStore>(store: &S) {
     assert_eq!(store.offer(Nonce([2; 16])).await, Ok(Some(b)));
 }
 
-async fn a_payment_is_kept_whole_and_once<S: TillStore>(store: &S) {
+pub async fn a_payment_is_kept_whole_and_once<S: TillStore>(store: &S) {
     let original = purse(4, 4);
     store.add_purse(&original).await.unwrap();
     let accepted = acceptance(&original, 1, &[1, 2]);
@@ -266,7 +304,7 @@ async fn a_payment_is_kept_whole_and_once<S: TillStore>(store: &S) {
     assert_eq!(store.receipt(Nonce([9; 16])).await, Ok(None));
 }
 
-async fn one_half_never_goes_to_two_payments<S: TillStore>(store: &S) {
+pub async fn one_half_never_goes_to_two_payments<S: TillStore>(store: &S) {
     let original = purse(8, 3);
     store.add_purse(&original).await.unwrap();
     let first = acceptance(&original, 1, &[1]);
@@ -289,7 +327,7 @@ async fn one_half_never_goes_to_two_payments<S: TillStore>(store: &S) {
     assert_eq!(unredeemed[0].payment, Nonce([1; 16]));
 }
 
-async fn tokens_are_handed_in_once<S: TillStore>(store: &S) {
+pub async fn tokens_are_handed_in_once<S: TillStore>(store: &S) {
     let original = purse(3, 6);
     store.add_purse(&original).await.unwrap();
     // Kept out of nonce order; read back in nonce order.
@@ -331,7 +369,7 @@ async fn tokens_are_handed_in_once<S: TillStore>(store: &S) {
     );
 }
 
-async fn refusals_keep_their_order<S: TillStore>(store: &S) {
+pub async fn refusals_keep_their_order<S: TillStore>(store: &S) {
     assert_eq!(store.refusals().await, Ok(vec![]));
     let refusals = vec![
         Refusal::new(
@@ -354,7 +392,7 @@ async fn refusals_keep_their_order<S: TillStore>(store: &S) {
     assert_eq!(store.refusals().await, Ok(refusals));
 }
 
-async fn a_returned_purse_is_forgotten<S: TillStore>(store: &S) {
+pub async fn a_returned_purse_is_forgotten<S: TillStore>(store: &S) {
     store.add_purse(&purse(1, 2)).await.unwrap();
     store.add_purse(&purse(2, 2)).await.unwrap();
     assert_eq!(store.remove_purse(PurseId([1; 16])).await, Ok(true));

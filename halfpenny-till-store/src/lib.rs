@@ -16,6 +16,7 @@
 //! exists without its tokens. [`TillStore::hand_in`] marks tokens handed in
 //! only once the bank has answered their redemption.
 
+#[cfg(any(test, feature = "conformance"))]
 pub mod conformance;
 mod memory;
 mod records;

@@ -203,11 +203,15 @@ impl TillStore for MemoryTillStore {
 mod tests {
     use super::*;
 
-    #[test]
-    fn memory_store_passes_the_conformance_suite() {
-        pollster::block_on(crate::conformance::run_all(|| async {
+    /// The conformance suite, one test per check.
+    mod conformance {
+        use super::MemoryTillStore;
+
+        async fn fresh() -> MemoryTillStore {
             MemoryTillStore::new()
-        }));
+        }
+
+        crate::till_store_conformance!(blocking fresh);
     }
 
     #[test]

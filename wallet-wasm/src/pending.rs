@@ -1,5 +1,6 @@
-//! What is still open in her wallet, as the page shows it: payments whose
-//! answer was lost, and refunds the bank has not answered, each with a
+//! What is still open in her wallet, as the page shows it: purse orders
+//! whose purse has not come, payments whose answer was lost, and refunds
+//! the bank has not answered, each with a
 //! plain sentence saying what happened and what she can do; and her
 //! decisions about a payment, made through the keeper.
 

@@ -5,10 +5,12 @@
 //! so a purse it minted while the shop was down or its answer was lost
 //! reaches the seller, once: storing his purse is idempotent.
 //!
-//! An order is sent again for as long as the bank keeps first answers
-//! (`PURSE_FRESHNESS`, 7 days: a till refuses the bank's purse letter after
-//! that anyway), then dropped with a warning that names the order (the
-//! first bytes of the SHA-256 of its text), nothing inside it.
+//! An order is sent again for as long as a till can still take the purse
+//! letter the bank answers with (`PURSE_FRESHNESS`, 7 days; the bank keeps
+//! a purse request's first answer far longer, 180 days), then dropped with
+//! a warning that names the order (the first bytes of the SHA-256 of its
+//! text), nothing inside it. A purse the seller never got comes back to
+//! the buyer by her refund and the deadline rule.
 
 use std::sync::Arc;
 
@@ -17,8 +19,8 @@ use halfpenny::till::PURSE_FRESHNESS;
 use super::App;
 use crate::error::ApiError;
 
-/// How long an unanswered order is sent again: as long as the bank keeps
-/// its first answers by default (`bank-server/src/retention.rs`).
+/// How long an unanswered order is sent again: as long as the till can
+/// read the purse letter that answers it.
 pub const ORDER_KEPT_SECS: u64 = PURSE_FRESHNESS.max_age_secs;
 
 /// The most orders one errand sends (the rest wait for the next).

@@ -1,4 +1,4 @@
-//! Fig. 7-8 hosted: a payment is judged whole by the till against the
+//! Fig. 8 hosted: a payment is judged whole by the till against the
 //! halves it names, then applied in one transaction. The same payment again
 //! gets the first answer, byte for byte; a refused one is recorded and
 //! changes nothing else.
