@@ -14,7 +14,7 @@
 #    `cargo run -p halfpenny --example sizes` gives the bytes per half;
 # 4. the till's acceptance throughput: natively in the criterion rows
 #    `till/pay_1_token/*` (halfpenny/benches/common/till.rs), and the same code
-#    compiled to wasm32 (halfpenny-bench-wasm, wasm-pack --release) and timed
+#    compiled to wasm32 (halfpenny-bench-wasm, scripts/wasm-page.sh --bench) and timed
 #    in headless Debian Chromium (e2e/bench/till-wasm.bench.ts);
 # 5. the pay button's size (scripts/widget.sh --release) beside the wallet's;
 # 6. the wallet in Chromium against a real bank and seller server
@@ -67,8 +67,7 @@ browser="${BENCH_BROWSER:-1}"
 if [ "$browser" != 0 ]; then
     # shellcheck source=browser.sh
     source "$root/scripts/browser.sh"
-    wasm-pack --log-level warn build halfpenny-bench-wasm --release --mode no-install \
-        --target web --no-typescript --no-pack --out-dir "$bench_wasm_dir"
+    scripts/wasm-page.sh halfpenny-bench-wasm "$bench_wasm_dir" --bench
     if [ ! -d e2e/node_modules/@playwright/test ]; then
         (cd e2e && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
     fi

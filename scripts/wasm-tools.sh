@@ -1,8 +1,8 @@
 # Sourced by scripts/browser.sh and scripts/wallet.sh: the wasm tools, at the
 # versions this workspace needs, installed with cargo when missing.
 # - wasm-bindgen-cli at exactly the wasm-bindgen version in Cargo.lock (its
-#   wasm-bindgen-test-runner also drives the browser tests);
-# - wasm-pack, run with --mode no-install so it never downloads anything.
+#   wasm-bindgen-test-runner also drives the browser tests). The pages are
+#   built by scripts/wasm-page.sh with cargo and wasm-bindgen; no wasm-pack.
 
 wasm_tools_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 wasm_bindgen_version="$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' "$wasm_tools_root/Cargo.lock")"
@@ -10,4 +10,3 @@ if ! wasm-bindgen --version 2>/dev/null | grep -qx "wasm-bindgen $wasm_bindgen_v
   # Not --locked: a dependency it pins is missing from the registry.
   cargo install wasm-bindgen-cli --version "$wasm_bindgen_version"
 fi
-command -v wasm-pack >/dev/null 2>&1 || cargo install wasm-pack --locked

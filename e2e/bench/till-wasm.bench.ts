@@ -7,7 +7,7 @@ import { median, report } from "./report";
 // The till's acceptance throughput in wasm32, in headless Chromium: the core's
 // Till::accept + SellerPurse::apply for one-token payments, the same code as
 // the native criterion bench (halfpenny/benches/common/till.rs), built by
-// scripts/bench.sh with wasm-pack (halfpenny-bench-wasm, release) into
+// scripts/bench.sh with scripts/wasm-page.sh (halfpenny-bench-wasm, release) into
 // HALFPENNY_BENCH_WASM_DIR. The module is served to the page by Playwright
 // itself (page.route), under the bench bank's origin; nothing is fetched.
 

@@ -2,7 +2,7 @@
 //! `halfpenny/benches/common/till.rs` (also the native criterion bench),
 //! compiled to wasm32 and timed with `performance.now()`.
 //!
-//! Built by `scripts/bench.sh` with wasm-pack and run in headless Chromium by
+//! Built by `scripts/bench.sh` with `scripts/wasm-page.sh --bench` and run in headless Chromium by
 //! `e2e/bench/till-wasm.bench.ts`. Not part of any product.
 
 #[path = "../../halfpenny/benches/common/till.rs"]

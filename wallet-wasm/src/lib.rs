@@ -6,7 +6,7 @@
 //! keeper's, and every change is saved before anything is sent.
 //!
 //! Only `wasm32` builds contain code; `scripts/wallet.sh` builds it with
-//! wasm-pack into `static/wallet/pkg/`.
+//! cargo and wasm-bindgen into `static/wallet/pkg/`.
 #![cfg(target_arch = "wasm32")]
 
 mod app;
