@@ -198,7 +198,7 @@ if not sizes:
 w("## Bytes per half")
 w("")
 w("A money token as minted, and one half of it (purse id, session serial, share) in binary and")
-w("as text (`hph1.` + base64url), for three token values. The seed expects 20–500 bytes;")
+w("as text (`hph1.` + base64url), for three token values. The patent expects 20–500 bytes;")
 w("the Ed25519 targets are at most 120 bytes and 170 characters.")
 w("")
 w("| Suite | Value (minor units) | Token bytes | Half bytes | Half characters | Within 20–500 bytes | Within the Ed25519 targets |")

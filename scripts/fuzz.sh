@@ -6,8 +6,8 @@
 # Installs what is missing: the pinned nightly toolchain below (`rustup
 # toolchain install <it> --profile minimal`; pinned so that every machine
 # fuzzes with the compiler this was tested with) and cargo-fuzz (`cargo install cargo-fuzz
-# --locked`). Each target starts from its checked-in seeds (fuzz/seeds/<target>,
-# regenerate with `cargo run --manifest-path fuzz/Cargo.toml --example seeds`)
+# --locked`). Each target starts from its checked-in starting inputs (fuzz/starts/<target>,
+# regenerate with `cargo run --manifest-path fuzz/Cargo.toml --example starts`)
 # and the corpus earlier runs grew (fuzz/corpus/<target>, not checked in).
 # Prints one line per target:
 #
@@ -40,7 +40,7 @@ for t in $targets; do
   log=$(mktemp)
   before=$(find "artifacts/$t" -type f | wc -l)
   status=0
-  cargo "+$nightly" fuzz run "$t" "corpus/$t" "seeds/$t" -- \
+  cargo "+$nightly" fuzz run "$t" "corpus/$t" "starts/$t" -- \
     -max_total_time="$seconds" -timeout=30 -rss_limit_mb=4096 -print_final_stats=1 \
     >"$log" 2>&1 || status=$?
   execs=$(awk '/^stat::number_of_executed_units:/ { n = $NF } END { print n + 0 }' "$log")

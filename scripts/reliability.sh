@@ -127,7 +127,7 @@ same suites on every change (fuzzing 60 s per target, the bad-input tables,
 
 ## Fuzzing (cargo-fuzz, libFuzzer)
 
-Each target ran for $seconds s from its checked-in seeds (\`fuzz/seeds/\`) and
+Each target ran for $seconds s from its checked-in starting inputs (\`fuzz/starts/\`) and
 the corpus earlier runs grew (\`fuzz/corpus/\`, not checked in).
 
 | target | executions | crashes |
@@ -192,7 +192,7 @@ $(if [ -n "$crash_load" ]; then echo "$crash_load"; else echo "No crash or load 
 - Fuzzing only: \`scripts/fuzz.sh [seconds]\`; one target:
   \`cd fuzz && cargo +nightly-2026-05-20 fuzz run decode\`; replay a crash:
   \`cargo +nightly-2026-05-20 fuzz run <target> fuzz/artifacts/<target>/<file>\`;
-  regenerate the seeds: \`cargo run --manifest-path fuzz/Cargo.toml --example seeds\`.
+  regenerate the starting inputs: \`cargo run --manifest-path fuzz/Cargo.toml --example starts\`.
 - Bad inputs: \`cargo test -p bank-server --test bad_input -- --nocapture\`
   (PostgreSQL: \`source scripts/postgres.sh\` first) and
   \`cargo test -p shop-server --test bad_input -- --nocapture\`.

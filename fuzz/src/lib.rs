@@ -1,5 +1,5 @@
-//! What the fuzz targets run, one function per target, so the seed generator
-//! (`examples/seeds.rs`) and the targets share the fixtures.
+//! What the fuzz targets run, one function per target, so the starting-input generator
+//! (`examples/starts.rs`) and the targets share the fixtures.
 //!
 //! - [`decode`]: every decoder of outside bytes (binary and text forms); a
 //!   value that decodes must re-encode to exactly the input (one canonical
@@ -852,10 +852,10 @@ impl Decode for Raw {
 }
 
 // ---------------------------------------------------------------------------
-// Seeds
+// Starting inputs
 
-/// The seed corpus of each target: valid inputs the fuzzer mutates.
-pub fn seeds() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
+/// The starting inputs of each target: valid inputs the fuzzer mutates.
+pub fn starting_inputs() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
     let w = world();
     let f = &w.fixture;
     let mut rng = ChaCha20Rng::seed_from_u64(99);
@@ -1114,10 +1114,10 @@ pub fn seeds() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
 mod tests {
     use super::*;
 
-    /// Every seed runs through its target without a failure.
+    /// Every starting input runs through its target without a failure.
     #[test]
-    fn seeds_pass_their_targets() {
-        for (target, inputs) in seeds() {
+    fn starting_inputs_pass_their_targets() {
+        for (target, inputs) in starting_inputs() {
             for input in inputs {
                 match target {
                     "decode" => decode(&input),

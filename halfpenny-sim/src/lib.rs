@@ -2,9 +2,10 @@
 //! wires them together with a fake clock and a seeded random generator.
 //!
 //! The hosts do what the real servers and wasm apps do — load, call the
-//! core, persist the decision, send — with maps instead of databases, so the
-//! whole seed can be exercised deterministically in one process. The
-//! simulation tests and the narrated walk-through both use them.
+//! core, persist the decision, send — with maps instead of databases, so
+//! every flow of the patent can be exercised deterministically in one
+//! process. The simulation tests and the narrated walk-through both use
+//! them.
 
 mod bank_host;
 mod buyer_host;

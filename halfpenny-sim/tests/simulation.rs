@@ -1,4 +1,4 @@
-//! The whole seed, in one process, with exact balances after every step:
+//! Every flow of the patent, in one process, with exact balances after every step:
 //! purse request through the seller, purchases, replays, forgeries,
 //! redemption, refund with the seller's return, the deadline rule with a
 //! chargeback, authorization tokens and lost replies.

@@ -1,4 +1,4 @@
-//! The bodies of every message in the seed's flows. Each is encoded with the
+//! The bodies of every message in the patent's flows. Each is encoded with the
 //! canonical wire format; those that travel outside letters are versioned and
 //! have a text form.
 
@@ -94,7 +94,7 @@ impl Decode for AuthorizationOrder {
     }
 }
 
-/// The buyer's request for a purse (seed Fig. 2), signed by her and sealed
+/// The buyer's request for a purse (patent Fig. 2), signed by her and sealed
 /// for the bank. Who she is travels only inside the sealed letter.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct PurseRequest {
@@ -127,7 +127,7 @@ versioned!(
     }
 );
 
-/// What the buyer hands the seller to forward (seed Fig. 3): the bank to send
+/// What the buyer hands the seller to forward (patent Fig. 3): the bank to send
 /// it to and the sealed request. Nothing in it names the buyer.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct ForwardedPurseRequest {
@@ -281,7 +281,7 @@ impl TextForm for PaymentRequest {
     const NAME: &'static str = "payment request";
 }
 
-/// A payment (seed Fig. 7): the buyer's halves for one purse, sent as they are.
+/// A payment (patent Fig. 7): the buyer's halves for one purse, sent as they are.
 /// No signature, no encryption: a half is worthless to anyone but the seller.
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Payment {
@@ -385,7 +385,7 @@ impl Decode for SpentToken {
     }
 }
 
-/// The seller's request to be paid for his tokens (seed Fig. 9).
+/// The seller's request to be paid for his tokens (patent Fig. 9).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct RedemptionRequest {
     pub tokens: Vec<SpentToken>,
@@ -559,7 +559,7 @@ versioned!(
     }
 );
 
-/// The buyer's request for her unspent halves back (seed Fig. 10).
+/// The buyer's request for her unspent halves back (patent Fig. 10).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct RefundRequest {
     pub purse: PurseId,

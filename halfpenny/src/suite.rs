@@ -16,7 +16,7 @@ use crate::wire::{Decode, Encode, Reader, WireError, Writer};
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Debug)]
 #[repr(u8)]
 pub enum Suite {
-    /// RSA-2048, PKCS#1 v1.5, SHA-256: what the seed describes; the default.
+    /// RSA-2048, PKCS#1 v1.5, SHA-256: what the patent describes; the default.
     Rsa2048Sha256 = 1,
     /// Ed25519 (RFC 8032): much faster to sign, and halves small enough for a QR code.
     Ed25519 = 2,

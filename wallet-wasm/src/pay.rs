@@ -1,4 +1,4 @@
-//! Paying a shop's pay button (seed Fig. 7, the buyer initiating): read who
+//! Paying a shop's pay button (patent Fig. 7, the buyer initiating): read who
 //! asks and how much, settle what an earlier lost reply left pending, buy a
 //! purse through the shop when she has none for it, and pay on approval.
 //!

@@ -28,7 +28,7 @@ fn books(w: &World, step: &str) -> Result<()> {
 
 fn main() -> Result<()> {
     let mut w = World::new(2026)?;
-    println!("Halfpenny walk-through: the life of one purse (seed EP 0 833 285)\n");
+    println!("Halfpenny walk-through: the life of one purse (patent EP 0 833 285)\n");
     println!(
         "Bank `demo-bank`, seller {} (a newspaper), buyer {}.",
         w.seller.id(),

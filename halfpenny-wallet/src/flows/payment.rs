@@ -1,4 +1,4 @@
-//! Paying (seed Fig. 7, the buyer initiating): halves marked pending and
+//! Paying (patent Fig. 7, the buyer initiating): halves marked pending and
 //! noted before they leave, settled on the seller's receipt, released when
 //! he took nothing. Halves he refuses as spent already (an older backup
 //! restored) are marked spent and the payment is tried once more with

@@ -1,4 +1,4 @@
-//! Buying a purse (seed Figs. 2 and 6, the buyer's side). The order is saved
+//! Buying a purse (patent Figs. 2 and 6, the buyer's side). The order is saved
 //! before it leaves; until its purse is in her store it is pending, and is
 //! sent again, the very same bytes: through the seller (the bank answers a
 //! known order with its first answer), or straight to the bank with a

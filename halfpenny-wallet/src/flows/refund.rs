@@ -1,4 +1,4 @@
-//! Refunds (seed Fig. 10 from the buyer's side): the letter is saved with
+//! Refunds (patent Fig. 10 from the buyer's side): the letter is saved with
 //! its halves marked refunding, then sent, and sent again (the same bytes)
 //! until the bank answers; the result is recorded whenever it is read.
 

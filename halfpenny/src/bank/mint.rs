@@ -1,4 +1,4 @@
-//! Minting a purse (seed Fig. 4A-4B).
+//! Minting a purse (patent Fig. 4A-4B).
 
 use std::collections::BTreeMap;
 

@@ -7,7 +7,7 @@
 //! the messages to send. The host applies a decision in one database
 //! transaction, in that order, and sends only after it commits.
 //!
-//! ## The refund rule (seed Fig. 10, and what it leaves open)
+//! ## The refund rule (patent Fig. 10, and what it leaves open)
 //! A buyer asks for her unspent halves back; the bank opens a *refund case*,
 //! marks the purse as refunding and asks the seller to hand in every spent
 //! token and unspent half of that purse by a deadline (`return_window_secs`

@@ -1,4 +1,4 @@
-//! Redeeming a seller's tokens (seed Fig. 9): each token credited once.
+//! Redeeming a seller's tokens (patent Fig. 9): each token credited once.
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -1,4 +1,4 @@
-//! Refunding a buyer's unspent halves (seed Fig. 10A-10B), with the deadline
+//! Refunding a buyer's unspent halves (patent Fig. 10A-10B), with the deadline
 //! rule described in the module above.
 
 use rand_core::CryptoRng;

@@ -1,4 +1,4 @@
-//! Purses handed back to the bank for a buyer's refund (seed Fig. 10), and
+//! Purses handed back to the bank for a buyer's refund (patent Fig. 10), and
 //! the refund results the bank tells the seller about.
 
 use halfpenny::ids::CaseId;
