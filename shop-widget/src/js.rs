@@ -1,10 +1,10 @@
 //! JavaScript values: reading untrusted objects through [`Fields`], and
 //! building the plain objects the button sends.
 
-use js_sys::{Array, JsString, Object, Reflect};
+use js_sys::{Array, JSON, JsString, Object, Reflect};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::messages::{Field, Fields, ToWallet, VERSION};
+use crate::messages::{self, Fields, Incoming, Message, ToWallet};
 
 /// A JavaScript value read as a JSON-like object. Reading never throws: a
 /// value that is not an object simply has no fields.
@@ -64,22 +64,25 @@ pub fn object(fields: &[(&str, JsValue)]) -> JsValue {
     o.into()
 }
 
-/// `{"halfpenny": 1, "type": …, …}` for `postMessage`.
-pub fn message(m: &ToWallet) -> JsValue {
-    let mut fields = vec![
-        ("halfpenny", JsValue::from_f64(VERSION as f64)),
-        ("type", JsValue::from_str(m.kind())),
-    ];
-    fields.extend(m.fields().into_iter().map(|(name, value)| {
-        let value = match value {
-            Field::Text(text) => JsValue::from_str(text),
-            Field::Numbers(numbers) => numbers
-                .iter()
-                .map(|n| JsValue::from_f64(f64::from(*n)))
-                .collect::<Array>()
-                .into(),
-        };
-        (name, value)
-    }));
-    object(&fields)
+/// `{"halfpenny": 1, "type": …, …}` for `postMessage`, from the pay
+/// protocol's own JSON; `None` if it could not be made.
+pub fn message(m: &ToWallet) -> Option<JsValue> {
+    JSON::parse(&m.encode().ok()?).ok()
+}
+
+/// A `message` event's data, read as the pay protocol's JSON. It is
+/// measured before it is copied: a string of more than `MAX_MESSAGE`
+/// UTF-16 units is more than `MAX_MESSAGE` UTF-8 bytes too.
+pub fn read_wallet(data: JsValue) -> Incoming {
+    // `undefined` (and what cannot be made JSON) is no string.
+    let Some(json) = JSON::stringify(&data)
+        .ok()
+        .filter(|s| AsRef::<JsValue>::as_ref(s).is_string())
+    else {
+        return Incoming::Ignored;
+    };
+    if json.length() as usize > halfpenny_pay_protocol::MAX_MESSAGE {
+        return messages::read_too_large(&Js(data));
+    }
+    messages::read_wallet(&String::from(json))
 }

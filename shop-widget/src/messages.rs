@@ -1,16 +1,21 @@
 //! The button's side of the pay protocol (PROTOCOL.md): reading the wallet's
-//! messages, building the button's, and the checks on origins and on every
-//! text that arrives. Everything here is pure; the browser glue reads
-//! JavaScript values through [`Fields`].
+//! messages and the checks on origins and on every text that arrives. The
+//! messages themselves, both ways, and their JSON are the pay-protocol
+//! crate's (`halfpenny-pay-protocol`), shared with the wallet page; what is
+//! here is the button's own: reading the shop's answers through [`Fields`],
+//! the checks on the shop's small fields, and cleaning what people see.
 //!
 //! Whatever comes over `postMessage` or `fetch` is untrusted: each field is
 //! checked for its type, its length and its prefix before it is used or
 //! forwarded, and a message that does not fit is never a reason to panic.
 
-use crate::price::whole_number;
+pub use halfpenny_pay_protocol::{
+    FromWallet, Kind, MAX_KIND, MAX_PLAIN, MAX_SPENT, Message, PAYMENT, PAYMENT_REQUEST, PURSE,
+    PURSE_REQUEST, ProtocolError, RECEIPT, TextKind, ToWallet, VERSION, valid_nonce,
+};
+use halfpenny_pay_protocol::{valid_code, valid_spent};
 
-/// The protocol version every message carries as `halfpenny`.
-pub const VERSION: u64 = 1;
+use crate::price::whole_number;
 
 /// Read access to a JSON-like object (a message's `data`, a fetch answer).
 pub trait Fields: Sized {
@@ -25,87 +30,30 @@ pub trait Fields: Sized {
     fn child(&self, name: &str) -> Option<Self>;
 }
 
-/// One kind of protocol text: a prefix naming what it is, then base64url.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TextKind {
-    pub prefix: &'static str,
-    /// The longest text accepted, prefix included, in bytes.
-    pub max: usize,
+/// Reading a protocol text from a JSON-like object.
+pub trait ReadText {
+    /// Reads `name` from `f` if it is a text of this kind.
+    fn read<F: Fields>(&self, f: &F, name: &str) -> Option<String>;
+}
+
+impl ReadText for TextKind {
+    fn read<F: Fields>(&self, f: &F, name: &str) -> Option<String> {
+        f.text(name, self.max).filter(|t| self.accepts(t))
+    }
 }
 
 const KIB: usize = 1024;
-const MIB: usize = 1024 * KIB;
-
-/// `hpr1.`: the shop's payment request (one item, one price).
-pub const PAYMENT_REQUEST: TextKind = TextKind {
-    prefix: "hpr1.",
-    max: 64 * KIB,
-};
-/// `hpq1.`: the buyer's sealed purse request, forwarded to the bank.
-pub const PURSE_REQUEST: TextKind = TextKind {
-    prefix: "hpq1.",
-    max: 256 * KIB,
-};
-/// `hps1.`: the buyer's purse, sealed for her. Carries her halves, so large.
-pub const PURSE: TextKind = TextKind {
-    prefix: "hps1.",
-    max: 4 * MIB,
-};
-/// `hpp1.`: a payment, the buyer's halves. As large as a purse.
-pub const PAYMENT: TextKind = TextKind {
-    prefix: "hpp1.",
-    max: 4 * MIB,
-};
-/// `hpc1.`: the till's receipt.
-pub const RECEIPT: TextKind = TextKind {
-    prefix: "hpc1.",
-    max: 256 * KIB,
-};
 
 /// The longest `access` value accepted from the shop.
 pub const MAX_ACCESS: usize = 64 * KIB;
 /// The longest item name (the core's `MAX_ITEM_NAME`).
 pub const MAX_ITEM: usize = 64;
-/// The longest plain field read (codes, messages, URLs); longer is refused.
-pub const MAX_PLAIN: usize = 64 * KIB;
 /// Sentences from the wallet or the shop are cut to this many characters.
 pub const MAX_SENTENCE_CHARS: usize = 300;
-/// The most spent halves a `double_spend` may name: a payment holds no
-/// more halves than this (the core's `MAX_ITEMS_PER_MESSAGE`).
-pub const MAX_SPENT: usize = 10_000;
-
-impl TextKind {
-    /// `text` has the prefix, fits, and is base64url after the prefix.
-    pub fn accepts(&self, text: &str) -> bool {
-        text.len() <= self.max
-            && text.strip_prefix(self.prefix).is_some_and(|body| {
-                !body.is_empty()
-                    && body
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-            })
-    }
-
-    /// Reads `name` from `f` if it is a text of this kind.
-    pub fn read<F: Fields>(&self, f: &F, name: &str) -> Option<String> {
-        f.text(name, self.max).filter(|t| self.accepts(t))
-    }
-}
 
 /// An item name: 1 to 64 bytes, no control characters.
 pub fn valid_item(item: &str) -> bool {
     !item.is_empty() && item.len() <= MAX_ITEM && !item.chars().any(char::is_control)
-}
-
-/// A payment's nonce as the wallet names it in `status`: `n_` and 32
-/// lower-case hex digits (the core's `Nonce` display form), safe in a URL.
-pub fn valid_nonce(text: &str) -> bool {
-    text.strip_prefix("n_").is_some_and(|hex| {
-        hex.len() == 32
-            && hex
-                .bytes()
-                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
 }
 
 /// An `access` value: 1 to 64 KiB of printable ASCII (it goes in a header).
@@ -115,15 +63,9 @@ pub fn valid_access(text: &str) -> bool {
 
 /// A stable code from outside: 1 to 64 of `a-z`, `0-9`, `_`, `.`, `-`.
 pub fn clean_code(code: Option<String>, fallback: &str) -> String {
-    code.filter(|c| {
-        !c.is_empty()
-            && c.len() <= 64
-            && c.bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
-    })
-    .unwrap_or_else(|| fallback.to_owned())
+    code.filter(|c| valid_code(c))
+        .unwrap_or_else(|| fallback.to_owned())
 }
-
 /// A sentence from outside, safe to show: control characters become spaces,
 /// at most [`MAX_SENTENCE_CHARS`] characters, the fallback when empty.
 pub fn clean_sentence(text: Option<String>, fallback: &str) -> String {
@@ -154,33 +96,7 @@ pub fn read_spent<F: Fields>(body: &F) -> Option<Vec<u32>> {
         .into_iter()
         .map(|n| whole_number(n).and_then(|n| u32::try_from(n).ok()))
         .collect::<Option<_>>()?;
-    let ordered = spent.windows(2).all(|w| w.first() < w.last());
-    (!spent.is_empty() && ordered).then_some(spent)
-}
-
-/// The kinds of message the wallet sends.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WalletKind {
-    Ready,
-    PurseRequest,
-    Payment,
-    Status,
-    Cancel,
-}
-
-/// A message from the wallet, checked.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum FromWallet {
-    /// The wallet page has loaded.
-    Ready,
-    /// `hpq1.…`: forward to the shop's purses.
-    PurseRequest(String),
-    /// `hpp1.…`: forward to the shop's payments.
-    Payment(String),
-    /// `n_…`: did the till take this payment?
-    Status(String),
-    /// The buyer declined or the wallet cannot pay; a sentence.
-    Cancel(String),
+    valid_spent(&spent).then_some(spent)
 }
 
 /// What an incoming `message` event's data turned out to be.
@@ -189,159 +105,50 @@ pub enum Incoming {
     /// Not a pay-protocol message, or one the button never receives: ignored.
     Ignored,
     /// A protocol message of a known kind whose fields are wrong.
-    Malformed(WalletKind),
+    Malformed(Kind),
     Message(FromWallet),
 }
 
 const NO_REASON: &str = "The wallet did not pay.";
 
-/// Reads a message event's data. Only `{"halfpenny": 1, "type": …}` objects
-/// are the protocol's; anything else is ignored.
-pub fn read_wallet<F: Fields>(data: &F) -> Incoming {
+/// Reads a message event's data, as JSON text. Only `{"halfpenny": 1,
+/// "type": …}` objects are the protocol's; anything else is ignored. A
+/// `cancel` always cancels, with a clean sentence.
+pub fn read_wallet(json: &str) -> Incoming {
+    match FromWallet::decode(json) {
+        Ok(FromWallet::Cancel { message }) => Incoming::Message(FromWallet::Cancel {
+            message: Some(clean_sentence(message, NO_REASON)),
+        }),
+        Ok(message) => Incoming::Message(message),
+        Err(ProtocolError::Malformed {
+            kind: Kind::Cancel, ..
+        }) => Incoming::Message(FromWallet::Cancel {
+            message: Some(NO_REASON.to_owned()),
+        }),
+        Err(ProtocolError::Malformed { kind, .. }) => Incoming::Malformed(kind),
+        Err(_) => Incoming::Ignored,
+    }
+}
+
+/// A message event's data too large to read (more than
+/// `halfpenny_pay_protocol::MAX_MESSAGE`): wrong inside if it says it is a
+/// wallet message, so that it is answered; ignored otherwise.
+pub fn read_too_large<F: Fields>(data: &F) -> Incoming {
     if data.number("halfpenny").and_then(whole_number) != Some(VERSION) {
         return Incoming::Ignored;
     }
-    let Some(kind) = data.text("type", 32) else {
-        return Incoming::Ignored;
-    };
-    let (kind, message) = match kind.as_str() {
-        "ready" => (WalletKind::Ready, Some(FromWallet::Ready)),
-        "purse-request" => (
-            WalletKind::PurseRequest,
-            PURSE_REQUEST
-                .read(data, "request")
-                .map(FromWallet::PurseRequest),
-        ),
-        "payment" => (
-            WalletKind::Payment,
-            PAYMENT.read(data, "payment").map(FromWallet::Payment),
-        ),
-        "status" => (
-            WalletKind::Status,
-            data.text("payment", 64)
-                .filter(|p| valid_nonce(p))
-                .map(FromWallet::Status),
-        ),
-        "cancel" => (
-            WalletKind::Cancel,
-            Some(FromWallet::Cancel(clean_sentence(
-                data.text("message", MAX_PLAIN),
-                NO_REASON,
-            ))),
-        ),
-        _ => return Incoming::Ignored,
-    };
-    message.map_or(Incoming::Malformed(kind), Incoming::Message)
-}
-
-/// A message from the button to the wallet.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ToWallet {
-    /// Please pay this request; `shop` is the page's origin (informational).
-    Pay {
-        request: String,
-        shop: String,
-    },
-    Purse {
-        purse: String,
-    },
-    Receipt {
-        receipt: String,
-    },
-    /// The till refused and consumed nothing: release the halves, except
-    /// those named in `spent` (a `double_spend` only), which were already
-    /// spent.
-    Refused {
-        code: String,
-        message: String,
-        spent: Option<Vec<u32>>,
-    },
-    /// No answer from the shop: keep the halves pending.
-    Unknown {
-        message: String,
-    },
-    /// The till never took this payment: release.
-    NotTaken {
-        payment: String,
-    },
-    /// The shop could not forward a purse request.
-    Error {
-        code: String,
-        message: String,
-    },
-}
-
-impl ToWallet {
-    /// A refusal naming halves spent already (an older backup restored):
-    /// the wallet marks them spent and tries once more with others, so the
-    /// session must stay to carry that second payment.
-    pub fn wallet_will_retry(&self) -> bool {
-        matches!(self, Self::Refused { spent: Some(spent), .. } if !spent.is_empty())
-    }
-
-    /// The message's `type`.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Self::Pay { .. } => "pay",
-            Self::Purse { .. } => "purse",
-            Self::Receipt { .. } => "receipt",
-            Self::Refused { .. } => "refused",
-            Self::Unknown { .. } => "unknown",
-            Self::NotTaken { .. } => "not-taken",
-            Self::Error { .. } => "error",
-        }
-    }
-
-    /// The fields besides `halfpenny` and `type`: strings, and the list
-    /// of spent halves of a `refused` that has one.
-    pub fn fields(&self) -> Vec<(&'static str, Field<'_>)> {
-        use Field::Text;
-        match self {
-            Self::Pay { request, shop } => vec![("request", Text(request)), ("shop", Text(shop))],
-            Self::Purse { purse } => vec![("purse", Text(purse))],
-            Self::Receipt { receipt } => vec![("receipt", Text(receipt))],
-            Self::Refused {
-                code,
-                message,
-                spent,
-            } => {
-                let mut fields = vec![("code", Text(code)), ("message", Text(message))];
-                if let Some(spent) = spent {
-                    fields.push(("spent", Field::Numbers(spent)));
-                }
-                fields
-            }
-            Self::Error { code, message } => vec![("code", Text(code)), ("message", Text(message))],
-            Self::Unknown { message } => vec![("message", Text(message))],
-            Self::NotTaken { payment } => vec![("payment", Text(payment))],
-        }
-    }
-
-    /// The answer to a message of `kind` whose fields were wrong, if it
-    /// needs one so that the wallet does not wait for ever. A payment that
-    /// was never forwarded was consumed by nobody: the wallet may release it.
-    pub fn to_malformed(kind: WalletKind) -> Option<Self> {
-        let code = "bad_message".to_owned();
-        let message = "The shop's page could not read the wallet's message.".to_owned();
-        match kind {
-            WalletKind::PurseRequest => Some(Self::Error { code, message }),
-            WalletKind::Payment => Some(Self::Refused {
-                code,
-                message,
-                spent: None,
-            }),
-            WalletKind::Status => Some(Self::Unknown { message }),
-            WalletKind::Ready | WalletKind::Cancel => None,
-        }
+    match data.text("type", MAX_KIND).as_deref().and_then(Kind::parse) {
+        Some(Kind::Cancel) => Incoming::Message(FromWallet::Cancel {
+            message: Some(NO_REASON.to_owned()),
+        }),
+        Some(kind) if kind.from_wallet() => Incoming::Malformed(kind),
+        _ => Incoming::Ignored,
     }
 }
 
-/// One field of a message to the wallet.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Field<'a> {
-    Text(&'a str),
-    /// An array of numbers.
-    Numbers(&'a [u32]),
+/// The sentence of a `cancel` read by [`read_wallet`].
+pub fn cancel_reason(message: Option<String>) -> String {
+    message.unwrap_or_else(|| NO_REASON.to_owned())
 }
 
 /// Whether a `message` event is from the wallet this button opened: its
@@ -465,20 +272,9 @@ mod tests {
     const NONCE: &str = "n_0123456789abcdef0123456789abcdef";
 
     #[test]
-    fn texts_need_their_prefix_and_base64url() {
-        assert!(PAYMENT.accepts("hpp1.AAEC-_zz"));
-        assert!(!PAYMENT.accepts("hpp1."));
-        assert!(!PAYMENT.accepts("hpc1.AAEC"));
-        assert!(!PAYMENT.accepts("HPP1.AAEC"));
-        assert!(!PAYMENT.accepts(" hpp1.AAEC"));
-        assert!(!PAYMENT.accepts("hpp1.AA=="));
-        assert!(!PAYMENT.accepts("hpp1.AA+/"));
-        assert!(!PAYMENT.accepts("hpp1.AA\nBB"));
-        assert!(!PAYMENT.accepts("hpp1.<script>"));
+    fn texts_are_read_through_fields() {
         let at_limit = format!("hpr1.{}", "A".repeat(PAYMENT_REQUEST.max - 5));
-        assert!(PAYMENT_REQUEST.accepts(&at_limit));
         let over = format!("{at_limit}A");
-        assert!(!PAYMENT_REQUEST.accepts(&over));
         let f = Obj::new().s("request", &over);
         assert_eq!(PAYMENT_REQUEST.read(&f, "request"), None);
         let f = Obj::new().s("request", &at_limit);
@@ -487,16 +283,14 @@ mod tests {
             PAYMENT_REQUEST.read(&Obj::new().n("request", 1.0), "request"),
             None
         );
+        assert_eq!(
+            PAYMENT_REQUEST.read(&Obj::new().s("request", "hpp1.AA"), "request"),
+            None
+        );
     }
 
     #[test]
     fn small_fields_are_checked() {
-        assert!(valid_nonce(NONCE));
-        assert!(!valid_nonce("0123456789abcdef0123456789abcdef"));
-        assert!(!valid_nonce("n_0123456789ABCDEF0123456789abcdef"));
-        assert!(!valid_nonce("n_0123456789abcdef0123456789abcde"));
-        assert!(!valid_nonce("n_0123456789abcdef0123456789abcdef0"));
-        assert!(!valid_nonce("n_../../operator/summary/aaaaaaaaaaa"));
         assert!(valid_item("article-42"));
         assert!(!valid_item(""));
         assert!(!valid_item("a\u{0}b"));
@@ -535,152 +329,117 @@ mod tests {
 
     #[test]
     fn reads_each_wallet_message() {
-        use FromWallet::*;
-        let m = |o: Obj| read_wallet(&o);
-        assert_eq!(m(Obj::msg("ready")), Incoming::Message(Ready));
+        let m = read_wallet;
         assert_eq!(
-            m(Obj::msg("purse-request").s("request", "hpq1.abc")),
-            Incoming::Message(PurseRequest("hpq1.abc".into()))
+            m(r#"{"halfpenny":1,"type":"ready"}"#),
+            Incoming::Message(FromWallet::Ready)
         );
         assert_eq!(
-            m(Obj::msg("payment").s("payment", "hpp1.abc")),
-            Incoming::Message(Payment("hpp1.abc".into()))
+            m(r#"{"halfpenny":1,"type":"purse-request","request":"hpq1.abc"}"#),
+            Incoming::Message(FromWallet::PurseRequest {
+                request: "hpq1.abc".into()
+            })
         );
         assert_eq!(
-            m(Obj::msg("status").s("payment", NONCE)),
-            Incoming::Message(Status(NONCE.into()))
+            m(r#"{"halfpenny":1,"type":"payment","payment":"hpp1.abc"}"#),
+            Incoming::Message(FromWallet::Payment {
+                payment: "hpp1.abc".into()
+            })
         );
         assert_eq!(
-            m(Obj::msg("cancel").s("message", "She declined.")),
-            Incoming::Message(Cancel("She declined.".into()))
+            m(&format!(
+                r#"{{"halfpenny":1,"type":"status","payment":"{NONCE}"}}"#
+            )),
+            Incoming::Message(FromWallet::Status {
+                payment: NONCE.into()
+            })
         );
+        let cancel = |message: &str| {
+            Incoming::Message(FromWallet::Cancel {
+                message: Some(message.into()),
+            })
+        };
         assert_eq!(
-            m(Obj::msg("cancel")),
-            Incoming::Message(Cancel(NO_REASON.into()))
+            m(r#"{"halfpenny":1,"type":"cancel","message":" She declined.\u0007"}"#),
+            cancel("She declined.")
         );
+        assert_eq!(m(r#"{"halfpenny":1,"type":"cancel"}"#), cancel(NO_REASON));
+        // A cancel always cancels, whatever its message.
+        assert_eq!(
+            m(r#"{"halfpenny":1,"type":"cancel","message":7}"#),
+            cancel(NO_REASON)
+        );
+        assert_eq!(cancel_reason(None), NO_REASON);
+        assert_eq!(cancel_reason(Some("No.".into())), "No.");
     }
 
     #[test]
     fn malformed_and_foreign_messages() {
-        let m = |o: Obj| read_wallet(&o);
+        let m = read_wallet;
         // Not ours at all.
-        assert_eq!(m(Obj::new()), Incoming::Ignored);
-        assert_eq!(m(Obj::new().s("type", "ready")), Incoming::Ignored);
-        assert_eq!(
-            m(Obj::new().s("halfpenny", "1").s("type", "ready")),
-            Incoming::Ignored
-        );
-        assert_eq!(
-            m(Obj::new().n("halfpenny", 2.0).s("type", "ready")),
-            Incoming::Ignored
-        );
-        assert_eq!(
-            m(Obj::new().n("halfpenny", 1.5).s("type", "ready")),
-            Incoming::Ignored
-        );
-        assert_eq!(m(Obj::new().n("halfpenny", 1.0)), Incoming::Ignored);
-        assert_eq!(m(Obj::msg("pay").s("request", "hpr1.x")), Incoming::Ignored);
-        assert_eq!(m(Obj::msg("receipt")), Incoming::Ignored);
-        assert_eq!(m(Obj::msg(&"x".repeat(33))), Incoming::Ignored);
+        for json in [
+            "",
+            "null",
+            "{}",
+            r#"{"type":"ready"}"#,
+            r#"{"halfpenny":"1","type":"ready"}"#,
+            r#"{"halfpenny":2,"type":"ready"}"#,
+            r#"{"halfpenny":1.5,"type":"ready"}"#,
+            r#"{"halfpenny":1}"#,
+            r#"{"halfpenny":1,"type":"pay","request":"hpr1.x"}"#,
+            r#"{"halfpenny":1,"type":"receipt"}"#,
+        ] {
+            assert_eq!(m(json), Incoming::Ignored, "{json}");
+        }
+        let long = format!(r#"{{"halfpenny":1,"type":"{}"}}"#, "x".repeat(33));
+        assert_eq!(m(&long), Incoming::Ignored);
         // Ours, but wrong inside.
+        let payment = Incoming::Malformed(Kind::Payment);
         assert_eq!(
-            m(Obj::msg("payment").s("payment", "hph1.abc")),
-            Incoming::Malformed(WalletKind::Payment)
+            m(r#"{"halfpenny":1,"type":"payment","payment":"hph1.abc"}"#),
+            payment
         );
         assert_eq!(
-            m(Obj::msg("payment").n("payment", 3.0)),
-            Incoming::Malformed(WalletKind::Payment)
+            m(r#"{"halfpenny":1,"type":"payment","payment":3}"#),
+            payment
         );
         assert_eq!(
-            m(Obj::msg("payment").o("payment", Obj::new())),
-            Incoming::Malformed(WalletKind::Payment)
+            m(r#"{"halfpenny":1,"type":"payment","payment":{}}"#),
+            payment
+        );
+        let over = format!(
+            r#"{{"halfpenny":1,"type":"payment","payment":"hpp1.{}"}}"#,
+            "A".repeat(PAYMENT.max)
+        );
+        assert_eq!(m(&over), payment);
+        assert_eq!(
+            m(r#"{"halfpenny":1,"type":"purse-request","request":null}"#),
+            Incoming::Malformed(Kind::PurseRequest)
         );
         assert_eq!(
-            m(Obj::msg("payment").s("payment", &format!("hpp1.{}", "A".repeat(PAYMENT.max)))),
-            Incoming::Malformed(WalletKind::Payment)
-        );
-        assert_eq!(
-            m(Obj::msg("purse-request").null("request")),
-            Incoming::Malformed(WalletKind::PurseRequest)
-        );
-        assert_eq!(
-            m(Obj::msg("status").s("payment", "../x")),
-            Incoming::Malformed(WalletKind::Status)
+            m(r#"{"halfpenny":1,"type":"status","payment":"../x"}"#),
+            Incoming::Malformed(Kind::Status)
         );
     }
 
     #[test]
-    fn malformed_messages_get_an_answer_that_keeps_the_wallet_safe() {
+    fn messages_too_large_to_read_are_answered_if_ours() {
         assert_eq!(
-            ToWallet::to_malformed(WalletKind::Payment).map(|m| m.kind()),
-            Some("refused")
+            read_too_large(&Obj::msg("payment")),
+            Incoming::Malformed(Kind::Payment)
         );
         assert_eq!(
-            ToWallet::to_malformed(WalletKind::Status).map(|m| m.kind()),
-            Some("unknown")
+            read_too_large(&Obj::msg("cancel")),
+            Incoming::Message(FromWallet::Cancel {
+                message: Some(NO_REASON.into())
+            })
         );
+        assert_eq!(read_too_large(&Obj::msg("receipt")), Incoming::Ignored);
+        assert_eq!(read_too_large(&Obj::msg("hello")), Incoming::Ignored);
         assert_eq!(
-            ToWallet::to_malformed(WalletKind::PurseRequest).map(|m| m.kind()),
-            Some("error")
+            read_too_large(&Obj::new().s("type", "payment")),
+            Incoming::Ignored
         );
-        assert_eq!(ToWallet::to_malformed(WalletKind::Ready), None);
-    }
-
-    #[test]
-    fn builds_each_button_message() {
-        let pay = ToWallet::Pay {
-            request: "hpr1.x".into(),
-            shop: "https://shop.example".into(),
-        };
-        assert_eq!(pay.kind(), "pay");
-        assert_eq!(
-            pay.fields(),
-            vec![
-                ("request", Field::Text("hpr1.x")),
-                ("shop", Field::Text("https://shop.example"))
-            ]
-        );
-        let not_taken = ToWallet::NotTaken {
-            payment: NONCE.into(),
-        };
-        assert_eq!(not_taken.kind(), "not-taken");
-        assert_eq!(not_taken.fields(), vec![("payment", Field::Text(NONCE))]);
-        let refused = ToWallet::Refused {
-            code: "c".into(),
-            message: "m".into(),
-            spent: None,
-        };
-        assert_eq!(refused.kind(), "refused");
-        assert_eq!(
-            refused.fields(),
-            vec![("code", Field::Text("c")), ("message", Field::Text("m"))]
-        );
-        let spent = ToWallet::Refused {
-            code: "double_spend".into(),
-            message: "Halves #3 and #7 were already spent.".into(),
-            spent: Some(vec![3, 7]),
-        };
-        assert_eq!(
-            spent.fields(),
-            vec![
-                ("code", Field::Text("double_spend")),
-                (
-                    "message",
-                    Field::Text("Halves #3 and #7 were already spent.")
-                ),
-                ("spent", Field::Numbers(&[3, 7])),
-            ]
-        );
-        // Only a refusal naming spent halves brings a second payment.
-        assert!(spent.wallet_will_retry());
-        assert!(!refused.wallet_will_retry());
-        let empty = ToWallet::Refused {
-            code: "double_spend".into(),
-            message: "m".into(),
-            spent: Some(vec![]),
-        };
-        assert!(!empty.wallet_will_retry());
-        assert!(!not_taken.wallet_will_retry());
     }
 
     #[test]

@@ -19,8 +19,8 @@ use web_sys::{HtmlElement, MessageEvent, Window};
 use crate::attributes::Attributes;
 use crate::element::{self, View};
 use crate::error::PayError;
-use crate::js::{self, Js};
-use crate::messages::{self, FromWallet, Incoming, ToWallet, WalletKind};
+use crate::js;
+use crate::messages::{self, FromWallet, Incoming, Kind, ToWallet};
 use crate::shop_api::{Paid, ShopApi};
 
 /// The wallet window's name: one wallet window, whichever button opened it.
@@ -255,7 +255,7 @@ impl Session {
         if !messages::from_our_wallet(&origin, &event.origin(), from_popup) {
             return None;
         }
-        match messages::read_wallet(&Js(event.data())) {
+        match js::read_wallet(event.data()) {
             Incoming::Ignored => None,
             incoming => Some(incoming),
         }
@@ -271,26 +271,27 @@ impl Session {
                 if let Some(answer) = ToWallet::to_malformed(kind) {
                     self.post(&answer);
                 }
-                if kind == WalletKind::Payment {
+                if kind == Kind::Payment {
                     self.finish(End::Failed(PayError::BadMessage));
                 }
             }
             Incoming::Message(FromWallet::Ready) => self.send_pay(),
-            Incoming::Message(FromWallet::PurseRequest(request)) => {
+            Incoming::Message(FromWallet::PurseRequest { request }) => {
                 self.progress("Buying a purse at the bank…");
                 let answer = self.api.purse(&request).await;
                 self.post(&answer);
                 self.progress("Waiting for the wallet…");
             }
-            Incoming::Message(FromWallet::Payment(payment)) => self.pay(&payment).await,
-            Incoming::Message(FromWallet::Status(payment)) => {
+            Incoming::Message(FromWallet::Payment { payment }) => self.pay(&payment).await,
+            Incoming::Message(FromWallet::Status { payment }) => {
                 let out = self.api.status(&payment, &self.want.item).await;
                 self.post(&out.to_wallet);
                 if let Some(paid) = out.paid {
                     self.finish(End::Paid(paid));
                 }
             }
-            Incoming::Message(FromWallet::Cancel(message)) => {
+            Incoming::Message(FromWallet::Cancel { message }) => {
+                let message = messages::cancel_reason(message);
                 self.finish(End::Failed(PayError::Cancelled(message)));
             }
         }
@@ -377,7 +378,9 @@ impl Session {
             return;
         };
         // Never to "*": only the wallet's exact origin may read it.
-        let _ = self.popup.post_message(&js::message(message), &origin);
+        if let Some(data) = js::message(message) {
+            let _ = self.popup.post_message(&data, &origin);
+        }
     }
 
     fn finish(self: &Rc<Self>, end: End) {

@@ -6,7 +6,8 @@
 use crate::attributes::Attributes;
 use crate::error::PayError;
 use crate::messages::{
-    self, Fields, MAX_ACCESS, MAX_ITEM, MAX_PLAIN, PAYMENT_REQUEST, PURSE, RECEIPT, ToWallet,
+    self, Fields, MAX_ACCESS, MAX_ITEM, MAX_PLAIN, PAYMENT_REQUEST, PURSE, RECEIPT, ReadText,
+    ToWallet,
 };
 use crate::price::{self, whole_number};
 
@@ -385,6 +386,7 @@ mod http {
 mod tests {
     use super::*;
     use crate::messages::testing::Obj;
+    use crate::messages::{Kind, Message};
 
     const NONCE: &str = "n_0123456789abcdef0123456789abcdef";
 
@@ -564,11 +566,11 @@ mod tests {
         // For another item, or with an unusable access: the till took it, so
         // the wallet settles, and the page hears it cannot open the item.
         let out = payment_outcome(Reply::Success(Some(paid_body("article-7"))), "article-42");
-        assert_eq!(out.to_wallet.kind(), "receipt");
+        assert_eq!(out.to_wallet.kind(), Kind::Receipt);
         assert_eq!(out.result, Err(PayError::ReceiptUnusable));
         let no_access = Obj::new().s("receipt", "hpc1.BBBB").s("item", "article-42");
         let out = payment_outcome(Reply::Success(Some(no_access)), "article-42");
-        assert_eq!(out.to_wallet.kind(), "receipt");
+        assert_eq!(out.to_wallet.kind(), Kind::Receipt);
         assert_eq!(out.result, Err(PayError::ReceiptUnusable));
     }
 
@@ -608,7 +610,7 @@ mod tests {
         ];
         for reply in unknowns {
             let out = payment_outcome(reply, "article-42");
-            assert_eq!(out.to_wallet.kind(), "unknown");
+            assert_eq!(out.to_wallet.kind(), Kind::Unknown);
             assert_eq!(out.result, Err(PayError::Unknown));
         }
     }
@@ -684,7 +686,7 @@ mod tests {
             NONCE,
             "article-42",
         );
-        assert_eq!(taken.to_wallet.kind(), "receipt");
+        assert_eq!(taken.to_wallet.kind(), Kind::Receipt);
         assert!(taken.paid.is_some());
 
         let elsewhere = status_outcome(
@@ -692,7 +694,7 @@ mod tests {
             NONCE,
             "article-42",
         );
-        assert_eq!(elsewhere.to_wallet.kind(), "receipt");
+        assert_eq!(elsewhere.to_wallet.kind(), Kind::Receipt);
         assert_eq!(elsewhere.paid, None);
 
         let never = status_outcome(
@@ -721,7 +723,7 @@ mod tests {
             Reply::Success(None),
         ] {
             let out = status_outcome(reply, NONCE, "article-42");
-            assert_eq!(out.to_wallet.kind(), "unknown");
+            assert_eq!(out.to_wallet.kind(), Kind::Unknown);
             assert_eq!(out.paid, None);
         }
     }

@@ -7,6 +7,7 @@ mod pending_list;
 
 use halfpenny::bank::Role;
 use halfpenny::{Amount, Currency, KeyId, Nonce, PurseId};
+use halfpenny_pay_protocol::{FromWallet, Kind, ToWallet};
 use halfpenny_store::backup;
 use halfpenny_web::controls::{BusyButton, PasteBox, TextField};
 use halfpenny_web::notice::Notice;
@@ -388,10 +389,9 @@ pub fn App() -> impl IntoView {
     let on_decline = move |_| {
         link.with_value(|l| {
             if let Some(Seller::Page(l)) = l {
-                let _ = l.send(
-                    "cancel",
-                    serde_json::json!({ "message": "The buyer declined to pay." }),
-                );
+                let _ = l.send(&FromWallet::Cancel {
+                    message: Some("The buyer declined to pay.".to_owned()),
+                });
                 browser::close_soon();
             }
         });
@@ -420,10 +420,10 @@ pub fn App() -> impl IntoView {
             }
             Err(e) => set_error.set(Some(e)),
         };
-    let answer = move |kind: &'static str, field: &'static str, text: String| {
+    let answer = move |message: ToWallet| {
         answers.with_value(|tx| {
             if let Some(tx) = tx {
-                let _ = tx.unbounded_send(Incoming::pasted(kind, field, text));
+                let _ = tx.unbounded_send(Incoming::pasted(message));
             }
         });
         set_pasted.set(String::new());
@@ -432,7 +432,7 @@ pub fn App() -> impl IntoView {
     let code_panel = move || {
         code.get().map(|shown| {
             let svg = qr::svg(&shown.code).unwrap_or_default();
-            let purse = shown.kind == "purse-request";
+            let purse = shown.kind == Kind::PurseRequest;
             let (label, testid, qr_testid) = if purse {
                 ("Show the till this purse request:", "inperson-purse-request", "inperson-purse-request-qr")
             } else {
@@ -449,7 +449,7 @@ pub fn App() -> impl IntoView {
                             <PasteBox testid="inperson-purse" rows="3" value=pasted set=set_pasted />
                             <button
                                 data-testid="inperson-keep-purse"
-                                on:click=move |_| answer("purse", "purse", pasted.get_untracked())
+                                on:click=move |_| answer(ToWallet::Purse { purse: pasted.get_untracked() })
                             >
                                 "Keep this purse"
                             </button>
@@ -461,13 +461,17 @@ pub fn App() -> impl IntoView {
                             <PasteBox testid="inperson-receipt" rows="3" value=pasted set=set_pasted />
                             <button
                                 data-testid="inperson-settle"
-                                on:click=move |_| answer("receipt", "receipt", pasted.get_untracked())
+                                on:click=move |_| answer(ToWallet::Receipt { receipt: pasted.get_untracked() })
                             >
                                 "Done: the till took it"
                             </button>
                             <button
                                 data-testid="inperson-not-taken"
-                                on:click=move |_| answer("refused", "message", "The till did not take it.".to_owned())
+                                on:click=move |_| answer(ToWallet::Refused {
+                                    code: "refused".to_owned(),
+                                    message: "The till did not take it.".to_owned(),
+                                    spent: None,
+                                })
                             >
                                 "The till did not take it"
                             </button>

@@ -6,9 +6,9 @@ use halfpenny::crypto::seal::SealedBox;
 use halfpenny::messages::{ForwardedPurseRequest, Payment, Receipt};
 use halfpenny::wire::TextForm;
 use halfpenny::{Nonce, SessionSerial};
+use halfpenny_pay_protocol::{FromWallet, Kind, ToWallet};
 use halfpenny_store::Via;
 use halfpenny_wallet::flows::{LinkError, PaymentAnswer, SellerLink, StatusAnswer};
-use serde_json::json;
 
 use crate::in_person::InPerson;
 use crate::shop_link::{Incoming, ShopLink};
@@ -16,14 +16,9 @@ use crate::shop_link::{Incoming, ShopLink};
 /// Carries one message to the seller and brings back his answer.
 #[allow(async_fn_in_trait)] // a single-threaded page: no `Send` bound wanted
 pub trait Courier {
-    /// Sends `kind` with `fields` and waits for an answer whose type is one
-    /// of `answers`.
-    async fn ask(
-        &mut self,
-        kind: &str,
-        fields: serde_json::Value,
-        answers: &[&str],
-    ) -> Result<Incoming, String>;
+    /// Sends `message` and waits for an answer whose kind is one of
+    /// `answers`.
+    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, String>;
 
     /// How a payment sent through it reaches the seller, as her history
     /// notes it.
@@ -39,15 +34,10 @@ pub enum Seller {
 }
 
 impl Courier for Seller {
-    async fn ask(
-        &mut self,
-        kind: &str,
-        fields: serde_json::Value,
-        answers: &[&str],
-    ) -> Result<Incoming, String> {
+    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, String> {
         match self {
-            Self::Page(link) => link.ask(kind, fields, answers).await,
-            Self::Till(till) => till.ask(kind, fields, answers).await,
+            Self::Page(link) => link.ask(message, answers).await,
+            Self::Till(till) => till.ask(message, answers).await,
         }
     }
 
@@ -59,37 +49,14 @@ impl Courier for Seller {
     }
 }
 
-/// The longest list of spent halves read from a refusal.
-const MAX_SPENT: usize = 10_000;
-
-/// The halves a `double_spend` refusal names, if it names them: the
-/// numbers in its `spent` field. Anything else there is ignored.
-fn spent_in(answer: &Incoming) -> Vec<SessionSerial> {
-    answer
-        .field("spent")
-        .and_then(serde_json::Value::as_array)
-        .map(|list| {
-            list.iter()
-                .take(MAX_SPENT)
-                .filter_map(|v| u32::try_from(v.as_u64()?).ok())
-                .map(SessionSerial)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn code_of(answer: &Incoming, otherwise: &str) -> String {
-    answer
-        .text("code")
-        .ok()
-        .filter(|c| c.len() <= 64)
-        .unwrap_or(otherwise)
-        .to_owned()
+/// What the shop said went wrong, as it said it (at most 300 characters).
+fn said(message: String) -> String {
+    message.chars().take(300).collect()
 }
 
 /// The receipt in an answer, if it is readable.
-fn receipt_in(answer: &Incoming) -> Option<Receipt> {
-    Receipt::from_text(answer.text("receipt").ok()?).ok()
+fn receipt_in(receipt: &str) -> Option<Receipt> {
+    Receipt::from_text(receipt).ok()
 }
 
 impl SellerLink for Seller {
@@ -99,39 +66,54 @@ impl SellerLink for Seller {
     ) -> Result<SealedBox, LinkError> {
         let answer = self
             .ask(
-                "purse-request",
-                json!({ "request": request.to_text() }),
-                &["purse", "error"],
+                FromWallet::PurseRequest {
+                    request: request.to_text(),
+                },
+                &[Kind::Purse, Kind::Error],
             )
             .await
             .map_err(LinkError::NoAnswer)?;
-        if answer.kind == "error" {
-            return Err(LinkError::Refused {
-                code: code_of(&answer, "purse_refused"),
-                message: answer.message(),
-            });
+        match answer.message {
+            Some(ToWallet::Purse { purse }) => {
+                SealedBox::from_text(&purse).map_err(|_| LinkError::BadAnswer("her purse".into()))
+            }
+            Some(ToWallet::Error { code, message }) => Err(LinkError::Refused {
+                code,
+                message: said(message),
+            }),
+            _ => Err(LinkError::BadAnswer(format!(
+                "The shop's `{}` message could not be read.",
+                answer.kind
+            ))),
         }
-        let text = answer.text("purse").map_err(LinkError::BadAnswer)?;
-        SealedBox::from_text(text).map_err(|_| LinkError::BadAnswer("her purse".into()))
     }
 
     async fn pay(&mut self, payment: &Payment) -> PaymentAnswer {
         let asked = self
             .ask(
-                "payment",
-                json!({ "payment": payment.to_text() }),
-                &["receipt", "refused", "unknown"],
+                FromWallet::Payment {
+                    payment: payment.to_text(),
+                },
+                &[Kind::Receipt, Kind::Refused, Kind::Unknown],
             )
             .await;
-        match asked {
-            Ok(a) if a.kind == "receipt" => {
-                // An unreadable receipt settles nothing: asked again later.
-                receipt_in(&a).map_or(PaymentAnswer::Unknown, PaymentAnswer::Receipt)
+        match asked.ok().and_then(|a| a.message) {
+            // An unreadable receipt settles nothing: asked again later.
+            Some(ToWallet::Receipt { receipt }) => {
+                receipt_in(&receipt).map_or(PaymentAnswer::Unknown, PaymentAnswer::Receipt)
             }
-            Ok(a) if a.kind == "refused" => PaymentAnswer::Refused {
-                code: code_of(&a, "refused"),
-                message: a.message(),
-                spent: spent_in(&a),
+            Some(ToWallet::Refused {
+                code,
+                message,
+                spent,
+            }) => PaymentAnswer::Refused {
+                code,
+                message: said(message),
+                spent: spent
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(SessionSerial)
+                    .collect(),
             },
             _ => PaymentAnswer::Unknown,
         }
@@ -143,18 +125,21 @@ impl SellerLink for Seller {
         if matches!(self, Self::Till(_)) {
             return StatusAnswer::Unknown;
         }
-        let asked = self
+        let asked = payment.to_string();
+        let answer = self
             .ask(
-                "status",
-                json!({ "payment": payment.to_string() }),
-                &["receipt", "not-taken", "unknown"],
+                FromWallet::Status {
+                    payment: asked.clone(),
+                },
+                &[Kind::Receipt, Kind::NotTaken, Kind::Unknown],
             )
             .await;
-        match asked {
-            Ok(a) if a.kind == "receipt" => {
-                receipt_in(&a).map_or(StatusAnswer::Unknown, StatusAnswer::Taken)
+        match answer.ok().and_then(|a| a.message) {
+            Some(ToWallet::Receipt { receipt }) => {
+                receipt_in(&receipt).map_or(StatusAnswer::Unknown, StatusAnswer::Taken)
             }
-            Ok(a) if a.kind == "not-taken" => StatusAnswer::NotTaken,
+            // Released only when it is about this very payment.
+            Some(ToWallet::NotTaken { payment }) if payment == asked => StatusAnswer::NotTaken,
             _ => StatusAnswer::Unknown,
         }
     }

@@ -4,8 +4,8 @@
 
 use futures_channel::mpsc::{UnboundedReceiver, UnboundedSender, unbounded};
 use futures_util::StreamExt;
+use halfpenny_pay_protocol::{FromWallet, Kind, Message};
 use halfpenny_store::Via;
-use serde_json::Value;
 
 use crate::courier::Courier;
 use crate::shop_link::Incoming;
@@ -13,8 +13,8 @@ use crate::shop_link::Incoming;
 /// A code the page shows for the till: what it is and its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Shown {
-    /// The message's type: `purse-request` or `payment`.
-    pub kind: String,
+    /// The message's kind: a purse request or a payment.
+    pub kind: Kind,
     pub code: String,
 }
 
@@ -48,28 +48,22 @@ impl InPerson {
 }
 
 impl Courier for InPerson {
-    async fn ask(
-        &mut self,
-        kind: &str,
-        fields: Value,
-        answers: &[&str],
-    ) -> Result<Incoming, String> {
-        // Every message to a till carries one code (`request` or `payment`).
-        let code = fields
-            .as_object()
-            .and_then(|m| m.values().find_map(Value::as_str))
-            .ok_or("There is nothing to show the till.")?;
-        (self.show)(Some(Shown {
-            kind: kind.to_owned(),
-            code: code.to_owned(),
-        }));
+    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, String> {
+        // A till is shown a purse request or a payment: one code each.
+        let kind = message.kind();
+        let code = match message {
+            FromWallet::PurseRequest { request } => request,
+            FromWallet::Payment { payment } => payment,
+            _ => return Err("There is nothing to show the till.".to_owned()),
+        };
+        (self.show)(Some(Shown { kind, code }));
         loop {
             let m = self
                 .answers
                 .next()
                 .await
                 .ok_or("The page stopped waiting for the till.")?;
-            if answers.contains(&m.kind.as_str()) {
+            if answers.contains(&m.kind) {
                 (self.show)(None);
                 return Ok(m);
             }

@@ -11,6 +11,7 @@ use halfpenny::messages::{AuthorizationOrder, Denomination, PaymentRequest, Purs
 use halfpenny::wire::TextForm;
 use halfpenny::{Amount, Currency};
 use halfpenny_idb::IdbStore;
+use halfpenny_pay_protocol::ToWallet;
 use halfpenny_store::WalletStore;
 use halfpenny_wallet::Keeper;
 use halfpenny_wallet::flows::{self, FlowError, PayOutcome};
@@ -20,6 +21,8 @@ use crate::bank_api::Bank;
 use crate::courier::Seller;
 use crate::sentence;
 use crate::shop_link::Incoming;
+
+const UNREADABLE: &str = "The payment request could not be read.";
 
 /// A shop's request, as the buyer is asked to approve it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,13 +38,15 @@ pub struct Ask {
 impl Ask {
     /// A `pay` message from the shop page that opened this window.
     pub fn read(m: &Incoming) -> Result<Self, String> {
-        Self::from_code(m.text("request")?, m.origin.clone())
+        match &m.message {
+            Some(ToWallet::Pay { request, .. }) => Self::from_code(request, m.origin.clone()),
+            _ => Err(UNREADABLE.to_owned()),
+        }
     }
 
     /// A payment request code (`hpr1.…`) from `shop`.
     pub fn from_code(code: &str, shop: String) -> Result<Self, String> {
-        let request = PaymentRequest::from_text(code.trim())
-            .map_err(|_| "The payment request could not be read.".to_owned())?;
+        let request = PaymentRequest::from_text(code.trim()).map_err(|_| UNREADABLE.to_owned())?;
         Ok(Self {
             price: request.price.to_string(),
             requires: request.requires.as_ref().map(ToString::to_string),

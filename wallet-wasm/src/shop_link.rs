@@ -7,77 +7,61 @@
 
 use futures_channel::mpsc::{UnboundedReceiver, unbounded};
 use futures_util::StreamExt;
+use halfpenny_pay_protocol::{FromWallet, Kind, MAX_MESSAGE, Message, ToWallet};
 use halfpenny_store::Via;
-use serde_json::{Map, Value, json};
-use wasm_bindgen::JsCast;
+use js_sys::{JSON, JsString};
 use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
 use crate::courier::Courier;
 
-/// The protocol version every message carries.
-const VERSION: u64 = 1;
-/// The longest text field accepted from a shop (a large purse is ~1 MB).
-const MAX_FIELD: usize = 4 * 1024 * 1024;
-
-/// One message from the shop page, already checked for shape.
-#[derive(Debug, Clone, PartialEq)]
+/// One message from the shop page (or an answer the buyer pasted), read
+/// through the pay protocol (`halfpenny-pay-protocol`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Incoming {
     pub origin: String,
-    pub kind: String,
-    fields: Map<String, Value>,
+    pub kind: Kind,
+    /// The message; `None` when it is of a known kind but its fields are
+    /// wrong: it still answers what was asked, saying nothing usable.
+    pub message: Option<ToWallet>,
 }
 
 impl Incoming {
-    /// A text field, or a sentence saying what is wrong with it.
-    pub fn text(&self, name: &str) -> Result<&str, String> {
-        match self.fields.get(name).and_then(Value::as_str) {
-            Some(s) if s.len() <= MAX_FIELD => Ok(s),
-            Some(_) => Err(format!("The shop sent a `{name}` that is far too long.")),
-            None => Err(format!("The shop's message has no `{name}`.")),
-        }
-    }
-
-    /// A field as it came, whatever its type.
-    pub fn field(&self, name: &str) -> Option<&Value> {
-        self.fields.get(name)
-    }
-
-    /// What the shop said went wrong, as it said it.
-    pub fn message(&self) -> String {
-        self.text("message")
-            .map(|m| m.chars().take(300).collect())
-            .unwrap_or_else(|_| "The shop gave no reason.".to_owned())
-    }
-
-    /// An answer the buyer pasted herself: `field` holds `text`.
-    pub fn pasted(kind: &str, field: &str, text: String) -> Self {
-        let mut fields = Map::new();
-        fields.insert(field.to_owned(), Value::String(text));
+    /// An answer the buyer pasted herself.
+    pub fn pasted(message: ToWallet) -> Self {
         Self {
             origin: String::new(),
-            kind: kind.to_owned(),
-            fields,
+            kind: message.kind(),
+            message: Some(message),
         }
     }
 
-    /// Reads the raw `data` of a `message` event; `None` if it is not ours.
-    fn read(origin: String, data: Value) -> Option<Self> {
-        let Value::Object(fields) = data else {
-            return None;
-        };
-        if fields.get("halfpenny").and_then(Value::as_u64) != Some(VERSION) {
-            return None;
+    /// Reads the JSON text of a `message` event's data; `None` if it is not
+    /// a message the shop page sends.
+    fn read(origin: String, json: &str) -> Option<Self> {
+        match ToWallet::decode(json) {
+            Ok(message) => Some(Self {
+                origin,
+                kind: message.kind(),
+                message: Some(message),
+            }),
+            Err(e) => e.malformed_kind().map(|kind| Self {
+                origin,
+                kind,
+                message: None,
+            }),
         }
-        let kind = fields.get("type")?.as_str()?;
-        if kind.is_empty() || kind.len() > 32 {
-            return None;
-        }
-        Some(Self {
-            origin,
-            kind: kind.to_owned(),
-            fields,
-        })
     }
+}
+
+/// A `message` event's data as JSON text, if it is small enough to be one
+/// of the protocol's: measured before it is copied (more than
+/// `MAX_MESSAGE` UTF-16 units is more than `MAX_MESSAGE` UTF-8 bytes too).
+fn json_of(data: &JsValue) -> Option<String> {
+    let json: JsString = JSON::stringify(data)
+        .ok()
+        .filter(|s| AsRef::<JsValue>::as_ref(s).is_string())?;
+    (json.length() as usize <= MAX_MESSAGE).then(|| String::from(json))
 }
 
 /// The window that opened this one, and what it sends us.
@@ -114,11 +98,9 @@ impl ShopLink {
                 if !from_opener {
                     return;
                 }
-                let data = js_sys::JSON::stringify(&event.data())
-                    .ok()
-                    .and_then(|s| s.as_string())
-                    .and_then(|s| serde_json::from_str(&s).ok());
-                if let Some(m) = data.and_then(|d| Incoming::read(event.origin(), d)) {
+                let message =
+                    json_of(&event.data()).and_then(|json| Incoming::read(event.origin(), &json));
+                if let Some(m) = message {
                     let _ = tx.unbounded_send(m);
                 }
             },
@@ -133,8 +115,7 @@ impl ShopLink {
             _listener: listener,
         };
         // `ready` carries nothing, so any origin may hear it.
-        link.post(&json!({ "halfpenny": VERSION, "type": "ready" }), "*")
-            .ok()?;
+        link.post(&FromWallet::Ready, "*").ok()?;
         Some(link)
     }
 
@@ -142,31 +123,28 @@ impl ShopLink {
     pub async fn next_request(&mut self) -> Option<Incoming> {
         loop {
             let m = self.inbox.next().await?;
-            if m.kind == "pay" {
+            if m.kind == Kind::Pay {
                 self.origin = Some(m.origin.clone());
                 return Some(m);
             }
         }
     }
 
-    /// Sends `kind` with `fields` to the shop's origin.
-    pub fn send(&self, kind: &str, fields: Value) -> Result<(), String> {
+    /// Sends `message` to the shop's origin.
+    pub fn send(&self, message: &FromWallet) -> Result<(), String> {
         let origin = self
             .origin
             .as_deref()
             .ok_or("No shop has asked for a payment.")?;
-        let mut message = match fields {
-            Value::Object(m) => m,
-            _ => Map::new(),
-        };
-        message.insert("halfpenny".into(), VERSION.into());
-        message.insert("type".into(), kind.into());
-        self.post(&Value::Object(message), origin)
+        self.post(message, origin)
     }
 
-    fn post(&self, message: &Value, target: &str) -> Result<(), String> {
-        let data = js_sys::JSON::parse(&message.to_string())
-            .map_err(|_| "The message could not be prepared.".to_owned())?;
+    fn post(&self, message: &FromWallet, target: &str) -> Result<(), String> {
+        let data = message
+            .encode()
+            .ok()
+            .and_then(|json| JSON::parse(&json).ok())
+            .ok_or("The message could not be prepared.")?;
         self.opener
             .post_message(&data, target)
             .map_err(|_| "The shop's page cannot be reached.".to_owned())
@@ -175,14 +153,9 @@ impl ShopLink {
 
 impl Courier for ShopLink {
     /// Sends and waits for the shop's answer: the first message from its
-    /// origin whose type is one of `answers`.
-    async fn ask(
-        &mut self,
-        kind: &str,
-        fields: Value,
-        answers: &[&str],
-    ) -> Result<Incoming, String> {
-        self.send(kind, fields)?;
+    /// origin whose kind is one of `answers`.
+    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, String> {
+        self.send(&message)?;
         let origin = self.origin.clone();
         loop {
             let m = self
@@ -190,7 +163,7 @@ impl Courier for ShopLink {
                 .next()
                 .await
                 .ok_or("The shop's page went away.")?;
-            if Some(&m.origin) == origin.as_ref() && answers.contains(&m.kind.as_str()) {
+            if Some(&m.origin) == origin.as_ref() && answers.contains(&m.kind) {
                 return Ok(m);
             }
         }
