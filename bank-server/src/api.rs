@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Request, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
@@ -11,9 +11,9 @@ use halfpenny::bank::Role;
 use halfpenny::crypto::PublicIdentity;
 use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
 use halfpenny::{Amount, Currency};
-use serde::de::DeserializeOwned;
+use halfpenny_server_kit::body::{Body, JsonBodies};
 
-use crate::error::ApiError;
+use crate::error::{ApiError, Statuses};
 use crate::service::{App, JsonText};
 use crate::views::*;
 
@@ -22,18 +22,9 @@ pub const MAX_BODY_BYTES: usize = 8 * 1024 * 1024;
 
 type Shared = State<Arc<App>>;
 
-/// A JSON body whose every failure is an [`ApiError`] with a stable code.
-#[derive(Debug)]
-pub struct Body<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        Ok(Body(
-            halfpenny_server_kit::body::json(req, state, MAX_BODY_BYTES).await?,
-        ))
-    }
+impl JsonBodies for App {
+    type Statuses = Statuses;
+    const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 }
 
 pub fn router(app: Arc<App>) -> Router {

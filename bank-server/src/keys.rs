@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use halfpenny::crypto::ed25519::Ed25519Key;
 use halfpenny::crypto::{PrivateIdentity, SigningKey};
 use halfpenny_aws_lc::{AwsLcKey, OnEveryCore};
-use halfpenny_server_kit::keys::{self as files, KeyFileError};
+use halfpenny_server_kit::keys as files;
+pub use halfpenny_server_kit::keys::KeyError;
 use zeroize::Zeroizing;
 
 /// The keys a bank holds: one token key per suite, and its identity.
@@ -14,22 +15,6 @@ use zeroize::Zeroizing;
 pub struct BankKeys {
     pub tokens: Vec<Box<dyn SigningKey>>,
     pub identity: PrivateIdentity,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum KeyError {
-    #[error("cannot read or write the key file {0}: {1}")]
-    Io(PathBuf, std::io::Error),
-    #[error("the key file {0} is not a private key of the kind its name says")]
-    Invalid(PathBuf),
-    #[error("key generation failed")]
-    Generate,
-}
-
-impl From<KeyFileError> for KeyError {
-    fn from(e: KeyFileError) -> Self {
-        KeyError::Io(e.path, e.source)
-    }
 }
 
 /// RSA-2048 keys: tokens of the RSA suite, letters, sealing.

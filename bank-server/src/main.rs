@@ -248,7 +248,7 @@ async fn main() -> Result<()> {
                         Ok(n) => {
                             tracing::info!(settled = n, "refund cases settled at their deadline")
                         }
-                        Err(e) => tracing::warn!(code = e.code, "deadline sweep failed"),
+                        Err(e) => tracing::warn!(code = %e.code, "deadline sweep failed"),
                     }
                 }
             });
@@ -265,7 +265,7 @@ async fn main() -> Result<()> {
                             return_requests = p.return_requests,
                             "first answers and letters past their retention deleted"
                         ),
-                        Err(e) => tracing::warn!(code = e.code, "pruning failed"),
+                        Err(e) => tracing::warn!(code = %e.code, "pruning failed"),
                     }
                 }
             });

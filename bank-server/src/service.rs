@@ -14,13 +14,15 @@ use halfpenny::messages::{
 };
 use halfpenny::wire::{Encode, TextForm};
 use halfpenny::{KeyId, Timestamp};
-use rand_chacha::ChaCha20Rng;
+use halfpenny_server_kit::blocking::blocking;
+pub use halfpenny_server_kit::blocking::fresh_rng;
+use halfpenny_server_kit::retry::retry_on_conflict;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::clock::Clock;
-use crate::error::ApiError;
+use crate::error::{ApiError, BankAnswers as _};
 use crate::metrics::Metrics;
 use crate::notice::{self, Delivery};
 use crate::store::{Answer, Pruned, Store, StoreError};
@@ -28,9 +30,6 @@ use crate::views::{
     AddressReply, CaseView, InboxReply, PurseRecoveryReply, PurseReply, RedemptionReply,
     RefundReply, RefundResultView, StatementReply,
 };
-
-/// How many times a decision is retaken when racing requests changed its records.
-const ATTEMPTS: usize = 5;
 
 /// The bank server's state, shared by every request.
 #[derive(Debug)]
@@ -56,16 +55,16 @@ fn json<T: Serialize>(v: &T) -> Result<String, ApiError> {
     serde_json::to_string(v).map_err(|_| ApiError::internal())
 }
 
-/// A generator seeded from the operating system, for one request.
-pub fn fresh_rng() -> Result<ChaCha20Rng, ApiError> {
-    halfpenny_server_kit::rng::fresh_rng().map_err(|_| ApiError::internal())
-}
-
 /// The SHA-256 of an opened letter's exact bytes: kind, sender, recipient,
 /// nonce, time, body and signature. A stored first answer is given only to
 /// a letter with the same digest, a retry of the very same letter.
 pub fn letter_digest(letter: &SignedLetter) -> [u8; 32] {
     Sha256::digest(letter.to_bytes()).into()
+}
+
+/// The error of a decision that lost every race for its records.
+fn busy() -> ApiError {
+    StoreError::Conflict.into()
 }
 
 /// An opened letter and its digest.
@@ -79,15 +78,6 @@ struct FromSender<B> {
     sender: AccountRecord,
     request: Authenticated<B>,
     digest: [u8; 32],
-}
-
-/// Runs CPU-heavy core work (RSA) off the async workers.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| ApiError::internal())?
 }
 
 impl App {
@@ -110,7 +100,7 @@ impl App {
         kind: LetterKind,
     ) -> Result<Result<Opened, JsonText>, ApiError> {
         let app = self.clone();
-        let letter = blocking(move || Ok(app.bank.unseal(&sealed)?)).await?;
+        let letter = blocking(move || Ok::<_, ApiError>(app.bank.unseal(&sealed)?)).await?;
         let digest = letter_digest(&letter);
         if let Some(first) = self
             .store
@@ -152,7 +142,7 @@ impl App {
     ) -> Result<(AccountRecord, Authenticated<B>), ApiError> {
         let sealed = SealedBox::from_text(letter_text)?;
         let app = self.clone();
-        let letter = blocking(move || Ok(app.bank.unseal(&sealed)?)).await?;
+        let letter = blocking(move || Ok::<_, ApiError>(app.bank.unseal(&sealed)?)).await?;
         self.bank.check(&letter, kind, self.now())?;
         let who = self.account(&letter.letter.sender).await?;
         let request = self.bank.authenticate(&letter, &who)?;
@@ -207,15 +197,16 @@ impl App {
             Err(first) => return Ok(first),
         };
         let seller = self.account(&req.body.seller).await?;
-        let req = Arc::new(req);
-        let (buyer, seller) = (Arc::new(buyer), Arc::new(seller));
-        for _ in 0..ATTEMPTS {
+        let req = &Arc::new(req);
+        let (buyer, seller) = (&Arc::new(buyer), &Arc::new(seller));
+        retry_on_conflict(busy, move || async move {
             let balance = self.store.available(buyer.id(), req.body.currency).await?;
             let now = self.now();
             let (app, r, b, s) = (self.clone(), req.clone(), buyer.clone(), seller.clone());
-            let minted =
-                blocking(move || Ok(app.bank.mint(&r, &b, balance, &s, now, &mut fresh_rng()?)?))
-                    .await?;
+            let minted = blocking(move || {
+                Ok::<_, ApiError>(app.bank.mint(&r, &b, balance, &s, now, &mut fresh_rng()?)?)
+            })
+            .await?;
             let reply = json(&PurseReply {
                 response: minted.response.to_text(),
             })?;
@@ -235,14 +226,10 @@ impl App {
                     minted.purse.tokens.len() as u64,
                 );
             }
-            if let Some(answer) = self
-                .settled(req.nonce.as_bytes(), &digest, reply, applied)
-                .await?
-            {
-                return Ok(answer);
-            }
-        }
-        Err(StoreError::Conflict.into())
+            self.settled(req.nonce.as_bytes(), &digest, reply, applied)
+                .await
+        })
+        .await
     }
 
     /// Fig. 9: a seller's redemption.
@@ -261,11 +248,12 @@ impl App {
             Ok(found) => found,
             Err(first) => return Ok(first),
         };
-        for _ in 0..ATTEMPTS {
+        let (req, seller) = (&req, &seller);
+        retry_on_conflict(busy, move || async move {
             let ids: Vec<halfpenny::PurseId> = req.body.tokens.iter().map(|t| t.purse).collect();
             let purses = self.store.purses(ids).await?;
             let now = self.now();
-            let decided = self.bank.redeem(&req, &seller, &purses, now)?;
+            let decided = self.bank.redeem(req, seller, &purses, now)?;
             let reply = json(&RedemptionReply::from(&decided.result))?;
             let applied = self
                 .store
@@ -279,14 +267,10 @@ impl App {
                     decided.result.lines.len() as u64 - credited,
                 );
             }
-            if let Some(answer) = self
-                .settled(req.nonce.as_bytes(), &digest, reply, applied)
-                .await?
-            {
-                return Ok(answer);
-            }
-        }
-        Err(StoreError::Conflict.into())
+            self.settled(req.nonce.as_bytes(), &digest, reply, applied)
+                .await
+        })
+        .await
     }
 
     /// Fig. 10, first half: the buyer's request opens a case and asks the seller.
@@ -302,20 +286,32 @@ impl App {
             Ok(found) => found,
             Err(first) => return Ok(first),
         };
-        for _ in 0..ATTEMPTS {
+        let (req, buyer) = (&Arc::new(req), &Arc::new(buyer));
+        retry_on_conflict(busy, move || async move {
             let purse = self
                 .store
                 .purse(&req.body.purse)
                 .await?
                 .ok_or(BankError::UnknownPurse)?;
             let seller = self.account(&purse.seller).await?;
+            let (purse_id, address) = (purse.id, seller.address.clone());
             let now = self.now();
-            let opened =
-                self.bank
-                    .open_refund(&req, &buyer, &purse, &seller, now, &mut fresh_rng()?)?;
+            let (app, r, b) = (self.clone(), req.clone(), buyer.clone());
+            // Signs and seals the return request: RSA, on the blocking pool.
+            let opened = blocking(move || {
+                Ok::<_, ApiError>(app.bank.open_refund(
+                    &r,
+                    &b,
+                    &purse,
+                    &seller,
+                    now,
+                    &mut fresh_rng()?,
+                )?)
+            })
+            .await?;
             let reply = json(&RefundReply {
                 case: opened.case.id.to_hex(),
-                purse: purse.id.to_hex(),
+                purse: purse_id.to_hex(),
                 deadline: opened.case.deadline.0,
             })?;
             let applied = self
@@ -327,16 +323,12 @@ impl App {
                     kind: "return_request".into(),
                     letter: opened.return_request.to_text(),
                 };
-                self.notify(seller.address.clone(), notice);
+                self.notify(address, notice);
             }
-            if let Some(answer) = self
-                .settled(req.nonce.as_bytes(), &digest, reply, applied)
-                .await?
-            {
-                return Ok(answer);
-            }
-        }
-        Err(StoreError::Conflict.into())
+            self.settled(req.nonce.as_bytes(), &digest, reply, applied)
+                .await
+        })
+        .await
     }
 
     /// Fig. 10, second half: the seller hands in his purse; the case settles.
@@ -355,7 +347,8 @@ impl App {
             Ok(found) => found,
             Err(first) => return Ok(first),
         };
-        for _ in 0..ATTEMPTS {
+        let (answer, seller) = (&Arc::new(answer), &Arc::new(seller));
+        retry_on_conflict(busy, move || async move {
             // The purse before the case: a settlement that lands between the
             // two reads then shows as a settled case, not as a mismatch.
             let purse = self
@@ -370,15 +363,20 @@ impl App {
                 .ok_or(BankError::CaseMismatch)?;
             let buyer = self.account(&case.buyer).await?;
             let now = self.now();
-            let s = self.bank.settle_with_return(
-                &answer,
-                &case,
-                &purse,
-                &buyer,
-                &seller,
-                now,
-                &mut fresh_rng()?,
-            )?;
+            let (app, a, sel) = (self.clone(), answer.clone(), seller.clone());
+            // Signs and seals both refund results: RSA, on the blocking pool.
+            let s = blocking(move || {
+                Ok::<_, ApiError>(app.bank.settle_with_return(
+                    &a,
+                    &case,
+                    &purse,
+                    &buyer,
+                    &sel,
+                    now,
+                    &mut fresh_rng()?,
+                )?)
+            })
+            .await?;
             let reply = json(&RefundResultView::from(&s.result))?;
             let applied = self
                 .store
@@ -387,14 +385,10 @@ impl App {
             if applied.is_ok() {
                 self.count_settlement(&s);
             }
-            if let Some(answer) = self
-                .settled(answer.nonce.as_bytes(), &digest, reply, applied)
-                .await?
-            {
-                return Ok(answer);
-            }
-        }
-        Err(StoreError::Conflict.into())
+            self.settled(answer.nonce.as_bytes(), &digest, reply, applied)
+                .await
+        })
+        .await
     }
 
     /// Tells a seller at his address, best effort: if he is off-line the
@@ -456,14 +450,20 @@ impl App {
                 .ok_or(BankError::UnknownPurse)?;
             let buyer = self.account(&case.buyer).await?;
             let seller = self.account(&case.seller).await?;
-            let s = match self.bank.settle_after_deadline(
-                &case,
-                &purse,
-                &buyer,
-                &seller,
-                now,
-                &mut fresh_rng()?,
-            ) {
+            let app = self.clone();
+            // Signs and seals both refund results: RSA, on the blocking pool.
+            let settled_now = blocking(move || {
+                Ok::<_, ApiError>(app.bank.settle_after_deadline(
+                    &case,
+                    &purse,
+                    &buyer,
+                    &seller,
+                    now,
+                    &mut fresh_rng()?,
+                ))
+            })
+            .await?;
+            let s = match settled_now {
                 Ok(s) => s,
                 // Settled meanwhile by the seller's answer or another server.
                 Err(BankError::CaseMismatch | BankError::CaseSettled) => continue,
@@ -565,7 +565,7 @@ impl App {
     ) -> Result<PurseRecoveryReply, ApiError> {
         let sealed = SealedBox::from_text(letter_text)?;
         let app = self.clone();
-        let letter = blocking(move || Ok(app.bank.unseal(&sealed)?)).await?;
+        let letter = blocking(move || Ok::<_, ApiError>(app.bank.unseal(&sealed)?)).await?;
         let (who, request) = self
             .recovery_sender(letter)
             .await?

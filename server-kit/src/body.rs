@@ -1,10 +1,14 @@
 //! JSON request bodies under a size limit. The limit itself is the router's
 //! `DefaultBodyLimit`; a server maps [`BodyError`] to its statuses.
 
+use std::sync::Arc;
+
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
+
+use crate::api_error::{Answer, ApiError};
 
 /// Why a request body was refused: a stable code and a sentence.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -42,6 +46,31 @@ pub async fn json<T: DeserializeOwned, S: Send + Sync>(
         _ => BodyError::Unreadable,
     })?;
     serde_json::from_slice(&bytes).map_err(|e| BodyError::BadJson(e.to_string()))
+}
+
+/// What the [`Body`] extractor needs from a server's state: the marker of
+/// its errors, and the limit its router sets with `DefaultBodyLimit`.
+pub trait JsonBodies {
+    type Statuses: Answer<BodyError>;
+    const MAX_BODY_BYTES: usize;
+}
+
+impl<A: JsonBodies> JsonBodies for Arc<A> {
+    type Statuses = A::Statuses;
+    const MAX_BODY_BYTES: usize = A::MAX_BODY_BYTES;
+}
+
+/// A JSON body whose every failure is its server's [`ApiError`], with a
+/// stable code.
+#[derive(Debug)]
+pub struct Body<T>(pub T);
+
+impl<T: DeserializeOwned, S: JsonBodies + Send + Sync> FromRequest<S> for Body<T> {
+    type Rejection = ApiError<S::Statuses>;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Body(json(req, state, S::MAX_BODY_BYTES).await?))
+    }
 }
 
 #[cfg(test)]
@@ -92,6 +121,48 @@ mod tests {
         assert_eq!(
             bad.to_string(),
             "The request body is not the expected JSON: missing field `item` at line 1 column 8."
+        );
+    }
+
+    /// A server whose bodies are at most 16 bytes, every refusal a 400.
+    #[derive(Clone)]
+    struct Small;
+    enum SmallStatuses {}
+
+    impl Answer<BodyError> for SmallStatuses {
+        fn answer(e: BodyError) -> ApiError<Self> {
+            ApiError::bad_request(e.code(), e.to_string())
+        }
+    }
+
+    impl JsonBodies for Small {
+        type Statuses = SmallStatuses;
+        const MAX_BODY_BYTES: usize = 16;
+    }
+
+    #[tokio::test]
+    async fn the_extractor_answers_with_the_servers_error() {
+        use axum::routing::post;
+        use tower::ServiceExt as _;
+        let app = axum::Router::new()
+            .route(
+                "/",
+                post(|super::Body(i): super::Body<Item>| async move { i.item }),
+            )
+            .layer(DefaultBodyLimit::max(Small::MAX_BODY_BYTES))
+            .with_state(Arc::new(Small));
+        let send = |body: &'static str| {
+            let req = Request::post("/").body(Body::from(body)).unwrap();
+            app.clone().oneshot(req)
+        };
+        let ok = send(r#"{"item":"a"}"#).await.unwrap();
+        assert_eq!(ok.status(), StatusCode::OK);
+        let bad = send(r#"{"it":1}"#).await.unwrap();
+        assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+        let bytes = axum::body::to_bytes(bad.into_body(), 1024).await.unwrap();
+        assert_eq!(
+            std::str::from_utf8(&bytes).unwrap(),
+            r#"{"error":{"code":"bad_json","message":"The request body is not the expected JSON: missing field `item` at line 1 column 8."}}"#
         );
     }
 }

@@ -10,33 +10,41 @@ use std::path::{Path, PathBuf};
 
 use zeroize::Zeroizing;
 
-/// A key file, or its folder, that could not be read or written.
+/// A key file that could not be read, written, made or understood. Its
+/// contents never appear in the message.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot read or write the key file {}: {source}", path.display())]
-pub struct KeyFileError {
-    pub path: PathBuf,
-    pub source: std::io::Error,
+pub enum KeyError {
+    /// The file, or its folder, could not be read or written.
+    #[error("cannot read or write the key file {}: {source}", path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the key file {} is not the key its name says", .0.display())]
+    Invalid(PathBuf),
+    #[error("key generation failed")]
+    Generate,
 }
 
-impl KeyFileError {
+impl KeyError {
     fn at(path: &Path) -> impl FnOnce(std::io::Error) -> Self {
         let path = path.to_owned();
-        move |source| Self { path, source }
+        move |source| Self::Io { path, source }
     }
 }
 
 /// Creates `dir` (mode 0700) if missing, then each of `names` missing from
 /// it (mode 0600) with the bytes `generate` makes for that name. Returns the
 /// files created.
-pub fn ensure<E: From<KeyFileError>>(
+pub fn ensure(
     dir: &Path,
     names: &[&str],
-    mut generate: impl FnMut(&str) -> Result<Zeroizing<Vec<u8>>, E>,
-) -> Result<Vec<PathBuf>, E> {
+    mut generate: impl FnMut(&str) -> Result<Zeroizing<Vec<u8>>, KeyError>,
+) -> Result<Vec<PathBuf>, KeyError> {
     if !dir.exists() {
-        std::fs::create_dir_all(dir).map_err(KeyFileError::at(dir))?;
+        std::fs::create_dir_all(dir).map_err(KeyError::at(dir))?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-            .map_err(KeyFileError::at(dir))?;
+            .map_err(KeyError::at(dir))?;
     }
     let mut created = Vec::new();
     for name in names {
@@ -52,22 +60,22 @@ pub fn ensure<E: From<KeyFileError>>(
 }
 
 /// Writes a file that must not exist yet, mode 0600, synced to disk.
-fn write_new(path: &Path, bytes: &[u8]) -> Result<(), KeyFileError> {
+fn write_new(path: &Path, bytes: &[u8]) -> Result<(), KeyError> {
     let mut f = OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .open(path)
-        .map_err(KeyFileError::at(path))?;
+        .map_err(KeyError::at(path))?;
     f.write_all(bytes)
         .and_then(|_| f.sync_all())
-        .map_err(KeyFileError::at(path))
+        .map_err(KeyError::at(path))
 }
 
 /// Reads `dir/name`: its path (to name it in an error) and its bytes.
-pub fn read(dir: &Path, name: &str) -> Result<(PathBuf, Zeroizing<Vec<u8>>), KeyFileError> {
+pub fn read(dir: &Path, name: &str) -> Result<(PathBuf, Zeroizing<Vec<u8>>), KeyError> {
     let path = dir.join(name);
-    let bytes = Zeroizing::new(std::fs::read(&path).map_err(KeyFileError::at(&path))?);
+    let bytes = Zeroizing::new(std::fs::read(&path).map_err(KeyError::at(&path))?);
     Ok((path, bytes))
 }
 
@@ -84,7 +92,7 @@ mod tests {
     fn files_are_created_once_readable_by_the_owner_only() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = tmp.path().join("keys");
-        let make = |name: &str| Ok::<_, KeyFileError>(Zeroizing::new(name.as_bytes().to_vec()));
+        let make = |name: &str| Ok::<_, KeyError>(Zeroizing::new(name.as_bytes().to_vec()));
         let created = ensure(&dir, &["a", "b"], make).unwrap();
         assert_eq!(created, [dir.join("a"), dir.join("b")]);
         assert_eq!(mode(&dir), 0o700);
@@ -96,10 +104,17 @@ mod tests {
         assert_eq!(more, [dir.join("c")], "existing files are kept");
         assert_eq!(read(&dir, "a").unwrap().1.as_slice(), b"kept");
         let err = read(&dir, "missing").unwrap_err();
-        assert_eq!(err.path, dir.join("missing"));
+        assert!(matches!(&err, KeyError::Io { path, .. } if *path == dir.join("missing")));
         assert!(
             err.to_string()
                 .starts_with("cannot read or write the key file ")
+        );
+        assert_eq!(
+            KeyError::Invalid(dir.join("a")).to_string(),
+            format!(
+                "the key file {} is not the key its name says",
+                dir.join("a").display()
+            )
         );
     }
 }

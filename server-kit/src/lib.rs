@@ -1,7 +1,10 @@
 //! What every Halfpenny HTTP server shares (`bank-server`, `shop-server`).
-//! It knows no HTTP status: each server's own `error.rs` decides them, this
-//! crate's errors carry stable codes and sentences only.
+//! It picks no HTTP status (bar the 400 of `ApiError::bad_request`): each
+//! server's own `error.rs` decides them, this crate's errors carry stable
+//! codes and sentences only.
 
+pub mod api_error;
+pub mod blocking;
 pub mod body;
 pub mod clock;
 pub mod error_view;
@@ -9,6 +12,7 @@ pub mod json_text;
 pub mod keys;
 pub mod logging;
 pub mod operator;
+pub mod retry;
 pub mod rng;
 pub mod shutdown;
 pub mod store;

@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Path, Request, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::{HeaderMap, header};
 use axum::routing::{any, get, post};
 use axum::{Json, Router};
-use serde::de::DeserializeOwned;
+use halfpenny_server_kit::body::{Body, JsonBodies};
 use tower_http::services::ServeDir;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ShopAnswers as _, Statuses};
 use crate::service::{App, JsonText};
 use crate::views::*;
 
@@ -20,18 +20,9 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 type Shared = State<Arc<App>>;
 
-/// A JSON body whose every failure is an [`ApiError`] with a stable code.
-#[derive(Debug)]
-pub struct Body<T>(pub T);
-
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Body<T> {
-    type Rejection = ApiError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        Ok(Body(
-            halfpenny_server_kit::body::json(req, state, MAX_BODY_BYTES).await?,
-        ))
-    }
+impl JsonBodies for App {
+    type Statuses = Statuses;
+    const MAX_BODY_BYTES: usize = MAX_BODY_BYTES;
 }
 
 /// Where the shop's pages are, if it serves them.

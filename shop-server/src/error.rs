@@ -2,19 +2,17 @@
 //! becomes a status, a stable code and a plain sentence. Codes of the core
 //! (`TillError::code`, `WireError::code`) are passed through unchanged.
 
-use std::borrow::Cow;
-
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use halfpenny::SessionSerial;
 use halfpenny::crypto::CryptoError;
 use halfpenny::letter::LetterError;
 use halfpenny::till::TillError;
 use halfpenny::wire::WireError;
+use halfpenny_server_kit::api_error::{Answer, Refusal};
+use halfpenny_server_kit::blocking::Unfinished;
 use halfpenny_server_kit::body::BodyError;
-use halfpenny_server_kit::error_view;
 use halfpenny_server_kit::operator::OperatorRefusal;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 pub use halfpenny_server_kit::error_view::sentence;
 
@@ -22,34 +20,38 @@ use crate::bank_client::BankCallError;
 use crate::store::StoreError;
 use crate::views::SpentHalves;
 
-#[derive(Debug, Clone, PartialEq)]
-pub struct ApiError {
-    pub status: StatusCode,
-    pub code: Cow<'static, str>,
-    pub message: String,
-    /// Fields shown beside `error` (the price of an item not yet paid for).
-    pub extra: Map<String, Value>,
+/// The marker of the shop's errors: `Answer<E> for Statuses` is how the
+/// shop answers `E`.
+#[derive(Debug)]
+pub enum Statuses {}
+
+/// The kit's one `ApiError`, answered the shop's way.
+pub type ApiError = halfpenny_server_kit::api_error::ApiError<Statuses>;
+
+/// The shop's own answers (`ApiError::bad_request` is the kit's).
+pub trait ShopAnswers: Sized {
+    fn internal() -> Self;
+    fn not_found() -> Self;
+    fn method_not_allowed() -> Self;
+    fn unknown_item() -> Self;
+    /// An item not paid for (or a wrong access token): what it is and its
+    /// price, for the page to show a pay button.
+    fn payment_required(item: &crate::catalog::Item) -> Self;
+    /// A payment holding halves already spent: 409 `double_spend`, naming
+    /// every one of them in `spent` ([`SpentHalves`]).
+    fn double_spend(e: &TillError, spent: &[SessionSerial]) -> Self;
+    fn payment_unknown() -> Self;
+    /// A payment the till is judging right now: neither taken nor unknown yet.
+    fn payment_in_progress() -> Self;
+    fn unknown_offer() -> Self;
+    fn purse_returned() -> Self;
+    fn wrong_bank(ours: &str) -> Self;
+    fn unknown_notice() -> Self;
+    fn bank_not_ready() -> Self;
 }
 
-impl ApiError {
-    pub fn new(
-        status: StatusCode,
-        code: impl Into<Cow<'static, str>>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
-            status,
-            code: code.into(),
-            message: message.into(),
-            extra: Map::new(),
-        }
-    }
-
-    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
-        Self::new(StatusCode::BAD_REQUEST, code, message)
-    }
-
-    pub fn internal() -> Self {
+impl ShopAnswers for ApiError {
+    fn internal() -> Self {
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
@@ -57,7 +59,7 @@ impl ApiError {
         )
     }
 
-    pub fn not_found() -> Self {
+    fn not_found() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -65,7 +67,7 @@ impl ApiError {
         )
     }
 
-    pub fn method_not_allowed() -> Self {
+    fn method_not_allowed() -> Self {
         Self::new(
             StatusCode::METHOD_NOT_ALLOWED,
             "method_not_allowed",
@@ -73,7 +75,7 @@ impl ApiError {
         )
     }
 
-    pub fn unknown_item() -> Self {
+    fn unknown_item() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "unknown_item",
@@ -81,9 +83,7 @@ impl ApiError {
         )
     }
 
-    /// An item not paid for (or a wrong access token): what it is and its
-    /// price, for the page to show a pay button.
-    pub fn payment_required(item: &crate::catalog::Item) -> Self {
+    fn payment_required(item: &crate::catalog::Item) -> Self {
         let price = item.price;
         let mut e = Self::new(
             StatusCode::PAYMENT_REQUIRED,
@@ -102,9 +102,7 @@ impl ApiError {
         e
     }
 
-    /// A payment holding halves already spent: 409 `double_spend`, naming
-    /// every one of them in `spent` ([`SpentHalves`]).
-    pub fn double_spend(e: &TillError, spent: &[SessionSerial]) -> Self {
+    fn double_spend(e: &TillError, spent: &[SessionSerial]) -> Self {
         let mut api = Self::new(StatusCode::CONFLICT, e.code(), sentence(e.to_string()));
         let halves = SpentHalves {
             spent: spent.iter().map(|s| s.0).collect(),
@@ -116,7 +114,7 @@ impl ApiError {
         api
     }
 
-    pub fn payment_unknown() -> Self {
+    fn payment_unknown() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "payment_unknown",
@@ -124,8 +122,7 @@ impl ApiError {
         )
     }
 
-    /// A payment the till is judging right now: neither taken nor unknown yet.
-    pub fn payment_in_progress() -> Self {
+    fn payment_in_progress() -> Self {
         Self::new(
             StatusCode::CONFLICT,
             "payment_in_progress",
@@ -133,7 +130,7 @@ impl ApiError {
         )
     }
 
-    pub fn unknown_offer() -> Self {
+    fn unknown_offer() -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "unknown_offer",
@@ -141,7 +138,7 @@ impl ApiError {
         )
     }
 
-    pub fn purse_returned() -> Self {
+    fn purse_returned() -> Self {
         Self::new(
             StatusCode::CONFLICT,
             "purse_returned",
@@ -149,134 +146,132 @@ impl ApiError {
         )
     }
 
-    pub fn wrong_bank(ours: &str) -> Self {
+    fn wrong_bank(ours: &str) -> Self {
         Self::bad_request(
             "wrong_bank",
             format!("This shop takes purses of the bank {ours} only."),
         )
     }
 
-    pub fn unknown_notice() -> Self {
+    fn unknown_notice() -> Self {
         Self::bad_request(
             "unknown_notice",
             "A notice is a `return_request` or a `refund_result`.",
         )
     }
 
-    pub fn bank_not_ready() -> Self {
+    fn bank_not_ready() -> Self {
         Self::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "bank_unreachable",
             "The bank cannot be reached; try again later.",
         )
     }
+}
 
-    /// The JSON body, as sent.
-    pub fn body(&self) -> String {
-        error_view::body(&self.code, &self.message, &self.extra)
+impl Refusal for StoreError {}
+impl Refusal for BankCallError {}
+
+impl Answer<Unfinished> for Statuses {
+    fn answer(e: Unfinished) -> ApiError {
+        tracing::error!(error = %e, "request unfinished");
+        ApiError::internal()
     }
 }
 
-impl IntoResponse for ApiError {
-    fn into_response(self) -> Response {
-        let body = self.body();
-        error_view::response(self.status, body)
-    }
-}
-
-impl From<BodyError> for ApiError {
-    fn from(e: BodyError) -> Self {
+impl Answer<BodyError> for Statuses {
+    fn answer(e: BodyError) -> ApiError {
         let status = match e {
             BodyError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             BodyError::Unreadable | BodyError::BadJson(_) => StatusCode::BAD_REQUEST,
         };
-        Self::new(status, e.code(), e.to_string())
+        ApiError::new(status, e.code(), e.to_string())
     }
 }
 
-impl From<OperatorRefusal> for ApiError {
-    fn from(e: OperatorRefusal) -> Self {
+impl Answer<OperatorRefusal> for Statuses {
+    fn answer(e: OperatorRefusal) -> ApiError {
         let status = match e {
             OperatorRefusal::Disabled => StatusCode::FORBIDDEN,
             OperatorRefusal::Unauthorized => StatusCode::UNAUTHORIZED,
         };
-        Self::new(status, e.code(), e.to_string())
+        ApiError::new(status, e.code(), e.to_string())
     }
 }
 
-impl From<WireError> for ApiError {
-    fn from(e: WireError) -> Self {
-        Self::bad_request(e.code(), sentence(e.to_string()))
+impl Answer<WireError> for Statuses {
+    fn answer(e: WireError) -> ApiError {
+        ApiError::bad_request(e.code(), sentence(e.to_string()))
     }
 }
 
-impl From<LetterError> for ApiError {
-    fn from(e: LetterError) -> Self {
+impl Answer<LetterError> for Statuses {
+    fn answer(e: LetterError) -> ApiError {
         let status = match &e {
             LetterError::Crypto(CryptoError::BadSignature) | LetterError::WrongSender => {
                 StatusCode::UNAUTHORIZED
             }
             _ => StatusCode::BAD_REQUEST,
         };
-        Self::new(status, e.code(), sentence(e.to_string()))
+        ApiError::new(status, e.code(), sentence(e.to_string()))
     }
 }
 
-impl From<TillError> for ApiError {
-    fn from(e: TillError) -> Self {
+impl Answer<TillError> for Statuses {
+    fn answer(e: TillError) -> ApiError {
         use TillError::*;
         let status = match &e {
-            Letter(l) => return l.clone().into(),
+            Letter(l) => return <Self as Answer<LetterError>>::answer(l.clone()),
             NotEnough { .. } | MissingAuthorization(_) => StatusCode::PAYMENT_REQUIRED,
-            AlreadySpent(spent) => return Self::double_spend(&e, spent),
+            AlreadySpent(spent) => return ApiError::double_spend(&e, spent),
             RequestExpired => StatusCode::GONE,
             Crypto(CryptoError::BadSignature | CryptoError::CannotUnseal) => {
                 StatusCode::BAD_REQUEST
             }
-            Crypto(_) => return Self::internal(),
+            Crypto(_) => return ApiError::internal(),
             _ => StatusCode::BAD_REQUEST,
         };
-        Self::new(status, e.code(), sentence(e.to_string()))
+        ApiError::new(status, e.code(), sentence(e.to_string()))
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
+impl Answer<StoreError> for Statuses {
+    fn answer(e: StoreError) -> ApiError {
         match e {
-            StoreError::Conflict => Self::new(
+            StoreError::Conflict => ApiError::new(
                 StatusCode::CONFLICT,
                 "busy",
                 "Others changed the same records at the same moment; try again.",
             ),
             other => {
                 tracing::error!(error = %other, "store failure");
-                Self::internal()
+                ApiError::internal()
             }
         }
     }
 }
 
-impl From<BankCallError> for ApiError {
-    fn from(e: BankCallError) -> Self {
+impl Answer<BankCallError> for Statuses {
+    fn answer(e: BankCallError) -> ApiError {
         match e {
-            BankCallError::Unreachable => Self::bank_not_ready(),
+            BankCallError::Unreachable => ApiError::bank_not_ready(),
             // The bank's own refusal of the buyer's request (her balance,
             // her signature…) is hers to read: passed on as it came.
             BankCallError::Refused {
                 status,
                 code,
                 message,
-            } if (400..500).contains(&status) => Self::new(
+            } if (400..500).contains(&status) => ApiError::new(
                 StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST),
                 code,
                 message,
             ),
-            BankCallError::Refused { .. } => Self::new(
+            BankCallError::Refused { .. } => ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 "bank_error",
                 "The bank could not handle the request; try again later.",
             ),
-            BankCallError::BadAnswer(_) => Self::new(
+            BankCallError::BadAnswer(_) => ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 "bank_bad_answer",
                 "The bank's answer could not be read.",

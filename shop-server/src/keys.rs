@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 
 use halfpenny::crypto::PrivateIdentity;
 use halfpenny_aws_lc::AwsLcKey;
-use halfpenny_server_kit::keys::{self as files, KeyFileError};
+use halfpenny_server_kit::keys as files;
+pub use halfpenny_server_kit::keys::KeyError;
 use zeroize::Zeroizing;
 
 /// What the seller keeps secret.
@@ -24,22 +25,6 @@ pub struct AccessKey(pub Zeroizing<[u8; 32]>);
 impl std::fmt::Debug for AccessKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("AccessKey(32 bytes)")
-    }
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum KeyError {
-    #[error("cannot read or write the key file {0}: {1}")]
-    Io(PathBuf, std::io::Error),
-    #[error("the key file {0} is not the key its name says")]
-    Invalid(PathBuf),
-    #[error("key generation failed")]
-    Generate,
-}
-
-impl From<KeyFileError> for KeyError {
-    fn from(e: KeyFileError) -> Self {
-        KeyError::Io(e.path, e.source)
     }
 }
 

@@ -19,15 +19,15 @@ use halfpenny::messages::{ForwardedPurseRequest, MintResponse, PaymentRequest};
 use halfpenny::till::Till;
 use halfpenny::wire::TextForm;
 use halfpenny::{KeyId, Nonce, Timestamp};
+use halfpenny_server_kit::blocking::{blocking, fresh_rng};
 use hmac::{KeyInit, Mac};
-use rand_chacha::ChaCha20Rng;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
 use crate::bank_client::{BankCallError, BankClient};
 use crate::catalog::Catalog;
 use crate::clock::Clock;
-use crate::error::ApiError;
+use crate::error::{ApiError, ShopAnswers as _};
 use crate::keys::AccessKey;
 use crate::store::{PurseOrder, Store};
 use crate::views::{ArticleView, OfferReply, PurseReply};
@@ -58,20 +58,6 @@ pub struct App {
 }
 
 pub use halfpenny_server_kit::json_text::JsonText;
-
-/// A generator seeded from the operating system, for one request.
-pub fn fresh_rng() -> Result<ChaCha20Rng, ApiError> {
-    halfpenny_server_kit::rng::fresh_rng().map_err(|_| ApiError::internal())
-}
-
-/// Runs CPU-heavy core work (RSA) off the async workers.
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|_| ApiError::internal())?
-}
 
 /// The digest under which an access token is stored; the token itself never is.
 pub fn access_digest(access: &str) -> [u8; 32] {
@@ -199,8 +185,10 @@ impl App {
         };
         let now = self.now();
         let (app, sealed) = (self.clone(), response.seller_purse.clone());
-        let opened =
-            blocking(move || Ok(app.till.receive_purse(&app.identity, &sealed, now))).await?;
+        let opened = blocking(move || {
+            Ok::<_, ApiError>(app.till.receive_purse(&app.identity, &sealed, now))
+        })
+        .await?;
         let purse = match opened {
             Ok(purse) => Some(purse),
             // The bank has debited her already: her purse still goes to her

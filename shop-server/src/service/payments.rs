@@ -18,13 +18,12 @@ use halfpenny::till::TillError;
 use halfpenny::wire::TextForm;
 use halfpenny::{Nonce, SessionSerial};
 
-use super::{App, JsonText, access_digest, blocking, fresh_rng};
-use crate::error::ApiError;
+use super::{App, JsonText, access_digest};
+use crate::error::{ApiError, ShopAnswers as _};
 use crate::store::{PurseState, StoreError, TakenPayment};
 use crate::views::PaymentReply;
-
-/// How many times a payment is judged again when a racing one changed its halves.
-const ATTEMPTS: usize = 5;
+use halfpenny_server_kit::blocking::{blocking, fresh_rng};
+use halfpenny_server_kit::retry::retry_on_conflict;
 
 /// How long a status question waits for a judgement under way before it
 /// answers `payment_in_progress`.
@@ -133,10 +132,13 @@ impl App {
         };
         let request = Arc::new(request);
         let sessions: BTreeSet<SessionSerial> = payment.items.iter().map(|i| i.session).collect();
-        for _ in 0..ATTEMPTS {
+        let (payment, request, sessions) = (&payment, &request, &sessions);
+        // A racing payment that spent some of these halves: judge again.
+        let busy = || ApiError::from(StoreError::Conflict);
+        retry_on_conflict(busy, move || async move {
             let loaded = self
                 .store
-                .purse_for_payment(&payment.purse, &self.bank_public.id, &sessions)
+                .purse_for_payment(&payment.purse, &self.bank_public.id, sessions)
                 .await?;
             let purse = match loaded {
                 Some((PurseState::Open, purse)) => purse,
@@ -149,7 +151,7 @@ impl App {
             let now = self.now();
             let (app, r, p) = (self.clone(), request.clone(), payment.clone());
             let judged =
-                blocking(move || Ok(app.till.accept(&r, &p, &purse, now, &mut fresh_rng()?)))
+                blocking(move || Ok::<_, ApiError>(app.till.accept(&r, &p, &purse, now, &mut fresh_rng()?)))
                     .await?;
             let accepted = match judged {
                 Ok(a) => a,
@@ -157,7 +159,7 @@ impl App {
                     // A copy of this very payment may have taken these
                     // halves just now: then this is its answer, not a refusal.
                     if let Some(taken) = self.store.taken(&nonce).await? {
-                        return self.answer(&nonce, &taken);
+                        return self.answer(&nonce, &taken).map(Some);
                     }
                     return Err(self.refuse(Some(nonce), e.into()).await);
                 }
@@ -175,16 +177,15 @@ impl App {
                         receipt: r.to_text(),
                         item: r.item.clone(),
                     };
-                    return self.answer(&nonce, &taken);
+                    self.answer(&nonce, &taken).map(Some)
                 }
                 // A copy of the same payment was applied first: its answer.
-                Err(StoreError::Replay) => return self.payment_status_of(&nonce).await,
-                // A racing payment spent some of these halves: judge again.
-                Err(StoreError::Conflict) => continue,
-                Err(e) => return Err(e.into()),
+                Err(StoreError::Replay) => self.payment_status_of(&nonce).await.map(Some),
+                Err(StoreError::Conflict) => Ok(None),
+                Err(e) => Err(e.into()),
             }
-        }
-        Err(StoreError::Conflict.into())
+        })
+        .await
     }
 
     async fn payment_status_of(&self, nonce: &Nonce) -> Result<JsonText, ApiError> {

@@ -10,12 +10,13 @@ use std::time::Duration;
 
 use halfpenny::{Currency, PurseId, SessionSerial};
 
+use super::App;
 use super::returns::outcome;
-use super::{App, blocking, fresh_rng};
 use crate::bank_client::BankCallError;
 use crate::error::ApiError;
 use crate::store::{LineRow, StoreError};
 use crate::views::{AmountView, LineView, RedeemReply};
+use halfpenny_server_kit::blocking::{blocking, fresh_rng};
 
 /// The most tokens in one redemption letter.
 const TOKENS_PER_LETTER: i64 = 1000;
@@ -40,9 +41,12 @@ impl App {
                     }
                     let (app, t, now) = (self.clone(), tokens.clone(), self.now());
                     let sealed = blocking(move || {
-                        Ok(app
-                            .till
-                            .redemption(&app.identity, t, now, &mut fresh_rng()?)?)
+                        Ok::<_, ApiError>(app.till.redemption(
+                            &app.identity,
+                            t,
+                            now,
+                            &mut fresh_rng()?,
+                        )?)
                     })
                     .await?;
                     let text = halfpenny::wire::TextForm::to_text(&sealed);

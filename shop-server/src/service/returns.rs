@@ -13,11 +13,12 @@ use halfpenny::letter::LetterKind;
 use halfpenny::messages::{RefundResult, ReturnRequest, SettledBy};
 use halfpenny::wire::TextForm;
 
-use super::{App, blocking, fresh_rng};
+use super::App;
 use crate::bank_client::{BankCallError, LineReply};
-use crate::error::ApiError;
+use crate::error::{ApiError, ShopAnswers as _};
 use crate::store::{RefundResultRow, ReturnRow, StoreError};
 use crate::views::NoticeReply;
+use halfpenny_server_kit::blocking::{blocking, fresh_rng};
 
 /// The code the bank gives a letter too old to read: it never acted on it.
 const EXPIRED: &str = "message_expired";
@@ -68,7 +69,7 @@ impl App {
             "return_request" => {
                 let app = self.clone();
                 let ask: ReturnRequest = blocking(move || {
-                    Ok(app.till.open_from_bank(
+                    Ok::<_, ApiError>(app.till.open_from_bank(
                         &app.identity,
                         &sealed,
                         LetterKind::ReturnRequest,
@@ -81,7 +82,7 @@ impl App {
             "refund_result" => {
                 let app = self.clone();
                 let r: RefundResult = blocking(move || {
-                    Ok(app.till.open_from_bank(
+                    Ok::<_, ApiError>(app.till.open_from_bank(
                         &app.identity,
                         &sealed,
                         LetterKind::RefundResult,
@@ -137,7 +138,7 @@ impl App {
             .await?;
         let (app, ask, now) = (self.clone(), ask.clone(), self.now());
         let sealed = blocking(move || {
-            Ok(app.till.answer_return(
+            Ok::<_, ApiError>(app.till.answer_return(
                 &app.identity,
                 &ask,
                 &purse,
@@ -224,9 +225,12 @@ impl App {
             let (app, now) = (self.clone(), self.now());
             let from = u64::try_from(after).unwrap_or(0);
             let ask = blocking(move || {
-                Ok(app
-                    .till
-                    .inbox_request(&app.identity, from, now, &mut fresh_rng()?)?)
+                Ok::<_, ApiError>(app.till.inbox_request(
+                    &app.identity,
+                    from,
+                    now,
+                    &mut fresh_rng()?,
+                )?)
             })
             .await?;
             let letters = self.bank.inbox(&ask.to_text()).await?;
