@@ -71,7 +71,7 @@ pub const MAX_PLAIN: usize = 64 * KIB;
 /// Sentences from the wallet or the shop are cut to this many characters.
 pub const MAX_SENTENCE_CHARS: usize = 300;
 /// The most spent halves a `double_spend` may name: a payment holds no
-/// more halves than this (the core's `MAX_ITEMS_PER_MESSAGE`).
+/// more halves than this (the core's `MAX_HALVES_PER_MESSAGE`).
 pub const MAX_SPENT: usize = 10_000;
 
 impl TextKind {

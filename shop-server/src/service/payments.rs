@@ -132,7 +132,7 @@ impl App {
             return Err(self.refuse(Some(nonce), ApiError::unknown_offer()).await);
         };
         let request = Arc::new(request);
-        let sessions: BTreeSet<SessionSerial> = payment.items.iter().map(|i| i.session).collect();
+        let sessions: BTreeSet<SessionSerial> = payment.halves.iter().map(|i| i.session).collect();
         for _ in 0..ATTEMPTS {
             let loaded = self
                 .store
