@@ -163,7 +163,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
     };
     let refund_body = RefundRequest {
         purse: bp.id,
-        items: bp.items(|_| true),
+        halves: bp.shares(|_| true),
     };
     let redemption_body = RedemptionRequest {
         tokens: spent.clone(),
@@ -180,7 +180,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
         case: CaseId([7; 16]),
         purse: sp.id,
         spent: vec![],
-        unspent: sp.unspent_items(),
+        unspent: sp.unspent_halves(),
     };
     macro_rules! draft {
         ($kind:expr, $signer:expr, $body:expr $(,)?) => {
@@ -630,7 +630,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             refund_of(
                 &RefundRequest {
                     purse: other_bp.id,
-                    items: other_bp.items(|_| true),
+                    halves: other_bp.shares(|_| true),
                 },
                 &buyer.identity,
             ),
@@ -646,7 +646,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             refund_of(
                 &RefundRequest {
                     purse: bp.id,
-                    items: vec![],
+                    halves: vec![],
                 },
                 &buyer.identity,
             ),
@@ -662,7 +662,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             refund_of(
                 &RefundRequest {
                     purse: halfpenny::PurseId([9; 16]),
-                    items: bp.items(|_| true),
+                    halves: bp.shares(|_| true),
                 },
                 &buyer.identity,
             ),

@@ -18,7 +18,7 @@ use common::*;
 use halfpenny::bank::TokenStatus;
 use halfpenny::letter::LetterKind;
 use halfpenny::messages::{RedemptionRequest, RefundRequest, ReturnRequest, SpentToken};
-use halfpenny::split::Item;
+use halfpenny::split::TokenShare;
 use halfpenny::wire::TextForm;
 use halfpenny::{Suite, testing};
 use rstest::rstest;
@@ -262,10 +262,10 @@ async fn a_refund_racing_redemptions_pays_each_token_to_one_party(
 
     // Round one: she asks for all eight halves back (the four she spent
     // included) while the seller hands in two of his tokens, eight times over.
-    let all: Vec<Item> = bp.items(|_| true);
+    let all: Vec<TokenShare> = bp.shares(|_| true);
     let mut shots = vec![shot(
         "/v1/refunds",
-        json!({ "letter": buyer.letter(&s, LetterKind::Refund, &RefundRequest { purse: bp.id, items: all }) }),
+        json!({ "letter": buyer.letter(&s, LetterKind::Refund, &RefundRequest { purse: bp.id, halves: all }) }),
     )];
     for _ in 0..8 {
         shots.push(shot("/v1/redemptions", json!({ "letter": seller.letter(&s, LetterKind::Redemption, &RedemptionRequest { tokens: early.clone() }) })));
@@ -527,13 +527,13 @@ async fn deadline_settlements_racing_new_purses_do_not_deadlock(
             let (_, bp) = buy_purse(&s, &mut buyer, &seller, &[(1, 3)], vec![])
                 .await
                 .unwrap();
-            let items: Vec<Item> = bp.items(|_| true);
+            let items: Vec<TokenShare> = bp.shares(|_| true);
             let letter = buyer.letter(
                 &s,
                 LetterKind::Refund,
                 &RefundRequest {
                     purse: bp.id,
-                    items,
+                    halves: items,
                 },
             );
             assert_eq!(

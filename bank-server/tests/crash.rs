@@ -324,7 +324,7 @@ async fn buyer(
         }
         spent.send(tokens).unwrap();
         if n % 2 == 0 {
-            let items = bp.items(|s| *s == HalfState::Available);
+            let items = bp.shares(|s| *s == HalfState::Available);
             let sessions = items.iter().map(|i| i.session.0).collect();
             let letter = c.letter(
                 &me,
@@ -332,7 +332,7 @@ async fn buyer(
                 LetterKind::Refund,
                 &RefundRequest {
                     purse: bp.id,
-                    items,
+                    halves: items,
                 },
             );
             c.send("/v1/refunds", letter.clone(), false).await;

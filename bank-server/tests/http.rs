@@ -13,7 +13,7 @@ mod common;
 use common::*;
 use halfpenny::letter::LetterKind;
 use halfpenny::messages::{AuthorizationOrder, RedemptionRequest, RefundRequest, StatementRequest};
-use halfpenny::split::Item;
+use halfpenny::split::TokenShare;
 use halfpenny::wire::TextForm;
 use halfpenny::{Assertion, Suite, testing};
 use rand_core::SeedableRng;
@@ -312,11 +312,11 @@ async fn redemption_refund_and_the_sellers_return(
 
     // One more purchase the seller keeps; then she asks for the rest back.
     let kept = pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 5);
-    let items: Vec<Item> = bp
+    let items: Vec<TokenShare> = bp
         .halves
         .iter()
         .filter(|(_, h)| h.state == halfpenny::wallet::HalfState::Available)
-        .map(|(s, h)| Item {
+        .map(|(s, h)| TokenShare {
             session: *s,
             share: h.share.clone(),
         })
@@ -327,12 +327,12 @@ async fn redemption_refund_and_the_sellers_return(
         LetterKind::Refund,
         &RefundRequest {
             purse: bp.id,
-            items,
+            halves: items,
         },
     );
     let (status, case) = s.post("/v1/refunds", &json!({ "letter": letter })).await;
     assert_eq!(status, 200, "{case}");
-    let (status, err) = s.post("/v1/refunds", &json!({ "letter": buyer.letter(&s, LetterKind::Refund, &RefundRequest { purse: bp.id, items: vec![] }) })).await;
+    let (status, err) = s.post("/v1/refunds", &json!({ "letter": buyer.letter(&s, LetterKind::Refund, &RefundRequest { purse: bp.id, halves: vec![] }) })).await;
     assert_eq!(
         (status, err["error"]["code"].as_str()),
         (409, Some("refund_in_progress"))
@@ -419,13 +419,13 @@ async fn the_deadline_rule_and_the_chargeback(
         .unwrap();
     let spent = pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 10);
     // She asks for all five back, the one she spent included; the seller is away.
-    let all: Vec<Item> = bp.items(|_| true);
+    let all: Vec<TokenShare> = bp.shares(|_| true);
     let letter = buyer.letter(
         &s,
         LetterKind::Refund,
         &RefundRequest {
             purse: bp.id,
-            items: all,
+            halves: all,
         },
     );
     assert_eq!(
@@ -491,7 +491,7 @@ async fn forged_misaddressed_stale_and_unknown_letters_are_refused() {
     let before = s.app.store.row_counts().await.unwrap();
     let body = RefundRequest {
         purse: bp.id,
-        items: vec![],
+        halves: vec![],
     };
 
     // A forged signature: her letter with one bit of the signature changed.
@@ -567,7 +567,7 @@ async fn forged_misaddressed_stale_and_unknown_letters_are_refused() {
     // A purse the bank never minted.
     let unknown = RefundRequest {
         purse: halfpenny::PurseId([9; 16]),
-        items: vec![],
+        halves: vec![],
     };
     let (status, err) = s
         .post(
@@ -697,10 +697,10 @@ async fn an_account_with_keys_letters_cannot_use_is_refused() {
 fn halves_of(
     bp: &halfpenny::wallet::BuyerPurse,
     sessions: &[halfpenny::SessionSerial],
-) -> Vec<Item> {
+) -> Vec<TokenShare> {
     sessions
         .iter()
-        .map(|s| Item {
+        .map(|s| TokenShare {
             session: *s,
             share: bp.halves[s].share.clone(),
         })
@@ -752,7 +752,7 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
         LetterKind::Refund,
         &RefundRequest {
             purse,
-            items: halves_of(&bp, first),
+            halves: halves_of(&bp, first),
         },
     );
     let (status, case1) = s.post("/v1/refunds", &json!({ "letter": letter })).await;
@@ -764,7 +764,7 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
         LetterKind::Refund,
         &RefundRequest {
             purse,
-            items: halves_of(&bp, rest),
+            halves: halves_of(&bp, rest),
         },
     );
     let (status, err) = s.post("/v1/refunds", &json!({ "letter": early })).await;
@@ -807,7 +807,7 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
         LetterKind::Refund,
         &RefundRequest {
             purse,
-            items: halves_of(&bp, rest),
+            halves: halves_of(&bp, rest),
         },
     );
     let (status, case2) = s.post("/v1/refunds", &json!({ "letter": letter })).await;
@@ -861,7 +861,7 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
         LetterKind::Refund,
         &RefundRequest {
             purse,
-            items: halves_of(&bp, first),
+            halves: halves_of(&bp, first),
         },
     );
     let (status, err) = s.post("/v1/refunds", &json!({ "letter": letter })).await;

@@ -91,7 +91,7 @@ async fn a_refund_case() -> (Server, Party, Party, Party, String) {
         LetterKind::Refund,
         &RefundRequest {
             purse: bp.id,
-            items: bp.items(|_| true),
+            halves: bp.shares(|_| true),
         },
     );
     let (status, opened) = s.post("/v1/refunds", &json!({ "letter": refund })).await;
@@ -381,7 +381,7 @@ async fn a_stored_answer_is_given_only_to_a_retry_of_the_same_letter() {
         s.now(),
         &RefundRequest {
             purse: halfpenny::PurseId([1; 16]),
-            items: vec![],
+            halves: vec![],
         },
     );
     let (status, reply) = s
@@ -602,7 +602,7 @@ async fn a_strict_bank_never_calls_a_seller_whose_name_leads_inside_and_keeps_hi
         LetterKind::Refund,
         &RefundRequest {
             purse: bp.id,
-            items: bp.items(|_| true),
+            halves: bp.shares(|_| true),
         },
     );
     let (status, opened) = s.post("/v1/refunds", &json!({ "letter": refund })).await;

@@ -181,7 +181,7 @@ async fn inbox_letters_stay_until_no_reader_needs_them(
         LetterKind::Refund,
         &RefundRequest {
             purse: bp.id,
-            items: bp.items(|_| true),
+            halves: bp.shares(|_| true),
         },
     );
     let (status, case) = s.post("/v1/refunds", &json!({ "letter": letter })).await;

@@ -277,7 +277,7 @@ async fn anyone_but_her_hears_what_an_unknown_purse_gets() {
                 now,
                 &RefundRequest {
                     purse: halfpenny::PurseId([1; 16]),
-                    items: vec![],
+                    halves: vec![],
                 },
             ),
         ),
@@ -344,7 +344,7 @@ async fn a_purse_the_seller_never_got_is_refunded_in_full_after_the_deadline() {
         LetterKind::Refund,
         &RefundRequest {
             purse: bp.id,
-            items: bp.items(|_| true),
+            halves: bp.shares(|_| true),
         },
     );
     let (status, case) = s.post("/v1/refunds", &json!({ "letter": refund })).await;

@@ -26,7 +26,7 @@ use halfpenny::messages::{
     AuthorizationOrder, Denomination, PurseRequest, RedemptionResult, RefundRequest,
     ReturnResponse, SettledBy,
 };
-use halfpenny::split::Item;
+use halfpenny::split::TokenShare;
 use halfpenny::wallet::Wallet;
 use halfpenny::wire::TextForm;
 use halfpenny::{
@@ -891,7 +891,7 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
     let bp = wallet
         .receive_purse(&w.buyer, &minted.response.buyer_purse, NOW)
         .unwrap();
-    let items: Vec<Item> = bp.items(|_| true);
+    let items: Vec<TokenShare> = bp.shares(|_| true);
     assert_eq!(items.len(), 4);
     let her = w.buyer.id();
     let ask = |nonce| Authenticated {
@@ -899,7 +899,7 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
         sender: her,
         body: RefundRequest {
             purse: p,
-            items: items.clone(),
+            halves: items.clone(),
         },
     };
 
@@ -924,7 +924,7 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
         case, opened.case,
         "every field of the case, her halves included"
     );
-    assert_eq!(case.buyer_items, items);
+    assert_eq!(case.buyer_halves, items);
     let refunding = w.store.purse(&p).await.unwrap().unwrap();
     assert_eq!(refunding.state, PurseState::Refunding(case.id));
     assert_eq!(
@@ -1099,7 +1099,7 @@ async fn inbox_pages_oldest_first_a_hundred_at_a_time(
     let bp = wallet
         .receive_purse(&w.buyer, &minted.response.buyer_purse, NOW)
         .unwrap();
-    let items: Vec<Item> = bp.items(|_| true);
+    let items: Vec<TokenShare> = bp.shares(|_| true);
     let mut expected = Vec::new();
     for _ in 0..101 {
         let (_, purse) = w.purse(&[(1, 1)]).await;
@@ -1109,7 +1109,7 @@ async fn inbox_pages_oldest_first_a_hundred_at_a_time(
             sender: w.buyer.id(),
             body: RefundRequest {
                 purse: purse.id,
-                items: items.clone(),
+                halves: items.clone(),
             },
         };
         let opened = w
@@ -1374,7 +1374,7 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
             sender: w.buyer.id(),
             body: RefundRequest {
                 purse: purse.id,
-                items: bp.items(|_| true),
+                halves: bp.shares(|_| true),
             },
         };
         let o = w

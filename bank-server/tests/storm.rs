@@ -114,13 +114,13 @@ async fn sixty_four_clients_racing_for_the_same_tokens_are_paid_once() {
     let mut shots = Vec::new();
     for i in 0..N {
         if i % 8 == 0 {
-            let items = bp.items(|_| true);
+            let items = bp.shares(|_| true);
             let letter = buyer.letter(
                 &s,
                 LetterKind::Refund,
                 &RefundRequest {
                     purse: bp.id,
-                    items,
+                    halves: items,
                 },
             );
             shots.push(("/v1/refunds", json!({ "letter": letter })));

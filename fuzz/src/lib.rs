@@ -34,7 +34,7 @@ use halfpenny::messages::{
     RedemptionRequest, RedemptionResult, RefundRequest, RefundResult, ReturnRequest,
     ReturnResponse, StatementRequest,
 };
-use halfpenny::split::{Half, Item, Share};
+use halfpenny::split::{Half, TokenShare, Share};
 use halfpenny::till::{SellerPurse, Till, TillError, VerifyPolicy};
 use halfpenny::wallet::{BuyerPurse, Wallet};
 use halfpenny::wire::{Decode, Encode, TextForm};
@@ -192,7 +192,7 @@ pub fn decode(data: &[u8]) {
         31 => binary::<TokenKeys>(bytes),
         32 => binary::<Token>(bytes),
         33 => binary::<PublicIdentity>(bytes),
-        34 => binary::<Item>(bytes),
+        34 => binary::<TokenShare>(bytes),
         35 => binary::<InboxRequest>(bytes),
         36 => binary::<CaseRequest>(bytes),
         37 => binary::<AddressChange>(bytes),
@@ -599,8 +599,8 @@ pub fn till_accept(data: &[u8]) {
     assert_eq!(payment.purse, purse.id);
     assert_eq!(request.price.currency(), purse.currency);
     assert!(NOW <= request.expires_at);
-    assert_eq!(accepted.consumed.len(), payment.items.len());
-    assert_eq!(accepted.tokens.len(), payment.items.len());
+    assert_eq!(accepted.consumed.len(), payment.halves.len());
+    assert_eq!(accepted.tokens.len(), payment.halves.len());
     let mut paid = 0u64;
     for t in &accepted.tokens {
         assert!(purse.halves.contains_key(&t.session), "only held halves");
@@ -628,7 +628,7 @@ pub fn till_accept(data: &[u8]) {
     // a double spend and changes nothing.
     let mut after = purse.clone();
     assert!(after.apply(&accepted));
-    assert_eq!(after.halves.len() + payment.items.len(), purse.halves.len());
+    assert_eq!(after.halves.len() + payment.halves.len(), purse.halves.len());
     let again = after.clone();
     let mut spent = accepted.consumed.clone();
     spent.sort_unstable();
@@ -694,7 +694,7 @@ fn built_payment(
         }
         // An empty share never gets past the decoder; everything else can.
         if !share.is_empty() {
-            items.push(Item {
+            items.push(TokenShare {
                 session,
                 share: Share::from_bytes(share),
             });
@@ -707,7 +707,7 @@ fn built_payment(
         } else {
             mine.id
         },
-        items,
+        halves: items,
     }
 }
 
@@ -878,10 +878,10 @@ pub fn starting_inputs() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
         .accept(&request, &payment, &p.seller, NOW, &mut rng)
         .unwrap();
     let token = accepted.tokens[0].token.clone();
-    let first = payment.items[0].clone();
+    let first = payment.halves[0].clone();
     let half = Half {
         purse: p.buyer.id,
-        item: first.clone(),
+        share: first.clone(),
     };
     let (fwd_sealed, _) = letter::send(
         LetterKind::PurseRequest,
@@ -900,7 +900,7 @@ pub fn starting_inputs() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
         LetterKind::Refund,
         &RefundRequest {
             purse: p.buyer.id,
-            items: vec![first.clone()],
+            halves: vec![first.clone()],
         },
         f.buyer.signing.as_ref(),
         f.bank.public().identity.id(),
@@ -923,7 +923,7 @@ pub fn starting_inputs() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
         case: CaseId([4; 16]),
         purse: p.seller.id,
         spent: accepted.tokens.clone(),
-        unspent: p.seller.unspent_items(),
+        unspent: p.seller.unspent_halves(),
     };
     let public = f.bank.public();
     let with = |i: usize, bytes: Vec<u8>| {
@@ -965,7 +965,7 @@ pub fn starting_inputs() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
             22,
             RefundRequest {
                 purse: p.buyer.id,
-                items: vec![first.clone()],
+                halves: vec![first.clone()],
             }
             .to_bytes(),
         ),
@@ -1064,11 +1064,11 @@ pub fn starting_inputs() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
             let keys: Vec<SessionSerial> = s.keys().copied().collect();
             let pos = |k: SessionSerial| keys.iter().position(|x| *x == k).unwrap() as u8;
             let items: Vec<u8> = payment
-                .items
+                .halves
                 .iter()
                 .flat_map(|i| [pos(i.session), 0, 0])
                 .collect();
-            [vec![1, 0, 3, 0, payment.items.len() as u8], items, vec![3]].concat()
+            [vec![1, 0, 3, 0, payment.halves.len() as u8], items, vec![3]].concat()
         },
         vec![1, 1, 5, 1, 2, 0, 0, 0, 5, 0, 0, 9],
     ];
@@ -1085,7 +1085,7 @@ pub fn starting_inputs() -> BTreeMap<&'static str, Vec<Vec<u8>>> {
             vec![2, 4, 0, 0, 0, 1],
             RefundRequest {
                 purse: p.buyer.id,
-                items: vec![first],
+                halves: vec![first],
             }
             .to_bytes(),
         ]

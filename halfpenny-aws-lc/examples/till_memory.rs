@@ -31,7 +31,7 @@ use halfpenny::crypto::{PrivateIdentity, SigningKey};
 use halfpenny::messages::{
     Denomination, MAX_TOKENS_PER_PURSE, Payment, PaymentRequest, PurseRequest,
 };
-use halfpenny::split::Item;
+use halfpenny::split::TokenShare;
 use halfpenny::till::{SellerPurse, Till, VerifyPolicy};
 use halfpenny::wallet::{HalfState, Wallet};
 use halfpenny::wire::{Decode, Encode};
@@ -142,7 +142,7 @@ fn mint_into(file: &PathBuf, suite: Suite, halves: u32) -> Result<()> {
             "the buyer's and the seller's purse ids differ"
         );
         let item = hers
-            .items(|s| matches!(s, HalfState::Available))
+            .shares(|s| matches!(s, HalfState::Available))
             .into_iter()
             .next()
             .context("the buyer's purse is empty")?;
@@ -168,12 +168,12 @@ fn hold(file: &Path, suite: Suite) -> Result<()> {
     let before = Status::read()?;
 
     let mut purses: BTreeMap<PurseId, SellerPurse> = BTreeMap::new();
-    let mut items: Vec<(PurseId, Item)> = Vec::new();
+    let mut items: Vec<(PurseId, TokenShare)> = Vec::new();
     let mut wire_bytes = 0usize;
     while let Some(bytes) = next_record(&mut reader, &mut buffer)? {
         wire_bytes += bytes.len();
         let purse = SellerPurse::from_bytes(bytes)?;
-        let item = Item::from_bytes(
+        let item = TokenShare::from_bytes(
             next_record(&mut reader, &mut buffer)?.context("a purse without its buyer item")?,
         )?;
         items.push((purse.id, item));
@@ -203,7 +203,7 @@ fn hold(file: &Path, suite: Suite) -> Result<()> {
         let payment = Payment {
             payment: request.payment,
             purse: purse_id,
-            items: vec![item],
+            halves: vec![item],
         };
         let accepted = till.accept(&request, &payment, purse, NOW, &mut rng)?;
         ensure!(

@@ -14,7 +14,7 @@ use halfpenny::letter::{self, LetterKind};
 use halfpenny::messages::{
     AuthorizationOrder, InboxRequest, Outcome, Payment, RefundRequest, Refusal, SettledBy,
 };
-use halfpenny::split::{Item, Share};
+use halfpenny::split::{Share, TokenShare};
 use halfpenny::till::TillError;
 use halfpenny::wallet::{HalfState, WalletError};
 use halfpenny::{Amount, Assertion, Attribute, Currency, Date, PurseId, SessionSerial, Suite};
@@ -133,10 +133,10 @@ fn the_whole_seed_with_exact_balances(
     let replay = Payment {
         payment: again.payment,
         purse: p1,
-        items: r3
+        halves: r3
             .sessions
             .iter()
-            .map(|s| Item {
+            .map(|s| TokenShare {
                 session: *s,
                 share: share_of(&w, p1, *s),
             })
@@ -154,7 +154,7 @@ fn the_whole_seed_with_exact_balances(
     let resend = Payment {
         payment: r3.payment,
         purse: p1,
-        items: replay.items.clone(),
+        halves: replay.halves.clone(),
     };
     assert_eq!(
         w.seller.take_payment(&resend, w.now, &mut w.rng).unwrap(),
@@ -177,7 +177,7 @@ fn the_whole_seed_with_exact_balances(
         })
         .unwrap()
         .0;
-    let forged = Item {
+    let forged = TokenShare {
         session: other,
         share: Share::from_bytes(vec![0x5a; share_of(&w, p1, other).len()]),
     };
@@ -187,8 +187,8 @@ fn the_whole_seed_with_exact_balances(
     let mixed = Payment {
         payment: req.payment,
         purse: p1,
-        items: vec![
-            Item {
+        halves: vec![
+            TokenShare {
                 session: good,
                 share: share_of(&w, p1, good),
             },
@@ -201,7 +201,7 @@ fn the_whole_seed_with_exact_balances(
         .unwrap_err();
     assert_eq!(err, SimError::Till(TillError::BadHalf(other)));
     let short = Payment {
-        items: vec![Item {
+        halves: vec![TokenShare {
             session: good,
             share: share_of(&w, p1, good),
         }],
@@ -357,10 +357,10 @@ fn the_whole_seed_with_exact_balances(
     assert_eq!(books(&w), (914, 36, 50));
     let spent = buy(&mut w, "article-8", 10).unwrap();
     // She asks for all five back, the spent one included.
-    let all = w.buyer.purses[&p2].items(|_| true);
+    let all = w.buyer.purses[&p2].shares(|_| true);
     let body = RefundRequest {
         purse: p2,
-        items: all,
+        halves: all,
     };
     let bank_public = w.bank.bank.public();
     let (sealed, _) = letter::send(
@@ -462,7 +462,7 @@ fn the_whole_seed_with_exact_balances(
             .prepare_payment(&w.buyer.purses[&p3], &req, w.now)
             .unwrap();
         Payment {
-            items: prepared.payment.items[..2].to_vec(),
+            halves: prepared.payment.halves[..2].to_vec(),
             ..prepared.payment
         }
     };
@@ -524,9 +524,9 @@ fn the_whole_seed_with_exact_balances(
     let sneaky = Payment {
         payment: plain.payment,
         purse: p3,
-        items: [money, auth_left]
+        halves: [money, auth_left]
             .iter()
-            .map(|s| Item {
+            .map(|s| TokenShare {
                 session: *s,
                 share: share_of(&w, p3, *s),
             })
@@ -543,7 +543,7 @@ fn the_whole_seed_with_exact_balances(
     let cross = Payment {
         payment: plain.payment,
         purse: p1,
-        items: vec![Item {
+        halves: vec![TokenShare {
             session: money,
             share: share_of(&w, p3, money),
         }],

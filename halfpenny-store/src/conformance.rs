@@ -18,7 +18,7 @@ use std::future::Future;
 use halfpenny::bank::BankPublic;
 use halfpenny::crypto::{PublicIdentity, PublicKey};
 use halfpenny::messages::{Payment, Receipt};
-use halfpenny::split::{Item, Share};
+use halfpenny::split::{Share, TokenShare};
 use halfpenny::wallet::{BuyerHalf, BuyerPurse, HalfState};
 use halfpenny::{
     Amount, BankId, CaseId, Currency, KeyId, Nonce, PurseId, SessionSerial, Suite, Timestamp,
@@ -148,9 +148,9 @@ fn payment(purse: &BuyerPurse, id: u8, sessions: &[u32]) -> Payment {
     Payment {
         payment: Nonce([id; 16]),
         purse: purse.id,
-        items: sessions
+        halves: sessions
             .iter()
-            .map(|s| Item {
+            .map(|s| TokenShare {
                 session: SessionSerial(*s),
                 share: purse.halves[&SessionSerial(*s)].share.clone(),
             })

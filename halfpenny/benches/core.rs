@@ -21,7 +21,7 @@ use common::till::{self, TillBench};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use halfpenny::crypto::Backend;
 use halfpenny::crypto::rustcrypto::RustCrypto;
-use halfpenny::split::{Half, Item, join, split};
+use halfpenny::split::{Half, TokenShare, join, split};
 use halfpenny::testing;
 use halfpenny::till::VerifyPolicy;
 use halfpenny::wire::{Decode, Encode, TextForm};
@@ -74,7 +74,7 @@ fn encodings(c: &mut Criterion) {
     let mut shares = split(&bytes, 2, &mut rng).unwrap();
     let half = Half {
         purse: halfpenny::PurseId::random(&mut rng),
-        item: Item {
+        share: TokenShare {
             session: SessionSerial(7),
             share: shares.pop().unwrap(),
         },

@@ -4,7 +4,7 @@
 //!     cargo run -p halfpenny --example sizes
 #![allow(clippy::unwrap_used)]
 
-use halfpenny::split::{Half, Item, split};
+use halfpenny::split::{Half, TokenShare, split};
 use halfpenny::testing;
 use halfpenny::wire::{Encode, TextForm};
 use halfpenny::{Amount, Currency, PurseId, SessionSerial, Suite, Timestamp, Token, TokenKind};
@@ -27,7 +27,7 @@ fn main() {
             let mut shares = split(&token_bytes, 2, &mut rng).unwrap();
             let half = Half {
                 purse: PurseId::random(&mut rng),
-                item: Item {
+                share: TokenShare {
                     session: SessionSerial(0),
                     share: shares.pop().unwrap(),
                 },

@@ -6,7 +6,7 @@ use crate::amount::{Amount, Currency};
 use crate::assertion::Assertion;
 use crate::crypto::seal::SealedBox;
 use crate::ids::{BankId, CaseId, KeyId, Nonce, PurseId, SessionSerial};
-use crate::split::{Item, Share};
+use crate::split::{Share, TokenShare};
 use crate::suite::Suite;
 use crate::time::Timestamp;
 use crate::token::{SignedToken, TokenKind};
@@ -15,7 +15,7 @@ use crate::wire::{Decode, Encode, Reader, TextForm, WireError, Writer, get_optio
 /// The most tokens in one purse.
 pub const MAX_TOKENS_PER_PURSE: usize = 10_000;
 /// The most halves in one payment, refund or redemption line list.
-pub const MAX_ITEMS_PER_MESSAGE: usize = 10_000;
+pub const MAX_HALVES_PER_MESSAGE: usize = 10_000;
 /// The longest item name in a payment request.
 pub const MAX_ITEM_NAME: usize = 64;
 
@@ -287,7 +287,7 @@ impl TextForm for PaymentRequest {
 pub struct Payment {
     pub payment: Nonce,
     pub purse: PurseId,
-    pub items: Vec<Item>,
+    pub halves: Vec<TokenShare>,
 }
 
 versioned!(
@@ -296,13 +296,13 @@ versioned!(
     |self, w| {
         self.payment.encode(w);
         self.purse.encode(w);
-        w.list(&self.items);
+        w.list(&self.halves);
     },
     |r| {
         Ok(Payment {
             payment: Nonce::decode(r)?,
             purse: PurseId::decode(r)?,
-            items: r.list("payment items", MAX_ITEMS_PER_MESSAGE)?,
+            halves: r.list("payment halves", MAX_HALVES_PER_MESSAGE)?,
         })
     }
 );
@@ -347,7 +347,7 @@ versioned!(
             item: r.str8("item", MAX_ITEM_NAME)?.to_owned(),
             price: Amount::decode(r)?,
             paid: Amount::decode(r)?,
-            sessions: r.list("sessions", MAX_ITEMS_PER_MESSAGE)?,
+            sessions: r.list("sessions", MAX_HALVES_PER_MESSAGE)?,
             authorized: get_option(r, "authorization")?,
             accepted_at: Timestamp::decode(r)?,
         })
@@ -399,7 +399,7 @@ versioned!(
     },
     |r| {
         Ok(RedemptionRequest {
-            tokens: r.list("tokens", MAX_ITEMS_PER_MESSAGE)?,
+            tokens: r.list("tokens", MAX_HALVES_PER_MESSAGE)?,
         })
     }
 );
@@ -554,7 +554,7 @@ versioned!(
     |r| {
         Ok(RedemptionResult {
             credited: r.list("totals", 16)?,
-            lines: r.list("lines", MAX_ITEMS_PER_MESSAGE)?,
+            lines: r.list("lines", MAX_HALVES_PER_MESSAGE)?,
         })
     }
 );
@@ -563,7 +563,7 @@ versioned!(
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct RefundRequest {
     pub purse: PurseId,
-    pub items: Vec<Item>,
+    pub halves: Vec<TokenShare>,
 }
 
 versioned!(
@@ -571,12 +571,12 @@ versioned!(
     1,
     |self, w| {
         self.purse.encode(w);
-        w.list(&self.items);
+        w.list(&self.halves);
     },
     |r| {
         Ok(RefundRequest {
             purse: PurseId::decode(r)?,
-            items: r.list("items", MAX_ITEMS_PER_MESSAGE)?,
+            halves: r.list("halves", MAX_HALVES_PER_MESSAGE)?,
         })
     }
 );
@@ -736,7 +736,7 @@ pub struct ReturnResponse {
     pub case: CaseId,
     pub purse: PurseId,
     pub spent: Vec<SpentToken>,
-    pub unspent: Vec<Item>,
+    pub unspent: Vec<TokenShare>,
 }
 
 versioned!(

@@ -133,23 +133,24 @@ fn xor_into(acc: &mut [u8], other: &[u8]) {
 }
 
 /// A share as it sits in a purse or travels in a payment: which token
-/// (session serial) it belongs to, and the share.
+/// (session serial) it belongs to, and the share. (Not a thing for sale:
+/// that is a shop's catalog item, named by `PaymentRequest::item`.)
 #[derive(Clone, PartialEq, Eq, Debug)]
-pub struct Item {
+pub struct TokenShare {
     pub session: SessionSerial,
     pub share: Share,
 }
 
-impl Encode for Item {
+impl Encode for TokenShare {
     fn encode(&self, w: &mut Writer) {
         self.session.encode(w);
         self.share.encode(w);
     }
 }
 
-impl Decode for Item {
+impl Decode for TokenShare {
     fn decode(r: &mut Reader<'_>) -> Result<Self, WireError> {
-        Ok(Item {
+        Ok(TokenShare {
             session: SessionSerial::decode(r)?,
             share: Share::decode(r)?,
         })
@@ -163,14 +164,14 @@ const HALF_VERSION: u8 = 1;
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct Half {
     pub purse: PurseId,
-    pub item: Item,
+    pub share: TokenShare,
 }
 
 impl Encode for Half {
     fn encode(&self, w: &mut Writer) {
         w.u8(HALF_VERSION);
         self.purse.encode(w);
-        self.item.encode(w);
+        self.share.encode(w);
     }
 }
 
@@ -179,7 +180,7 @@ impl Decode for Half {
         match r.u8()? {
             HALF_VERSION => Ok(Half {
                 purse: PurseId::decode(r)?,
-                item: Item::decode(r)?,
+                share: TokenShare::decode(r)?,
             }),
             v => Err(WireError::UnknownVersion(v)),
         }

@@ -23,7 +23,7 @@ use crate::messages::{
     AddressChange, InboxRequest, MAX_TOKENS_PER_PURSE, Payment, PaymentRequest, PurseContents,
     Receipt, RedemptionRequest, ReturnRequest, ReturnResponse, SpentToken,
 };
-use crate::split::{Item, Share, join};
+use crate::split::{Share, TokenShare, join};
 use crate::suite::Suite;
 use crate::time::Timestamp;
 use crate::token::{SignedToken, TokenKind};
@@ -191,10 +191,10 @@ impl SellerPurse {
     }
 
     /// The unspent halves, as handed back to the bank on a return request.
-    pub fn unspent_items(&self) -> Vec<Item> {
+    pub fn unspent_halves(&self) -> Vec<TokenShare> {
         self.halves
             .iter()
-            .map(|(s, h)| Item {
+            .map(|(s, h)| TokenShare {
                 session: *s,
                 share: h.share.clone(),
             })
@@ -420,14 +420,14 @@ impl Till {
                 purse: purse.currency,
             });
         }
-        if payment.items.is_empty() {
+        if payment.halves.is_empty() {
             return Err(TillError::EmptyPayment);
         }
         // Before any half is joined: every half already spent is named, so
         // the wallet learns all of them from one refusal, not one at a time.
         let mut seen = BTreeSet::new();
         let mut spent = Vec::new();
-        for item in &payment.items {
+        for item in &payment.halves {
             let s = item.session;
             if !seen.insert(s) {
                 return Err(TillError::DuplicateHalf(s));
@@ -442,8 +442,8 @@ impl Till {
         }
         let mut values: Vec<u64> = Vec::new();
         let mut authorized: Option<Assertion> = None;
-        let mut tokens = Vec::with_capacity(payment.items.len());
-        for item in &payment.items {
+        let mut tokens = Vec::with_capacity(payment.halves.len());
+        for item in &payment.halves {
             let s = item.session;
             let token = self.join_one(purse, item, now, rng)?;
             match &token.token.kind {
@@ -480,7 +480,7 @@ impl Till {
         if !values.is_empty() && paid - smallest >= price {
             return Err(TillError::TooManyTokens);
         }
-        let consumed: Vec<SessionSerial> = payment.items.iter().map(|i| i.session).collect();
+        let consumed: Vec<SessionSerial> = payment.halves.iter().map(|i| i.session).collect();
         Ok(Acceptance {
             receipt: Receipt {
                 payment: payment.payment,
@@ -502,7 +502,7 @@ impl Till {
     fn join_one<R: CryptoRng + ?Sized>(
         &self,
         purse: &SellerPurse,
-        item: &Item,
+        item: &TokenShare,
         now: Timestamp,
         rng: &mut R,
     ) -> Result<SignedToken, TillError> {
@@ -619,7 +619,7 @@ impl Till {
                 .into_iter()
                 .filter(|t| t.purse == purse.id)
                 .collect(),
-            unspent: purse.unspent_items(),
+            unspent: purse.unspent_halves(),
         };
         self.to_bank(identity, LetterKind::ReturnResponse, &body, now, rng)
     }

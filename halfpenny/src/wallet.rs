@@ -25,7 +25,7 @@ use crate::messages::{
     ForwardedPurseRequest, Outcome, Payment, PaymentRequest, PurseContents, PurseRequest, Receipt,
     RefundRequest, RefundResult, Refusal,
 };
-use crate::split::{Item, Share};
+use crate::split::{Share, TokenShare};
 use crate::till::PURSE_FRESHNESS;
 use crate::time::Timestamp;
 use crate::token::TokenKind;
@@ -326,12 +326,12 @@ impl BuyerPurse {
         true
     }
 
-    /// Her halves in the given states, as items to send.
-    pub fn items(&self, pick: impl Fn(&HalfState) -> bool) -> Vec<Item> {
+    /// Her halves in the given states, as shares to send.
+    pub fn shares(&self, pick: impl Fn(&HalfState) -> bool) -> Vec<TokenShare> {
         self.halves
             .iter()
             .filter(|(_, h)| pick(&h.state))
-            .map(|(s, h)| Item {
+            .map(|(s, h)| TokenShare {
                 session: *s,
                 share: h.share.clone(),
             })
@@ -342,7 +342,7 @@ impl BuyerPurse {
     /// before it sends the payment. False, and nothing changed, if any half
     /// is no longer available.
     pub fn mark_pending(&mut self, payment: &Payment) -> bool {
-        let sessions: Vec<SessionSerial> = payment.items.iter().map(|i| i.session).collect();
+        let sessions: Vec<SessionSerial> = payment.halves.iter().map(|i| i.session).collect();
         let id = payment.payment;
         self.set(
             &sessions,
@@ -576,7 +576,7 @@ impl Wallet {
             });
         }
         let share_of = |s: &SessionSerial| {
-            purse.halves.get(s).map(|h| Item {
+            purse.halves.get(s).map(|h| TokenShare {
                 session: *s,
                 share: h.share.clone(),
             })
@@ -590,7 +590,7 @@ impl Wallet {
                 payment: Payment {
                     payment: request.payment,
                     purse: purse.id,
-                    items: sessions.iter().filter_map(share_of).collect(),
+                    halves: sessions.iter().filter_map(share_of).collect(),
                 },
                 paying: Amount::new(paying, purse.currency),
                 overpay: Amount::new(paying.saturating_sub(request.price.minor()), purse.currency),
@@ -625,7 +625,7 @@ impl Wallet {
             payment: Payment {
                 payment: request.payment,
                 purse: purse.id,
-                items: sessions.iter().filter_map(share_of).collect(),
+                halves: sessions.iter().filter_map(share_of).collect(),
             },
             paying: Amount::new(chosen.total, purse.currency),
             overpay: Amount::new(chosen.overpay, purse.currency),
@@ -658,29 +658,29 @@ impl Wallet {
         if pending > 0 {
             return Err(WalletError::PaymentsPending(pending));
         }
-        let items = purse.items(|s| *s == HalfState::Available);
-        if items.is_empty() {
+        let halves = purse.shares(|s| *s == HalfState::Available);
+        if halves.is_empty() {
             return Err(WalletError::NothingToRefund);
         }
-        let letter = self.refund_of(identity, purse.id, items, now, rng)?;
+        let letter = self.refund_of(identity, purse.id, halves, now, rng)?;
         purse.set(&letter.sessions, |_| true, HalfState::Refunding);
         Ok(letter)
     }
 
-    /// A refund letter handing back `items` of the purse, signed by her and
+    /// A refund letter handing back `halves` of the purse, signed by her and
     /// sealed for the bank.
     fn refund_of<R: CryptoRng + ?Sized>(
         &self,
         identity: &PrivateIdentity,
         purse: PurseId,
-        items: Vec<Item>,
+        halves: Vec<TokenShare>,
         now: Timestamp,
         rng: &mut R,
     ) -> Result<RefundLetter, WalletError> {
-        let sessions: Vec<SessionSerial> = items.iter().map(|i| i.session).collect();
+        let sessions: Vec<SessionSerial> = halves.iter().map(|i| i.session).collect();
         let (sealed, nonce) = letter::send(
             LetterKind::Refund,
-            &RefundRequest { purse, items },
+            &RefundRequest { purse, halves },
             identity.signing.as_ref(),
             &self.bank.identity,
             now,
@@ -705,15 +705,15 @@ impl Wallet {
         now: Timestamp,
         rng: &mut R,
     ) -> Result<RefundLetter, WalletError> {
-        let items: Vec<Item> = purse
-            .items(|s| *s == HalfState::Refunding)
+        let halves: Vec<TokenShare> = purse
+            .shares(|s| *s == HalfState::Refunding)
             .into_iter()
             .filter(|i| sessions.contains(&i.session))
             .collect();
-        if items.is_empty() {
+        if halves.is_empty() {
             return Err(WalletError::NothingToRefund);
         }
-        self.refund_of(identity, purse.id, items, now, rng)
+        self.refund_of(identity, purse.id, halves, now, rng)
     }
 
     /// Opens the bank's letter telling her how her refund was settled: sealed

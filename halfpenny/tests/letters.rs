@@ -22,7 +22,7 @@ const NOW: Timestamp = Timestamp(1_795_478_400);
 fn body() -> RefundRequest {
     RefundRequest {
         purse: PurseId([3; 16]),
-        items: vec![],
+        halves: vec![],
     }
 }
 

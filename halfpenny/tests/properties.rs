@@ -15,7 +15,7 @@ use halfpenny::ids::{PurseId, SessionSerial, TokenSerial};
 use halfpenny::messages::{
     Payment, PaymentRequest, PurseContents, Receipt, RedemptionRequest, RefundRequest,
 };
-use halfpenny::split::{Half, Item, Share, join, split};
+use halfpenny::split::{Half, Share, TokenShare, join, split};
 use halfpenny::wire::{Decode, Encode, TextForm};
 use halfpenny::{Amount, Assertion, Currency, Suite, Timestamp, Token, TokenKind, testing};
 use proptest::prelude::*;
@@ -149,10 +149,10 @@ proptest! {
 
     #[test]
     fn halves_and_payments_round_trip(purse in any::<[u8; 16]>(), items in prop::collection::vec((any::<u32>(), prop::collection::vec(any::<u8>(), 1..=halfpenny::token::MAX_SIGNED_TOKEN_BYTES)), 1..8)) {
-        let items: Vec<Item> = items.into_iter().map(|(s, b)| Item { session: SessionSerial(s), share: Share::from_bytes(b) }).collect();
-        let half = Half { purse: PurseId(purse), item: items[0].clone() };
+        let items: Vec<TokenShare> = items.into_iter().map(|(s, b)| TokenShare { session: SessionSerial(s), share: Share::from_bytes(b) }).collect();
+        let half = Half { purse: PurseId(purse), share: items[0].clone() };
         prop_assert_eq!(Half::from_text(&half.to_text()).unwrap(), half);
-        let p = Payment { payment: halfpenny::Nonce([7; 16]), purse: PurseId(purse), items };
+        let p = Payment { payment: halfpenny::Nonce([7; 16]), purse: PurseId(purse), halves: items };
         prop_assert_eq!(Payment::from_bytes(&p.to_bytes()).unwrap(), p.clone());
         prop_assert_eq!(Payment::from_text(&p.to_text()).unwrap(), p);
     }
@@ -355,7 +355,7 @@ fn sizes_are_what_the_docs_say(
     let shares = split(&signed.to_bytes(), 2, &mut rng).unwrap();
     let half = Half {
         purse: PurseId([1; 16]),
-        item: Item {
+        share: TokenShare {
             session: SessionSerial(1),
             share: shares[0].clone(),
         },

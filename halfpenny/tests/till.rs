@@ -10,7 +10,7 @@ mod common;
 
 use common::{Fixture, NOW};
 use halfpenny::messages::Payment;
-use halfpenny::split::{Item, Share};
+use halfpenny::split::{Share, TokenShare};
 use halfpenny::testing;
 use halfpenny::till::{TillError, VerifyPolicy};
 use halfpenny::wallet::WalletError;
@@ -30,7 +30,7 @@ fn pay(
     let req = f.request(price, None);
     let items = sessions
         .iter()
-        .map(|s| Item {
+        .map(|s| TokenShare {
             session: SessionSerial(*s),
             share: bp.halves[&SessionSerial(*s)].share.clone(),
         })
@@ -40,7 +40,7 @@ fn pay(
         Payment {
             payment: req.payment,
             purse: sp.id,
-            items,
+            halves: items,
         },
         sp,
     )
@@ -82,10 +82,10 @@ fn a_refusal_names_every_spent_half_and_consumes_none(
     let mut f = Fixture::new(suite, VerifyPolicy::All);
     // Sessions 0-4 are 1c halves, 5 and 6 are 5c.
     let (mut sp, bp) = f.purse(&[(1, 5), (5, 2)], &[]);
-    let items = |sessions: &[u32]| -> Vec<Item> {
+    let items = |sessions: &[u32]| -> Vec<TokenShare> {
         sessions
             .iter()
-            .map(|s| Item {
+            .map(|s| TokenShare {
                 session: SessionSerial(*s),
                 share: bp.halves[&SessionSerial(*s)].share.clone(),
             })
@@ -95,7 +95,7 @@ fn a_refusal_names_every_spent_half_and_consumes_none(
     let paid = Payment {
         payment: first.payment,
         purse: sp.id,
-        items: items(&[5, 1]),
+        halves: items(&[5, 1]),
     };
     let accepted = f.till.accept(&first, &paid, &sp, NOW, &mut f.rng).unwrap();
     assert!(sp.apply(&accepted));
@@ -106,7 +106,7 @@ fn a_refusal_names_every_spent_half_and_consumes_none(
     let reused = Payment {
         payment: second.payment,
         purse: sp.id,
-        items: items(&[5, 2, 1]),
+        halves: items(&[5, 2, 1]),
     };
     let before = sp.clone();
     let refused = f
@@ -126,7 +126,7 @@ fn a_refusal_names_every_spent_half_and_consumes_none(
     let fresh = Payment {
         payment: third.payment,
         purse: sp.id,
-        items: items(&[2]),
+        halves: items(&[2]),
     };
     let accepted = f.till.accept(&third, &fresh, &sp, NOW, &mut f.rng).unwrap();
     assert_eq!(accepted.consumed, vec![SessionSerial(2)]);
@@ -187,21 +187,21 @@ fn every_refusal_names_its_reason(#[values(Suite::Rsa2048Sha256, Suite::Ed25519)
     check(
         &req,
         &Payment {
-            items: vec![],
+            halves: vec![],
             ..payment.clone()
         },
         NOW,
         TillError::EmptyPayment,
     );
     let dup = Payment {
-        items: vec![payment.items[0].clone(), payment.items[0].clone()],
+        halves: vec![payment.halves[0].clone(), payment.halves[0].clone()],
         ..payment.clone()
     };
     check(&req, &dup, NOW, TillError::DuplicateHalf(SessionSerial(0)));
     let unknown = Payment {
-        items: vec![Item {
+        halves: vec![TokenShare {
             session: SessionSerial(99),
-            share: payment.items[0].share.clone(),
+            share: payment.halves[0].share.clone(),
         }],
         ..payment.clone()
     };
@@ -212,7 +212,7 @@ fn every_refusal_names_its_reason(#[values(Suite::Rsa2048Sha256, Suite::Ed25519)
         TillError::UnknownHalf(SessionSerial(99)),
     );
     let short = Payment {
-        items: vec![Item {
+        halves: vec![TokenShare {
             session: SessionSerial(0),
             share: Share::from_bytes(vec![1; 10]),
         }],
@@ -314,7 +314,7 @@ fn the_wallet_pays_exactly_and_never_spends_a_pending_half_twice(
         (
             prepared.paying,
             prepared.overpay,
-            prepared.payment.items.len()
+            prepared.payment.halves.len()
         ),
         (
             Amount::new(6, Currency::USD),
@@ -330,10 +330,10 @@ fn the_wallet_pays_exactly_and_never_spends_a_pending_half_twice(
     // Another payment at the same time cannot pick the pending halves.
     let other = f.request(9, None);
     let second = f.wallet.prepare_payment(&bp, &other, NOW).unwrap();
-    assert!(second.payment.items.iter().all(|i| {
+    assert!(second.payment.halves.iter().all(|i| {
         !prepared
             .payment
-            .items
+            .halves
             .iter()
             .any(|j| j.session == i.session)
     }));

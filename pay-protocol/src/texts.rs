@@ -43,7 +43,7 @@ pub const MAX_PLAIN: usize = 64 * KIB;
 /// The longest stable code (`double_spend`, `bad_message`).
 pub const MAX_CODE: usize = 64;
 /// The most spent halves a `double_spend` may name: a payment holds no
-/// more halves than this (the core's `MAX_ITEMS_PER_MESSAGE`).
+/// more halves than this (the core's `MAX_HALVES_PER_MESSAGE`).
 pub const MAX_SPENT: usize = 10_000;
 
 impl TextKind {

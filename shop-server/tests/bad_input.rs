@@ -24,7 +24,7 @@ use halfpenny::crypto::PrivateIdentity;
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::letter::{self, LetterKind, SignedLetter};
 use halfpenny::messages::{Denomination, Payment, PurseRequest, ReturnRequest};
-use halfpenny::split::{Item, Share};
+use halfpenny::split::{Share, TokenShare};
 use halfpenny::wallet::BuyerPurse;
 use halfpenny::wire::{Decode, Encode, TextForm};
 use halfpenny::{CaseId, Currency, Nonce, SignedToken, Suite, Timestamp, testing};
@@ -73,9 +73,9 @@ fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
 }
 
-/// A payment of these items for this offer and purse, as the shop's body.
-fn pay_body(payment: Nonce, purse: halfpenny::PurseId, items: Vec<Item>) -> Vec<u8> {
-    body(json!({ "payment": Payment { payment, purse, items }.to_text() }))
+/// A payment of these halves for this offer and purse, as the shop's body.
+fn pay_body(payment: Nonce, purse: halfpenny::PurseId, halves: Vec<TokenShare>) -> Vec<u8> {
+    body(json!({ "payment": Payment { payment, purse, halves }.to_text() }))
 }
 
 /// A letter written as `signer`, dated `at`, sealed for `to`; `forge` flips a
@@ -149,26 +149,26 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
     let get = |id| purses.iter().find(|p| p.id == id).unwrap().clone();
     let (pa, pb, pe) = (get(a), get(b), get(eur));
     let paid_purse = get(receipt.purse);
-    let spent_items: Vec<Item> = receipt
+    let spent_items: Vec<TokenShare> = receipt
         .sessions
         .iter()
-        .map(|s| Item {
+        .map(|s| TokenShare {
             session: *s,
             share: paid_purse.halves[s].share.clone(),
         })
         .collect();
-    let unspent = |p: &BuyerPurse| -> Vec<Item> {
+    let unspent = |p: &BuyerPurse| -> Vec<TokenShare> {
         p.halves
             .iter()
             .filter(|(s, _)| p.id != receipt.purse || !receipt.sessions.contains(s))
-            .map(|(s, h)| Item {
+            .map(|(s, h)| TokenShare {
                 session: *s,
                 share: h.share.clone(),
             })
             .collect()
     };
     let (ua, ub, ue) = (unspent(&pa), unspent(&pb), unspent(&pe));
-    let one_cent = |items: &[Item], p: &BuyerPurse| -> Item {
+    let one_cent = |items: &[TokenShare], p: &BuyerPurse| -> TokenShare {
         items
             .iter()
             .find(|i| p.halves[&i.session].kind.value().map(|v| v.minor()) == Some(1))
@@ -210,7 +210,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             .zip(mine.as_bytes())
             .map(|(x, y)| x ^ y)
             .collect();
-        Item {
+        TokenShare {
             session: item.session,
             share: Share::from_bytes(share),
         }
@@ -298,7 +298,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
     let good = Payment {
         payment: Nonce([1; 16]),
         purse: pa.id,
-        items: vec![one_cent(&ua, &pa)],
+        halves: vec![one_cent(&ua, &pa)],
     };
     let mut v2 = good.to_bytes();
     v2[0] = 2;
@@ -362,7 +362,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
     let mut bytes = flipped.share.as_bytes().to_vec();
     bytes[0] ^= 1; // the token's version byte: the join no longer decodes
     flipped.share = Share::from_bytes(bytes);
-    let three = |items: &[Item], p: &BuyerPurse| -> Vec<Item> {
+    let three = |items: &[TokenShare], p: &BuyerPurse| -> Vec<TokenShare> {
         // 1c + 2c.
         let two = items
             .iter()
@@ -371,7 +371,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             .clone();
         vec![one_cent(items, p), two]
     };
-    let ub_unspent_in_a: Vec<Item> = ub
+    let ub_unspent_in_a: Vec<TokenShare> = ub
         .iter()
         .filter(|i| ua.iter().any(|u| u.session == i.session))
         .cloned()
@@ -452,7 +452,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
             pay_body(
                 offer(),
                 pa.id,
-                vec![Item {
+                vec![TokenShare {
                     session: halfpenny::SessionSerial(9_999),
                     share: one_cent(&ua, &pa).share,
                 }],
@@ -751,7 +751,7 @@ async fn every_bad_input_is_refused_with_its_code_and_changes_nothing() {
     let (status, err) = shop
         .post(
             p,
-            &json!({ "payment": Payment { payment: request.payment, purse: pa.id, items: three(&ua, &pa) }.to_text() }),
+            &json!({ "payment": Payment { payment: request.payment, purse: pa.id, halves: three(&ua, &pa) }.to_text() }),
         )
         .await;
     tried += 1;

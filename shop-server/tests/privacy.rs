@@ -428,7 +428,7 @@ fn her_values(log: &[Exchange], ranges: &[Range<usize>], known: &[Vec<u8>]) -> V
                     "hpp1." => {
                         let p = Payment::from_bytes(&bytes).unwrap();
                         values.push(p.purse.as_bytes().to_vec());
-                        values.extend(p.items.iter().map(Encode::to_bytes));
+                        values.extend(p.halves.iter().map(Encode::to_bytes));
                     }
                     _ => {}
                 }

@@ -13,7 +13,7 @@ mod common;
 
 use common::*;
 use halfpenny::messages::{AuthorizationOrder, Payment, Receipt};
-use halfpenny::split::{Item, Share};
+use halfpenny::split::{Share, TokenShare};
 use halfpenny::wire::TextForm;
 use halfpenny::{Assertion, Nonce, SessionSerial, Suite};
 use rstest::rstest;
@@ -208,17 +208,17 @@ async fn replayed_halves_and_bad_payments_are_refused_and_consume_nothing(
     let (offer, _) = shop.offer("article-4").await;
     let good = buyer.keeper.pay(&offer, now()).await.unwrap().payment;
     let mut forged = good.clone();
-    let last = forged.items.len() - 1;
-    let mut bytes = forged.items[last].share.as_bytes().to_vec();
+    let last = forged.halves.len() - 1;
+    let mut bytes = forged.halves[last].share.as_bytes().to_vec();
     bytes[0] ^= 1;
-    forged.items[last].share = Share::from_bytes(bytes);
+    forged.halves[last].share = Share::from_bytes(bytes);
     let mut unknown = good.clone();
-    unknown.items.push(Item {
+    unknown.halves.push(TokenShare {
         session: SessionSerial(9_999),
-        share: good.items[0].share.clone(),
+        share: good.halves[0].share.clone(),
     });
     let mut twice = good.clone();
-    twice.items.push(good.items[0].clone());
+    twice.halves.push(good.halves[0].clone());
     let mut other_purse = good.clone();
     other_purse.purse = halfpenny::PurseId([9; 16]);
     let unoffered = Payment {
@@ -391,7 +391,7 @@ async fn a_double_spend_names_exactly_the_spent_halves_and_takes_nothing() {
     // 3 cents in at least two halves (no coin is worth 3), taken.
     let (first, _) = shop.offer("article-3").await;
     let paid = buyer.keeper.pay(&first, now()).await.unwrap().payment;
-    assert!(paid.items.len() >= 2, "{:?}", paid.items.len());
+    assert!(paid.halves.len() >= 2, "{:?}", paid.halves.len());
     let (status, reply) = shop
         .post("/shop/v1/payments", &json!({ "payment": paid.to_text() }))
         .await;
@@ -403,12 +403,12 @@ async fn a_double_spend_names_exactly_the_spent_halves_and_takes_nothing() {
     // A fresh 1-cent half of hers, in a payment not sent yet.
     let (single, _) = shop.offer("article-1").await;
     let fresh = buyer.keeper.pay(&single, now()).await.unwrap().payment;
-    assert_eq!(fresh.items.len(), 1);
+    assert_eq!(fresh.halves.len(), 1);
     assert!(
         !paid
-            .items
+            .halves
             .iter()
-            .any(|i| i.session == fresh.items[0].session)
+            .any(|i| i.session == fresh.halves[0].session)
     );
 
     // Two of the spent halves, last first, and the fresh one: refused,
@@ -417,10 +417,10 @@ async fn a_double_spend_names_exactly_the_spent_halves_and_takes_nothing() {
     let mixed = Payment {
         payment: reuse.payment,
         purse: paid.purse,
-        items: vec![
-            paid.items[1].clone(),
-            fresh.items[0].clone(),
-            paid.items[0].clone(),
+        halves: vec![
+            paid.halves[1].clone(),
+            fresh.halves[0].clone(),
+            paid.halves[0].clone(),
         ],
     };
     let counts = shop.app.store.row_counts().await.unwrap();
@@ -429,7 +429,7 @@ async fn a_double_spend_names_exactly_the_spent_halves_and_takes_nothing() {
         .await;
     assert_eq!(status, 409, "{body}");
     let refused: shop_server::views::DoubleSpendView = serde_json::from_str(&body).unwrap();
-    let mut want = vec![paid.items[0].session.0, paid.items[1].session.0];
+    let mut want = vec![paid.halves[0].session.0, paid.halves[1].session.0];
     want.sort_unstable();
     assert_eq!(refused.error.code, "double_spend");
     assert_eq!(
@@ -451,7 +451,7 @@ async fn a_double_spend_names_exactly_the_spent_halves_and_takes_nothing() {
         .await;
     assert_eq!(status, 200, "{reply}");
     let receipt = Receipt::from_text(reply["receipt"].as_str().unwrap()).unwrap();
-    assert_eq!(receipt.sessions, vec![fresh.items[0].session]);
+    assert_eq!(receipt.sessions, vec![fresh.halves[0].session]);
     buyer.keeper.settle(&receipt, now()).await.unwrap();
     assert_eq!(shop.totals().await, (4, 0));
     assert_eq!(buyer.holds().await, (21 - 4, 0));
@@ -712,7 +712,7 @@ async fn the_wine_review_needs_proof_of_age() {
     // Money alone is not enough.
     let prepared = buyer.keeper.pay(&request, now()).await.unwrap();
     let mut money_only = prepared.payment.clone();
-    money_only.items.pop();
+    money_only.halves.pop();
     let (status, err) = shop
         .post(
             "/shop/v1/payments",
@@ -930,7 +930,7 @@ async fn a_payment_being_judged_is_never_reported_unknown() {
 
     let (request, _) = shop.offer("atlas").await;
     let prepared = buyer.keeper.pay(&request, now()).await.unwrap();
-    assert_eq!(prepared.payment.items.len() as u64, HALVES);
+    assert_eq!(prepared.payment.halves.len() as u64, HALVES);
     let status_url = format!("{}/shop/v1/payments/{}", shop.url, request.payment.to_hex());
 
     // How long the shop takes to read and decode a body this large: the
@@ -1104,9 +1104,9 @@ async fn a_purse_refunded_in_two_parts_through_the_shop() {
     // all at once; another client may not).
     use halfpenny_store::WalletStore as _;
     let bp = buyer.keeper.store().purse(purse).await.unwrap().unwrap();
-    let available: Vec<halfpenny::split::Item> =
-        bp.items(|h| *h == halfpenny::wallet::HalfState::Available);
-    let value = |items: &[halfpenny::split::Item]| -> u64 {
+    let available: Vec<halfpenny::split::TokenShare> =
+        bp.shares(|h| *h == halfpenny::wallet::HalfState::Available);
+    let value = |items: &[halfpenny::split::TokenShare]| -> u64 {
         items
             .iter()
             .map(|i| bp.halves[&i.session].kind.value().map_or(0, |a| a.minor()))
@@ -1123,7 +1123,7 @@ async fn a_purse_refunded_in_two_parts_through_the_shop() {
             halfpenny::letter::LetterKind::Refund,
             &halfpenny::messages::RefundRequest {
                 purse,
-                items: items.to_vec(),
+                halves: items.to_vec(),
             },
             identity.signing.as_ref(),
             &bank_identity,

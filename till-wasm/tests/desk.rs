@@ -118,7 +118,7 @@ fn a_day_at_the_till() {
             .await
             .unwrap_err();
         // 2 cents in two 1-cent halves: both named, in order.
-        let mut spent: Vec<SessionSerial> = payment.items.iter().map(|i| i.session).collect();
+        let mut spent: Vec<SessionSerial> = payment.halves.iter().map(|i| i.session).collect();
         spent.sort_unstable();
         let [a, b] = spent[..] else {
             panic!("two halves: {spent:?}")

@@ -3,7 +3,7 @@
 use halfpenny::bank::RefundCase;
 use halfpenny::ids::{CaseId, PurseId};
 use halfpenny::messages::{MAX_TOKENS_PER_PURSE, SettledBy};
-use halfpenny::split::Item;
+use halfpenny::split::TokenShare;
 use halfpenny::wire::{Reader, Writer};
 use halfpenny::{KeyId, Timestamp};
 use sqlx::Row;
@@ -27,7 +27,7 @@ fn settled_code(s: Option<SettledBy>) -> Option<&'static str> {
     })
 }
 
-fn items_bytes(items: &[Item]) -> Vec<u8> {
+fn halves_bytes(items: &[TokenShare]) -> Vec<u8> {
     let mut w = Writer::new();
     w.list(items);
     w.into_bytes()
@@ -36,7 +36,7 @@ fn items_bytes(items: &[Item]) -> Vec<u8> {
 fn case_of(r: &AnyRow) -> Result<RefundCase, StoreError> {
     let bytes: Vec<u8> = r.try_get("buyer_items")?;
     let mut reader = Reader::new(&bytes);
-    let buyer_items = reader
+    let buyer_halves = reader
         .list("items", MAX_TOKENS_PER_PURSE)
         .map_err(|_| StoreError::Corrupt("case items"))?;
     let settled = match r.try_get::<Option<String>, _>("settled")?.as_deref() {
@@ -52,7 +52,7 @@ fn case_of(r: &AnyRow) -> Result<RefundCase, StoreError> {
         seller: KeyId(blob(r, "seller")?),
         opened_at: Timestamp(to_u64(r.try_get("opened_at")?)?),
         deadline: Timestamp(to_u64(r.try_get("deadline")?)?),
-        buyer_items,
+        buyer_halves,
         settled,
     })
 }
@@ -89,7 +89,7 @@ impl Store {
         .bind(c.seller.as_bytes().to_vec())
         .bind(to_i64(c.opened_at.0)?)
         .bind(to_i64(c.deadline.0)?)
-        .bind(items_bytes(&c.buyer_items))
+        .bind(halves_bytes(&c.buyer_halves))
         .bind(settled_code(c.settled))
         .execute(&mut **tx)
         .await?;

@@ -90,7 +90,7 @@ fn main() -> Result<()> {
     let first = p.halves.iter().next().context("a half")?;
     let half = halfpenny::split::Half {
         purse,
-        item: halfpenny::split::Item {
+        share: halfpenny::split::TokenShare {
             session: *first.0,
             share: first.1.share.clone(),
         },
@@ -120,11 +120,11 @@ fn main() -> Result<()> {
     let replay = Payment {
         payment: request.payment,
         purse,
-        items: spent
+        halves: spent
             .sessions
             .iter()
             .filter_map(|s| {
-                Some(halfpenny::split::Item {
+                Some(halfpenny::split::TokenShare {
                     session: *s,
                     share: p.halves.get(s)?.share.clone(),
                 })

@@ -115,7 +115,7 @@ pub async fn two_tabs_never_spend_a_half_twice<C: Connect>(mut wallet: C) {
         matches!(b, KeeperError::CannotPay(WalletError::NotEnough(_))),
         "{b}"
     );
-    assert_eq!(a.payment.items.len(), 7);
+    assert_eq!(a.payment.halves.len(), 7);
     assert_eq!(balances(&tab_b).await, (0, 15));
     let err = Keeper::create_with(
         wallet.connect().await,
@@ -148,7 +148,7 @@ pub async fn two_tabs_paying_at_once_never_share_a_half<C: Connect>(mut wallet: 
     let (a, b) = (a.unwrap(), b.unwrap());
     assert_eq!((a.paying, b.paying), (usd(6), usd(6)));
     let sessions = |p: &halfpenny::messages::Payment| -> BTreeSet<SessionSerial> {
-        p.items.iter().map(|i| i.session).collect()
+        p.halves.iter().map(|i| i.session).collect()
     };
     let (sa, sb) = (sessions(&a.payment), sessions(&b.payment));
     assert_eq!((sa.len(), sb.len()), (2, 2));

@@ -36,7 +36,7 @@ pub async fn a_payment_pending_at_a_reload_settles_after_it<C: Connect>(mut wall
         "the payment to recover"
     );
     let saved = k.store().purse(purse).await.unwrap().unwrap();
-    for item in &sent.payment.items {
+    for item in &sent.payment.halves {
         assert_eq!(
             saved.halves[&item.session].state,
             HalfState::Pending(request.payment)
@@ -70,7 +70,7 @@ pub async fn a_payment_pending_at_a_reload_settles_after_it<C: Connect>(mut wall
     k.settle(&receipt, w.now).await.unwrap();
     assert_eq!(balances(&k).await, (9, 0));
     let spent = k.store().purse(purse).await.unwrap().unwrap();
-    for item in &sent.payment.items {
+    for item in &sent.payment.halves {
         assert_eq!(
             spent.halves[&item.session].state,
             HalfState::Spent(request.payment)
@@ -108,7 +108,7 @@ pub async fn a_payment_pending_at_a_reload_is_released_after_it<C: Connect>(mut 
     k.release(purse, lost.payment, w.now).await.unwrap();
     assert_eq!(balances(&k).await, (14, 1));
     let mut expected = as_bought;
-    for item in &other.payment.items {
+    for item in &other.payment.halves {
         expected.halves.get_mut(&item.session).unwrap().state = HalfState::Pending(kept.payment);
     }
     assert_eq!(

@@ -102,7 +102,7 @@ impl TillBench {
             .receive_purse(&buyer, &minted.response.buyer_purse, NOW)
             .map_err(|e| e.to_string())?;
         let payments: Vec<(PaymentRequest, Payment)> = buyer_purse
-            .items(|s| matches!(s, HalfState::Available))
+            .shares(|s| matches!(s, HalfState::Available))
             .into_iter()
             .map(|item| {
                 let request = PaymentRequest {
@@ -116,7 +116,7 @@ impl TillBench {
                 let payment = Payment {
                     payment: request.payment,
                     purse: buyer_purse.id,
-                    items: vec![item],
+                    halves: vec![item],
                 };
                 (request, payment)
             })

@@ -17,7 +17,7 @@ use crate::letter::{self, LetterKind};
 use crate::messages::{
     RefundRequest, RefundResult, Refusal, ReturnRequest, ReturnResponse, SettledBy, SpentToken,
 };
-use crate::split::Item;
+use crate::split::TokenShare;
 use crate::time::Timestamp;
 
 /// A buyer's refund, from her request until it is settled.
@@ -30,7 +30,7 @@ pub struct RefundCase {
     pub opened_at: Timestamp,
     pub deadline: Timestamp,
     /// The halves she handed in, held until settlement.
-    pub buyer_items: Vec<Item>,
+    pub buyer_halves: Vec<TokenShare>,
     pub settled: Option<SettledBy>,
 }
 
@@ -96,7 +96,7 @@ impl Bank {
         {
             return Err(BankError::PurseClosed);
         }
-        if request.body.items.is_empty() {
+        if request.body.halves.is_empty() {
             return Err(BankError::EmptyRequest);
         }
         let case = RefundCase {
@@ -106,7 +106,7 @@ impl Bank {
             seller: seller.id(),
             opened_at: now,
             deadline: now.plus(self.config.return_window_secs),
-            buyer_items: request.body.items.clone(),
+            buyer_halves: request.body.halves.clone(),
             settled: None,
         };
         let ask = ReturnRequest {
@@ -215,7 +215,7 @@ impl Bank {
         }
         let seller_credited = tally.credited_to(LedgerAccount::Customer(seller.id()));
         // Steps 1090-1098: then each of her halves still outstanding.
-        for item in &case.buyer_items {
+        for item in &case.buyer_halves {
             refund_one(&mut tally, purse, item)?;
         }
         let buyer_refunded = tally.credited_to(LedgerAccount::Customer(buyer.id()));
@@ -279,7 +279,7 @@ impl Bank {
 }
 
 /// Judges one half the buyer handed in.
-fn refund_one(tally: &mut Tally, purse: &PurseRecord, item: &Item) -> Result<(), BankError> {
+fn refund_one(tally: &mut Tally, purse: &PurseRecord, item: &TokenShare) -> Result<(), BankError> {
     let (p, s) = (purse.id, item.session);
     let Some(record) = purse.tokens.get(&s) else {
         tally.refuse(p, s, Refusal::UnknownSession);

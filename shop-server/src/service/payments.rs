@@ -131,7 +131,7 @@ impl App {
             return Err(self.refuse(Some(nonce), ApiError::unknown_offer()).await);
         };
         let request = Arc::new(request);
-        let sessions: BTreeSet<SessionSerial> = payment.items.iter().map(|i| i.session).collect();
+        let sessions: BTreeSet<SessionSerial> = payment.halves.iter().map(|i| i.session).collect();
         let (payment, request, sessions) = (&payment, &request, &sessions);
         // A racing payment that spent some of these halves: judge again.
         let busy = || ApiError::from(StoreError::Conflict);
