@@ -20,10 +20,8 @@ mod wallet;
 
 pub(crate) use halfpenny_web::sentence;
 
-use wasm_bindgen::prelude::wasm_bindgen;
-
-/// Mounts the wallet on the page.
-#[wasm_bindgen(start)]
+/// Mounts the wallet on the page (not in the unit tests, which run in Node).
+#[cfg_attr(not(test), wasm_bindgen::prelude::wasm_bindgen(start))]
 pub fn start() {
     leptos::mount::mount_to_body(app::App);
 }

@@ -7,10 +7,8 @@
 use halfpenny::{Nonce, PurseId, Timestamp};
 use halfpenny_idb::IdbStore;
 use halfpenny_store::Via;
-use halfpenny_wallet::{Keeper, PendingOrder, PendingPayment, PendingRefund};
+use halfpenny_wallet::{Keeper, KeeperError, PendingOrder, PendingPayment, PendingRefund};
 use halfpenny_web::browser;
-
-use crate::sentence;
 
 /// Where a pending payment's halves went.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -252,11 +250,10 @@ pub async fn decide(
     purse: PurseId,
     payment: Nonce,
     decision: Decision,
-) -> Result<(), String> {
+) -> Result<(), KeeperError> {
     let now = browser::now();
     match decision {
         Decision::Taken => keeper.settle_without_receipt(purse, payment, now).await,
         Decision::NotTaken => keeper.release(purse, payment, now).await,
     }
-    .map_err(sentence)
 }

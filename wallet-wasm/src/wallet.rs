@@ -5,11 +5,12 @@ use std::rc::Rc;
 
 use halfpenny::{Amount, Currency, KeyId, PurseId, Timestamp};
 use halfpenny_idb::IdbStore;
+use halfpenny_store::StoreError;
 use halfpenny_store::{EventKind, WalletStore, spending_by_day};
-use halfpenny_wallet::{Keeper, Money};
+use halfpenny_wallet::{Keeper, KeeperError, Money};
 
 use halfpenny::bank::Role;
-use halfpenny_wallet::flows;
+use halfpenny_wallet::flows::{self, FlowError};
 use halfpenny_web::browser;
 use halfpenny_web::enrol::enrol;
 
@@ -22,6 +23,28 @@ use crate::sentence;
 const DATABASE: &str = "halfpenny-wallet";
 
 pub type Shared = Rc<Keeper<IdbStore>>;
+
+/// Why reading or changing her wallet failed. The page words each one
+/// (`app::sentences`); nothing here is a sentence yet, except what
+/// `halfpenny-web` already words itself.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WalletError {
+    /// IndexedDB could not be opened.
+    #[error("this browser's storage is not available: {0}")]
+    NoStorage(StoreError),
+    /// Her saved wallet could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Keeper(#[from] KeeperError),
+    /// A step with the bank stopped (a refund).
+    #[error(transparent)]
+    Flow(#[from] FlowError),
+    /// The browser or the bank, as `halfpenny-web` words it (its
+    /// randomness, the bank's keys, registering).
+    #[error("{0}")]
+    Web(String),
+}
 
 /// What the page shows of a wallet that exists.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,30 +165,29 @@ pub struct HistoryLine {
     pub amount: String,
 }
 
-pub async fn open_store() -> Result<IdbStore, String> {
+pub async fn open_store() -> Result<IdbStore, WalletError> {
     halfpenny_idb::open(DATABASE)
         .await
-        .map_err(|e| format!("This browser's storage is not available: {e}."))
+        .map_err(WalletError::NoStorage)
 }
 
 /// Hands a purse's unspent halves to the bank for a refund: the letter is
 /// saved with the halves marked refunding, then sent (with any other the
 /// bank has not answered). If it does not get through, "Check with the
 /// bank" sends it again.
-pub async fn refund(keeper: &Keeper<IdbStore>, purse: PurseId) -> Result<(), String> {
-    let mut rng = browser::rng()?;
+pub async fn refund(keeper: &Keeper<IdbStore>, purse: PurseId) -> Result<(), WalletError> {
+    let mut rng = browser::rng().map_err(WalletError::Web)?;
     let mut bank = Bank::at(keeper.bank_url());
-    flows::refund(keeper, &mut bank, purse, browser::now(), &mut rng)
-        .await
-        .map_err(sentence)
+    flows::refund(keeper, &mut bank, purse, browser::now(), &mut rng).await?;
+    Ok(())
 }
 
 /// Everything the bank can finish for her: her purse orders whose purse
 /// never came (asked of the bank with her signed recovery request), the
 /// refund letters it has not answered (sent again, the same bytes), and
 /// the refund results waiting for her. Off-line, all of it waits.
-async fn finish_with_bank(keeper: &Keeper<IdbStore>, bank: &mut Bank) -> Result<(), String> {
-    let mut rng = browser::rng()?;
+async fn finish_with_bank(keeper: &Keeper<IdbStore>, bank: &mut Bank) -> Result<(), WalletError> {
+    let mut rng = browser::rng().map_err(WalletError::Web)?;
     let orders = flows::recover_orders(
         keeper,
         None::<(KeyId, &mut Seller)>,
@@ -175,7 +197,8 @@ async fn finish_with_bank(keeper: &Keeper<IdbStore>, bank: &mut Bank) -> Result<
     )
     .await;
     let refunds = flows::collect_refunds(keeper, bank, browser::now(), &mut rng).await;
-    orders.map(drop).and(refunds).map_err(sentence)
+    orders.map(drop).and(refunds)?;
+    Ok(())
 }
 
 /// A line of her bank statement as the page shows it: `+USD 5.00`.
@@ -202,14 +225,12 @@ fn bank_line(l: &StatementLine) -> BankLine {
 
 /// Her balance and statement lines, from a signed request to the bank, and
 /// the refund results it keeps for her.
-async fn ask_bank(keeper: &Keeper<IdbStore>) -> Result<(Balance, Vec<BankLine>), String> {
+async fn ask_bank(keeper: &Keeper<IdbStore>) -> Result<(Balance, Vec<BankLine>), WalletError> {
     let mut bank = Bank::at(keeper.bank_url());
     // Off-line, the page still shows what the wallet holds.
     let _ = finish_with_bank(keeper, &mut bank).await;
-    let mut rng = browser::rng()?;
-    let letter = keeper
-        .statement_request(Currency::USD, browser::now(), &mut rng)
-        .map_err(sentence)?;
+    let mut rng = browser::rng().map_err(WalletError::Web)?;
+    let letter = keeper.statement_request(Currency::USD, browser::now(), &mut rng)?;
     Ok(match bank.statement(&letter).await {
         Ok(s) => {
             let minor = u64::try_from(s.balance_minor).unwrap_or(0);
@@ -224,14 +245,14 @@ async fn ask_bank(keeper: &Keeper<IdbStore>) -> Result<(Balance, Vec<BankLine>),
 
 /// Reads everything the page shows: what her wallet holds, from her own
 /// store, and what the bank says only when `bank` is [`BankCheck::Ask`].
-pub async fn overview(keeper: &Keeper<IdbStore>, bank: BankCheck) -> Result<Overview, String> {
+pub async fn overview(keeper: &Keeper<IdbStore>, bank: BankCheck) -> Result<Overview, WalletError> {
     let (balance, bank_lines) = match bank {
         BankCheck::Ask => ask_bank(keeper).await?,
         BankCheck::Skip => (Balance::NotAsked, Vec::new()),
     };
     let mut purses = Vec::new();
-    for p in keeper.summaries().await.map_err(sentence)? {
-        let allowance = keeper.allowance(p.seller).await.map_err(sentence)?;
+    for p in keeper.summaries().await? {
+        let allowance = keeper.allowance(p.seller).await?;
         purses.push(PurseLine {
             id: p.purse.to_hex(),
             seller_id: p.seller,
@@ -246,8 +267,8 @@ pub async fn overview(keeper: &Keeper<IdbStore>, bank: BankCheck) -> Result<Over
             purse: p.purse,
         });
     }
-    let waiting = keeper.pending().await.map_err(sentence)?;
-    let events = keeper.store().events().await.map_err(sentence)?;
+    let waiting = keeper.pending().await?;
+    let events = keeper.store().events().await?;
     let spending = spending_by_day(&events, Currency::USD, browser::now(), CHART_DAYS)
         .into_iter()
         .map(|d| DayBar {
@@ -287,8 +308,7 @@ pub async fn overview(keeper: &Keeper<IdbStore>, bank: BankCheck) -> Result<Over
         purses,
         money: keeper
             .money(browser::now())
-            .await
-            .map_err(sentence)?
+            .await?
             .iter()
             .map(MoneyLine::of)
             .collect(),
@@ -317,23 +337,28 @@ pub async fn change_allowance(
     keeper: &Keeper<IdbStore>,
     seller: KeyId,
     amount: Option<Amount>,
-) -> Result<(), String> {
-    keeper.set_allowance(seller, amount).await.map_err(sentence)
+) -> Result<(), WalletError> {
+    Ok(keeper.set_allowance(seller, amount).await?)
 }
 
-/// Makes her keys, registers them at the bank and saves them.
-pub async fn create(bank_url: String) -> Result<Shared, String> {
+/// Makes her keys, registers them at the bank and saves them. Her storage
+/// is opened first; `halfpenny-web`'s `enrol` words the keeper's errors
+/// itself (its steps answer in sentences).
+pub async fn create(bank_url: String) -> Result<Shared, WalletError> {
     let url = bank_url.clone();
+    let store = open_store().await?;
     let make = async move |bank, rng: &mut _| {
-        Keeper::create(open_store().await?, bank_url, bank, browser::now(), rng)
+        Keeper::create(store, bank_url, bank, browser::now(), rng)
             .await
             .map_err(sentence)
     };
-    let keeper = enrol(&url, Role::Buyer, make, Keeper::public).await?;
+    let keeper = enrol(&url, Role::Buyer, make, Keeper::public)
+        .await
+        .map_err(WalletError::Web)?;
     Ok(Rc::new(keeper))
 }
 
-pub async fn load() -> Result<Option<Shared>, String> {
-    let keeper = Keeper::load(open_store().await?).await.map_err(sentence)?;
+pub async fn load() -> Result<Option<Shared>, WalletError> {
+    let keeper = Keeper::load(open_store().await?).await?;
     Ok(keeper.map(Rc::new))
 }

@@ -5,7 +5,9 @@
 use halfpenny::{Nonce, PurseId};
 use leptos::prelude::*;
 
-use crate::pending::{Decision, OrderLine, PaymentLine, RefundLine};
+use super::page;
+use crate::pending::{self, Decision, OrderLine, PaymentLine, RefundLine};
+use crate::wallet::Overview;
 
 /// Her decision about one payment: its purse, its id, what she says.
 pub type Decide = Callback<(PurseId, Nonce, Decision)>;
@@ -167,5 +169,41 @@ fn WaitingForBank(
         >
             "Check with the bank"
         </button>
+    }
+}
+
+/// The Pending section for the overview shown, with her decisions carried
+/// out through the shared page.
+#[component]
+pub fn Pending(overview: Overview) -> impl IntoView {
+    let page = page();
+    // Her decision about a payment left pending.
+    let on_decide = Callback::new(
+        move |(purse, payment, decision): (PurseId, Nonce, Decision)| {
+            let Some(k) = page.keeper.get_value() else {
+                return;
+            };
+            let waiting = match decision {
+                Decision::Taken => "Marking the coins spent…",
+                Decision::NotTaken => "Taking the coins back…",
+            };
+            page.run(waiting, async move {
+                pending::decide(&k, purse, payment, decision).await?;
+                page.refresh();
+                Ok(())
+            });
+        },
+    );
+    // Asks the bank again: the overview records any refund it answered.
+    let on_check = Callback::new(move |()| page.check_with_bank());
+    view! {
+        <PendingList
+            orders=overview.orders_waiting
+            payments=overview.pending
+            refunds=overview.refunds_waiting
+            busy=page.busy.read_only()
+            on_decide=on_decide
+            on_check=on_check
+        />
     }
 }
