@@ -309,11 +309,10 @@ fn a_day_at_the_till() {
 }
 
 #[test]
-fn a_purse_request_for_another_bank_is_not_forwarded() {
+fn purse_requests_the_bank_would_refuse_are_not_kept() {
     pollster::block_on(async {
         let mut world = World::new(6).unwrap();
         let desk = desk(&world).await;
-        world.bank.fund(world.buyer.id(), usd(100)).unwrap();
         let text = purse_request(&mut world, &desk);
         let elsewhere = BankId::new("elsewhere").unwrap();
         let fwd = ForwardedPurseRequest {
@@ -327,7 +326,18 @@ fn a_purse_request_for_another_bank_is_not_forwarded() {
                 .map(|f| f.value),
             Err(FlowError::Desk(DeskError::WrongBank(elsewhere)))
         );
-        assert_eq!(world.bank.balance(world.buyer.id(), Currency::USD), 100);
+        assert_eq!(desk.store().orders().await, Ok(vec![]), "not saved");
+        // Hers, but she has no money at the bank: refused, nothing minted,
+        // and the request is not kept to be sent again.
+        let mut bank = SimBank::new(&mut world.bank, desk.seller(), world.now);
+        let refused = flows::forward_purse(&desk, &mut bank, &text, world.now).await;
+        assert!(
+            matches!(&refused, Err(FlowError::Refused { code, .. }) if code == "insufficient_funds"),
+            "{:?}",
+            refused.map(|f| f.value)
+        );
+        assert_eq!(desk.store().orders().await, Ok(vec![]));
+        assert_eq!(world.bank.balance(world.buyer.id(), Currency::USD), 0);
         assert_eq!(desk.store().purses().await.unwrap(), vec![]);
     });
 }
@@ -343,6 +353,11 @@ fn lost_answers_lose_no_money() {
         // The bank is down: nothing minted, nothing kept.
         let mut bank = SimBank::new(&mut world.bank, desk.seller(), world.now).failing(Fault::Down);
         let down = flows::forward_purse(&desk, &mut bank, &text, world.now).await;
+        let mut bank = SimBank::new(&mut world.bank, desk.seller(), world.now).failing(Fault::Down);
+        let still_down = flows::resend_orders(&desk, &mut bank, world.now)
+            .await
+            .unwrap();
+        assert_eq!((still_down.forwarded.len(), still_down.waiting), (0, 1));
         assert_eq!(
             down.map(|f| f.value),
             Err(FlowError::NoAnswer("the bank is down".into()))
@@ -358,13 +373,30 @@ fn lost_answers_lose_no_money() {
         );
         assert_eq!(world.bank.balance(world.buyer.id(), Currency::USD), 90);
         assert_eq!(desk.store().purses().await.unwrap(), vec![]);
-        // The very same request again: the bank's first answer, minted once.
+        // Saved before it left, once, byte for byte.
+        let fwd = ForwardedPurseRequest::from_text(&text).unwrap();
+        assert_eq!(desk.store().orders().await, Ok(vec![fwd.clone()]));
+        // Sent again: the bank's first answer, minted once.
         world.advance(30);
         let mut bank = SimBank::new(&mut world.bank, desk.seller(), world.now);
-        let forwarded = flows::forward_purse(&desk, &mut bank, &text, world.now)
+        let resent = flows::resend_orders(&desk, &mut bank, world.now)
             .await
             .unwrap();
+        assert_eq!((resent.refused, resent.waiting), (0, 0));
+        let [forwarded] = &resent.forwarded[..] else {
+            panic!("one purse: {resent:?}")
+        };
         assert_eq!(forwarded.value, Some(usd(10)));
+        assert_eq!(desk.store().orders().await, Ok(vec![]));
+        let mut bank = SimBank::new(&mut world.bank, desk.seller(), world.now);
+        let resent = flows::resend_orders(&desk, &mut bank, world.now)
+            .await
+            .unwrap();
+        assert_eq!(
+            (resent.forwarded.len(), resent.refused, resent.waiting),
+            (0, 0, 0),
+            "nothing left to send"
+        );
         world
             .buyer
             .store(&forwarded.buyer_purse, world.now)

@@ -111,11 +111,16 @@ async fn forward(desk: &TillDesk<IdbTillStore>, text: &str) -> Result<String, St
     Ok(forwarded.buyer_purse.to_text())
 }
 
-/// Answers the bank's return requests waiting in the inbox (one that fails
-/// is tried at the next redemption), then hands the takings to the bank;
-/// they are marked handed in only once it answered.
+/// Sends again the purse requests the bank has not answered (his purses
+/// are kept; hers her wallet recovers from the bank), answers the bank's
+/// return requests waiting in the inbox (one that fails is tried at the
+/// next redemption), then hands the takings to the bank; they are marked
+/// handed in only once it answered.
 async fn redeem(desk: &TillDesk<IdbTillStore>) -> Result<String, String> {
     let mut bank = TillBank(BankApi::new(desk.bank_url()));
+    flows::resend_orders(desk, &mut bank, browser::now())
+        .await
+        .map_err(sentence)?;
     let mut rng = browser::rng()?;
     flows::answer_returns(desk, &mut bank, browser::now(), &mut rng)
         .await

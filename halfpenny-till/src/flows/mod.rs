@@ -1,5 +1,6 @@
 //! The till's flows that need the bank: forwarding a purse request
-//! ([`forward_purse`]), answering the bank's return requests
+//! ([`forward_purse`], saved first and sent again by [`resend_orders`]
+//! until the bank answers), answering the bank's return requests
 //! ([`answer_returns`]) and redeeming the takings ([`redeem`]). Each step
 //! goes through the [`TillDesk`] (saved before, or marked only after, the
 //! bank answers), then travels over a [`BankLink`] the host provides. The
@@ -15,7 +16,7 @@ mod redeem;
 mod returns;
 
 pub use link::{BankLink, InboxLetter, LinkError, RETURN_REQUEST};
-pub use purse::forward_purse;
+pub use purse::{OrdersResent, forward_purse, resend_orders};
 pub use redeem::{Redeemed, redeem};
 pub use returns::{ReturnsAnswered, answer_returns};
 
