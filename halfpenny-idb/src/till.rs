@@ -7,9 +7,9 @@
 //! transactions on the same stores one after another, across tabs too, so
 //! two till tabs can never accept the same half twice.
 
-use halfpenny::messages::{PaymentRequest, Receipt};
+use halfpenny::messages::{ForwardedPurseRequest, PaymentRequest, Receipt};
 use halfpenny::till::{Acceptance, SellerPurse};
-use halfpenny::wire::Encode;
+use halfpenny::wire::{Encode, TextForm};
 use halfpenny::{Nonce, PurseId};
 use halfpenny_till_store::{Kept, Refusal, SavedIdentity, StoreError, TakenTokens, TillStore};
 use rexie::{ObjectStore, Rexie, TransactionMode};
@@ -22,10 +22,13 @@ use crate::db::{Db, bytes_value, failed, purse_key, read};
 /// (keyed by purse id in hex), `offers`, `receipts`, `tokens` (unredeemed,
 /// one record per payment) and `handed_in` (keyed by payment nonce in hex,
 /// so reading them gives nonce order), `refusals` (auto-numbered in order).
-pub const TILL_SCHEMA_VERSION: u32 = 1;
+/// Version 2 added `orders` (purse requests forwarded and not yet answered,
+/// keyed by their text form); upgrading keeps every earlier record.
+pub const TILL_SCHEMA_VERSION: u32 = 2;
 
 const META: &str = "meta";
 const PURSES: &str = "purses";
+const ORDERS: &str = "orders";
 const OFFERS: &str = "offers";
 const RECEIPTS: &str = "receipts";
 const TOKENS: &str = "tokens";
@@ -45,6 +48,7 @@ pub async fn open(name: &str) -> Result<IdbTillStore, StoreError> {
         .version(TILL_SCHEMA_VERSION)
         .add_object_store(ObjectStore::new(META))
         .add_object_store(ObjectStore::new(PURSES))
+        .add_object_store(ObjectStore::new(ORDERS))
         .add_object_store(ObjectStore::new(OFFERS))
         .add_object_store(ObjectStore::new(RECEIPTS))
         .add_object_store(ObjectStore::new(TOKENS))
@@ -112,6 +116,28 @@ impl TillStore for IdbTillStore {
         }
         Db::commit(tx).await?;
         Ok(found)
+    }
+
+    async fn save_order(&self, order: &ForwardedPurseRequest) -> Result<(), StoreError> {
+        let tx = self.db.transaction(&[ORDERS], TransactionMode::ReadWrite)?;
+        Db::store(&tx, ORDERS)?
+            .put(
+                &bytes_value(&order.to_bytes()),
+                Some(&JsValue::from_str(&order.to_text())),
+            )
+            .await
+            .map_err(failed)?;
+        Db::commit(tx).await
+    }
+
+    async fn orders(&self) -> Result<Vec<ForwardedPurseRequest>, StoreError> {
+        self.db.all(ORDERS, "purse order").await
+    }
+
+    async fn drop_order(&self, order: &ForwardedPurseRequest) -> Result<bool, StoreError> {
+        self.db
+            .delete(ORDERS, JsValue::from_str(&order.to_text()))
+            .await
     }
 
     async fn save_offer(&self, request: &PaymentRequest) -> Result<(), StoreError> {

@@ -14,7 +14,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use halfpenny::messages::{PaymentRequest, Receipt, SpentToken};
+use halfpenny::crypto::seal::SealedBox;
+use halfpenny::messages::{ForwardedPurseRequest, PaymentRequest, Receipt, SpentToken};
 use halfpenny::split::Share;
 use halfpenny::till::{Acceptance, SellerHalf, SellerPurse};
 use halfpenny::wire::{Decode, Encode};
@@ -45,6 +46,7 @@ macro_rules! till_store_conformance {
             a_purse_is_added_once,
             an_update_is_all_or_nothing,
             offers_are_remembered,
+            purse_orders_wait_until_answered,
             a_payment_is_kept_whole_and_once,
             one_half_never_goes_to_two_payments,
             tokens_are_handed_in_once,
@@ -59,6 +61,7 @@ macro_rules! till_store_conformance {
             a_purse_is_added_once,
             an_update_is_all_or_nothing,
             offers_are_remembered,
+            purse_orders_wait_until_answered,
             a_payment_is_kept_whole_and_once,
             one_half_never_goes_to_two_payments,
             tokens_are_handed_in_once,
@@ -261,6 +264,37 @@ pub async fn offers_are_remembered<S: TillStore>(store: &S) {
     store.save_offer(&b).await.unwrap();
     assert_eq!(store.offer(Nonce([1; 16])).await, Ok(Some(a)));
     assert_eq!(store.offer(Nonce([2; 16])).await, Ok(Some(b)));
+}
+
+/// A made-up forwarded purse request, named by `id` (the box is filler).
+pub fn order(id: u8) -> ForwardedPurseRequest {
+    ForwardedPurseRequest {
+        bank: BankId::new("demo-bank").unwrap(),
+        sealed: SealedBox {
+            named_recipient: None,
+            wrapped_key: vec![id; 256],
+            nonce: [id; 12],
+            ciphertext: vec![id; 300],
+        },
+    }
+}
+
+pub async fn purse_orders_wait_until_answered<S: TillStore>(store: &S) {
+    assert_eq!(store.orders().await, Ok(vec![]));
+    let (a, b) = (order(1), order(2));
+    store.save_order(&a).await.unwrap();
+    store.save_order(&b).await.unwrap();
+    store.save_order(&a).await.unwrap();
+    let mut saved = store.orders().await.unwrap();
+    saved.sort_by_key(|o| o.to_bytes());
+    assert_eq!(
+        saved,
+        vec![a.clone(), b.clone()],
+        "saved once each, byte for byte"
+    );
+    assert_eq!(store.drop_order(&a).await, Ok(true));
+    assert_eq!(store.drop_order(&a).await, Ok(false));
+    assert_eq!(store.orders().await, Ok(vec![b]));
 }
 
 pub async fn a_payment_is_kept_whole_and_once<S: TillStore>(store: &S) {

@@ -25,7 +25,7 @@ pub use halfpenny_store::{SavedIdentity, StoreError};
 pub use memory::MemoryTillStore;
 pub use records::{Refusal, TakenTokens};
 
-use halfpenny::messages::{PaymentRequest, Receipt};
+use halfpenny::messages::{ForwardedPurseRequest, PaymentRequest, Receipt};
 use halfpenny::till::{Acceptance, SellerPurse};
 use halfpenny::{Nonce, PurseId};
 
@@ -70,6 +70,18 @@ pub trait TillStore {
 
     /// Forgets a purse handed back to the bank (a return). False if absent.
     async fn remove_purse(&self, id: PurseId) -> Result<bool, StoreError>;
+
+    /// Saves a buyer's purse request before the till forwards it, so that
+    /// it goes again, the very same bytes, until the bank answers (the bank
+    /// answers a request it knows with its first answer). Saving it twice
+    /// keeps one.
+    async fn save_order(&self, order: &ForwardedPurseRequest) -> Result<(), StoreError>;
+
+    /// Purse requests forwarded and not yet answered.
+    async fn orders(&self) -> Result<Vec<ForwardedPurseRequest>, StoreError>;
+
+    /// Forgets a purse request the bank answered. False if absent.
+    async fn drop_order(&self, order: &ForwardedPurseRequest) -> Result<bool, StoreError>;
 
     /// Remembers a payment request until it is answered.
     async fn save_offer(&self, request: &PaymentRequest) -> Result<(), StoreError>;
@@ -128,6 +140,15 @@ impl<S: TillStore + ?Sized> TillStore for &S {
     }
     async fn remove_purse(&self, id: PurseId) -> Result<bool, StoreError> {
         (**self).remove_purse(id).await
+    }
+    async fn save_order(&self, order: &ForwardedPurseRequest) -> Result<(), StoreError> {
+        (**self).save_order(order).await
+    }
+    async fn orders(&self) -> Result<Vec<ForwardedPurseRequest>, StoreError> {
+        (**self).orders().await
+    }
+    async fn drop_order(&self, order: &ForwardedPurseRequest) -> Result<bool, StoreError> {
+        (**self).drop_order(order).await
     }
     async fn save_offer(&self, request: &PaymentRequest) -> Result<(), StoreError> {
         (**self).save_offer(request).await

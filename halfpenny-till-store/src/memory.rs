@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
-use halfpenny::messages::{PaymentRequest, Receipt};
+use halfpenny::messages::{ForwardedPurseRequest, PaymentRequest, Receipt};
 use halfpenny::till::{Acceptance, SellerPurse};
 use halfpenny::wire::{Decode, Encode};
 use halfpenny::{Nonce, PurseId};
@@ -16,6 +16,8 @@ use crate::{Kept, Refusal, SavedIdentity, StoreError, TakenTokens, TillStore};
 struct Saved {
     identity: Option<Vec<u8>>,
     purses: BTreeMap<PurseId, Vec<u8>>,
+    /// Purse requests not yet answered, keyed by their own bytes.
+    orders: BTreeMap<Vec<u8>, ()>,
     offers: BTreeMap<Nonce, Vec<u8>>,
     receipts: BTreeMap<Nonce, Vec<u8>>,
     tokens: BTreeMap<Nonce, Vec<u8>>,
@@ -122,6 +124,19 @@ impl TillStore for MemoryTillStore {
 
     async fn remove_purse(&self, id: PurseId) -> Result<bool, StoreError> {
         Ok(self.saved()?.purses.remove(&id).is_some())
+    }
+
+    async fn save_order(&self, order: &ForwardedPurseRequest) -> Result<(), StoreError> {
+        self.saved()?.orders.insert(order.to_bytes(), ());
+        Ok(())
+    }
+
+    async fn orders(&self) -> Result<Vec<ForwardedPurseRequest>, StoreError> {
+        read_all(self.saved()?.orders.keys(), "purse order")
+    }
+
+    async fn drop_order(&self, order: &ForwardedPurseRequest) -> Result<bool, StoreError> {
+        Ok(self.saved()?.orders.remove(&order.to_bytes()).is_some())
     }
 
     async fn save_offer(&self, request: &PaymentRequest) -> Result<(), StoreError> {

@@ -4,7 +4,6 @@ use std::rc::Rc;
 
 use halfpenny::Currency;
 use halfpenny::bank::Role;
-use halfpenny::crypto::seal::SealedBox;
 use halfpenny::till::VerifyPolicy;
 use halfpenny::wire::TextForm;
 use halfpenny_idb::till::IdbTillStore;
@@ -16,8 +15,8 @@ use halfpenny_web::{BankApi, browser, in_background, qr, sentence};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::bank_api::TillCalls;
-use crate::desk::{self, TillDesk};
+use crate::bank_api::TillBank;
+use crate::desk::{self, TillDesk, flows};
 
 /// The IndexedDB database this page keeps its till in.
 const DATABASE: &str = "halfpenny-till";
@@ -99,10 +98,8 @@ async fn load() -> Result<Option<Shared>, String> {
 /// Forwards her purse request to the bank, keeps his purse, and gives back
 /// hers as text.
 async fn forward(desk: &TillDesk<IdbTillStore>, text: &str) -> Result<String, String> {
-    let fwd = desk.purse_request(text).map_err(sentence)?;
-    let response = BankApi::new(desk.bank_url()).mint(&fwd).await?;
-    let forwarded = desk
-        .receive(&response, browser::now())
+    let mut bank = TillBank(BankApi::new(desk.bank_url()));
+    let forwarded = flows::forward_purse(desk, &mut bank, text, browser::now())
         .await
         .map_err(sentence)?;
     if forwarded.value.is_none() {
@@ -114,45 +111,32 @@ async fn forward(desk: &TillDesk<IdbTillStore>, text: &str) -> Result<String, St
     Ok(forwarded.buyer_purse.to_text())
 }
 
-/// Answers the bank's return requests waiting in the inbox (best effort:
-/// one that fails is tried at the next redemption).
-async fn answer_returns(desk: &TillDesk<IdbTillStore>, api: &BankApi) -> Result<(), String> {
-    let ask = desk
-        .inbox_request(browser::now(), &mut browser::rng()?)
-        .map_err(sentence)?;
-    let letters = api.inbox(&ask).await?;
-    for l in letters.iter().filter(|l| l.kind == "return_request") {
-        let Ok(sealed) = SealedBox::from_text(&l.letter) else {
-            continue;
-        };
-        let mut rng = browser::rng()?;
-        let Ok(Some(answer)) = desk.answer_return(&sealed, browser::now(), &mut rng).await else {
-            continue;
-        };
-        if api.take_return(&answer.letter).await.is_ok() {
-            desk.returned(&answer).await.map_err(sentence)?;
-        }
-    }
-    Ok(())
-}
-
-/// Hands the takings to the bank; marks them handed in only once it answered.
+/// Sends again the purse requests the bank has not answered (his purses
+/// are kept; hers her wallet recovers from the bank), answers the bank's
+/// return requests waiting in the inbox (one that fails is tried at the
+/// next redemption), then hands the takings to the bank; they are marked
+/// handed in only once it answered.
 async fn redeem(desk: &TillDesk<IdbTillStore>) -> Result<String, String> {
-    let api = BankApi::new(desk.bank_url());
-    answer_returns(desk, &api).await?;
+    let mut bank = TillBank(BankApi::new(desk.bank_url()));
+    flows::resend_orders(desk, &mut bank, browser::now())
+        .await
+        .map_err(sentence)?;
     let mut rng = browser::rng()?;
-    let Some(r) = desk
-        .redemption(browser::now(), &mut rng)
+    flows::answer_returns(desk, &mut bank, browser::now(), &mut rng)
+        .await
+        .map_err(sentence)?;
+    let credited = match flows::redeem(desk, &mut bank, browser::now(), &mut rng)
         .await
         .map_err(sentence)?
-    else {
-        return Ok(format!(
-            "Nothing to redeem: the bank credited {}.",
-            halfpenny::Amount::new(0, CURRENCY)
-        ));
+    {
+        Some(r) => r.credited,
+        None => {
+            return Ok(format!(
+                "Nothing to redeem: the bank credited {}.",
+                halfpenny::Amount::new(0, CURRENCY)
+            ));
+        }
     };
-    let credited = api.redeem(&r.letter).await?;
-    desk.redeemed(&r.payments).await.map_err(sentence)?;
     Ok(format!("The bank credited {}.", listed(&credited)))
 }
 
@@ -257,7 +241,7 @@ pub fn App() -> impl IntoView {
         set_receipt.set(None);
         set_refused.set(None);
         in_background(set_busy, set_error, "Making the request…", async move {
-            let amount = desk::price(&cost, CURRENCY)?;
+            let amount = desk::price(&cost, CURRENCY).map_err(sentence)?;
             let mut rng = browser::rng()?;
             let request = d
                 .offer(&what, amount, browser::now(), &mut rng)

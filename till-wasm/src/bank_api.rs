@@ -1,13 +1,15 @@
 //! The bank's HTTP API as only the till uses it (see
 //! bank-server/openapi.json): forwarding purse requests, redeeming and
-//! handing purses back. The rest is `halfpenny_web::BankApi`.
+//! handing purses back, as the till driver's `BankLink` (`TillBank`). The
+//! rest is `halfpenny_web::BankApi`.
 
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::messages::{ForwardedPurseRequest, MintResponse};
 use halfpenny::wire::TextForm;
 use halfpenny::{Amount, Currency};
+use halfpenny_till::flows::{BankLink, InboxLetter, LinkError};
 use halfpenny_web::BankApi;
-use halfpenny_web::bank_api::UNREADABLE;
+use halfpenny_web::bank_api::{CallError, UNREADABLE};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -17,48 +19,82 @@ struct AmountView {
     minor: u64,
 }
 
-/// The till's own requests to the bank.
-pub(crate) trait TillCalls {
-    /// Forwards her sealed purse request; both sealed purses.
-    async fn mint(&self, request: &ForwardedPurseRequest) -> Result<MintResponse, String>;
-    /// Hands his signed, sealed redemption letter in; what was credited.
-    async fn redeem(&self, letter: &SealedBox) -> Result<Vec<Amount>, String>;
-    /// Hands a purse back in answer to a return request.
-    async fn take_return(&self, letter: &SealedBox) -> Result<(), String>;
+/// The till's bank at one address.
+#[derive(Clone, Debug)]
+pub(crate) struct TillBank(pub BankApi);
+
+/// A failed call as the till's flows tell them apart.
+fn link(e: CallError) -> LinkError {
+    match e {
+        CallError::Unreachable => LinkError::NoAnswer(e.to_string()),
+        CallError::Refused { code, message, .. } => LinkError::Refused { code, message },
+        CallError::Unreadable => LinkError::BadAnswer(e.to_string()),
+    }
 }
 
-impl TillCalls for BankApi {
-    async fn mint(&self, request: &ForwardedPurseRequest) -> Result<MintResponse, String> {
+fn unreadable() -> LinkError {
+    LinkError::BadAnswer(UNREADABLE.to_owned())
+}
+
+impl BankLink for TillBank {
+    async fn mint(&mut self, request: &ForwardedPurseRequest) -> Result<MintResponse, LinkError> {
         #[derive(Deserialize)]
         struct Reply {
             response: String,
         }
         let body = json!({ "request": request.to_text() });
-        let reply: Reply = self.call("POST", "/v1/purses", Some(body)).await?;
-        MintResponse::from_text(&reply.response).map_err(|_| UNREADABLE.to_owned())
+        let reply: Reply = self
+            .0
+            .request("POST", "/v1/purses", Some(body))
+            .await
+            .map_err(link)?;
+        MintResponse::from_text(&reply.response).map_err(|_| unreadable())
     }
 
-    async fn redeem(&self, letter: &SealedBox) -> Result<Vec<Amount>, String> {
+    async fn redeem(&mut self, letter: &SealedBox) -> Result<Vec<Amount>, LinkError> {
         #[derive(Deserialize)]
         struct Reply {
             credited: Vec<AmountView>,
         }
         let body = json!({ "letter": letter.to_text() });
-        let reply: Reply = self.call("POST", "/v1/redemptions", Some(body)).await?;
+        let reply: Reply = self
+            .0
+            .request("POST", "/v1/redemptions", Some(body))
+            .await
+            .map_err(link)?;
         reply
             .credited
             .iter()
             .map(|a| {
                 Currency::new(&a.currency)
                     .map(|c| Amount::new(a.minor, c))
-                    .map_err(|_| UNREADABLE.to_owned())
+                    .map_err(|_| unreadable())
             })
             .collect()
     }
 
-    async fn take_return(&self, letter: &SealedBox) -> Result<(), String> {
+    async fn take_return(&mut self, letter: &SealedBox) -> Result<(), LinkError> {
         let body = json!({ "letter": letter.to_text() });
-        let _: Value = self.call("POST", "/v1/returns", Some(body)).await?;
+        let _: Value = self
+            .0
+            .request("POST", "/v1/returns", Some(body))
+            .await
+            .map_err(link)?;
         Ok(())
+    }
+
+    /// His letters; one this till cannot read is left out.
+    async fn inbox(&mut self, request: &SealedBox) -> Result<Vec<InboxLetter>, LinkError> {
+        let letters = self.0.inbox(request).await.map_err(LinkError::NoAnswer)?;
+        Ok(letters
+            .into_iter()
+            .filter_map(|l| {
+                let letter = SealedBox::from_text(&l.letter).ok()?;
+                Some(InboxLetter {
+                    kind: l.kind,
+                    letter,
+                })
+            })
+            .collect())
     }
 }

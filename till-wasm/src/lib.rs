@@ -6,9 +6,11 @@
 //! halves kept in IndexedDB. The bank is needed only to forward a purse
 //! request and, at the end of the day, to redeem the takings.
 //!
-//! [`desk::TillDesk`] drives the core over a `TillStore` (plain values, no
-//! signals; tested natively with the in-memory store); the page itself
-//! (`app`, `bank_api`) exists only in `wasm32` builds, and takes what it
+//! The till's driver is `halfpenny_till::TillDesk` and its flows (plain
+//! values, no signals; tested natively there against the in-memory store
+//! and bank); this crate is its host: [`desk`] re-exports it with what only
+//! the page says, and the page itself (`app`, and `bank_api`, the driver's
+//! `BankLink` over `fetch`) exists only in `wasm32` builds, taking what it
 //! shares with the wallet (the bank's API, the browser, QR codes) from
 //! `halfpenny-web`. `scripts/till.sh` builds it into `static/till/pkg/`.
 
