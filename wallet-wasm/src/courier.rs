@@ -28,12 +28,12 @@ pub trait Courier {
 /// How the wallet reaches the seller who asks: the shop page that opened
 /// this window, or the buyer herself, copying codes to and from a till.
 #[derive(Debug)]
-pub enum Seller {
+pub enum Link {
     Page(ShopLink),
     Till(InPerson),
 }
 
-impl Courier for Seller {
+impl Courier for Link {
     async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, String> {
         match self {
             Self::Page(link) => link.ask(message, answers).await,
@@ -59,7 +59,7 @@ fn receipt_in(receipt: &str) -> Option<Receipt> {
     Receipt::from_text(receipt).ok()
 }
 
-impl SellerLink for Seller {
+impl SellerLink for Link {
     async fn order_purse(
         &mut self,
         request: &ForwardedPurseRequest,

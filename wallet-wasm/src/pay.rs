@@ -18,7 +18,7 @@ use halfpenny_wallet::flows::{self, FlowError, PayOutcome};
 use halfpenny_web::browser;
 
 use crate::bank_api::Bank;
-use crate::courier::Seller;
+use crate::courier::Link;
 use crate::sentence;
 use crate::shop_link::Incoming;
 
@@ -120,7 +120,7 @@ pub async fn has_purse_for(keeper: &Keeper<IdbStore>, ask: &Ask) -> Result<bool,
 /// if one is what the shop asks for now, she has paid for it already.
 pub async fn recover(
     keeper: &Keeper<IdbStore>,
-    link: &mut Seller,
+    link: &mut Link,
     ask: &Ask,
 ) -> Result<Vec<String>, String> {
     let seller = ask.request.seller;
@@ -143,7 +143,7 @@ pub async fn recover(
 /// saved first; if no answer comes it stays pending and is sent again.
 pub async fn buy_purse(
     keeper: &Keeper<IdbStore>,
-    link: &mut Seller,
+    link: &mut Link,
     order: &PurseRequest,
 ) -> Result<(), String> {
     let mut rng = browser::rng()?;
@@ -211,11 +211,7 @@ fn told(outcome: PayOutcome, ask: &Ask, automatic: bool) -> Outcome {
 
 /// Marks the halves pending, sends them and settles or releases them on the
 /// shop's answer.
-pub async fn pay(
-    keeper: &Keeper<IdbStore>,
-    link: &mut Seller,
-    ask: &Ask,
-) -> Result<Outcome, String> {
+pub async fn pay(keeper: &Keeper<IdbStore>, link: &mut Link, ask: &Ask) -> Result<Outcome, String> {
     flows::pay(keeper, link, &ask.request, browser::now())
         .await
         .map(|o| told(o, ask, false))
@@ -226,7 +222,7 @@ pub async fn pay(
 /// covers it; `None` (nothing taken) when she must approve.
 pub async fn pay_within_allowance(
     keeper: &Keeper<IdbStore>,
-    link: &mut Seller,
+    link: &mut Link,
     ask: &Ask,
 ) -> Result<Option<Outcome>, String> {
     flows::pay_within_allowance(keeper, link, &ask.request, browser::now())
@@ -273,12 +269,12 @@ pub enum Checked {
 /// can be asked and her allowance for it covers the price.
 pub async fn check(
     keeper: &Keeper<IdbStore>,
-    link: &mut Seller,
+    link: &mut Link,
     ask: &Ask,
 ) -> Result<Checked, String> {
     // A till in person cannot be asked: her pending payments wait for the
     // receipt she pastes, or for her to release them.
-    let from_page = matches!(link, Seller::Page(_));
+    let from_page = matches!(link, Link::Page(_));
     if from_page
         && recover(keeper, link, ask)
             .await?

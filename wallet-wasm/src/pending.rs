@@ -10,33 +10,21 @@ use halfpenny_store::Via;
 use halfpenny_wallet::{Keeper, KeeperError, PendingOrder, PendingPayment, PendingRefund};
 use halfpenny_web::browser;
 
-/// Where a pending payment's halves went.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Route {
-    /// A till in person: it cannot be asked, she decides.
-    Till,
-    /// A shop's web page: settled the next time she pays that shop.
-    Shop,
-    /// Not noted (the page closed between choosing the halves and noting
-    /// them).
-    Unknown,
+/// For `data-route`: where a pending payment's halves went — `till`,
+/// `shop`, or `unknown` when the wallet did not note it (the page closed
+/// between choosing the halves and noting them).
+pub fn route_name(via: Option<Via>) -> &'static str {
+    match via {
+        Some(Via::TillInPerson) => "till",
+        Some(Via::ShopPage) => "shop",
+        None => "unknown",
+    }
 }
 
-impl Route {
-    /// For `data-route`: `till`, `shop` or `unknown`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Till => "till",
-            Self::Shop => "shop",
-            Self::Unknown => "unknown",
-        }
-    }
-
-    /// Her decisions need a confirmation unless she handed the halves to a
-    /// till herself.
-    pub fn confirm(self) -> bool {
-        self != Self::Till
-    }
+/// Her decisions need a confirmation unless she handed the halves to a
+/// till herself.
+pub fn needs_confirmation(via: Option<Via>) -> bool {
+    via != Some(Via::TillInPerson)
 }
 
 /// A payment left pending, as the page shows it.
@@ -50,7 +38,8 @@ pub struct PaymentLine {
     pub amount: String,
     /// `2026-11-24 09:05 UTC`, or that it was not noted.
     pub when: String,
-    pub route: Route,
+    /// Where its halves went; `None` when that was not noted.
+    pub via: Option<Via>,
     /// `a till in person`, `a shop's web page`.
     pub to: String,
     pub happened: String,
@@ -91,15 +80,15 @@ pub enum Decision {
 }
 
 impl Decision {
-    /// The button's words for this decision about a payment sent by `route`.
-    pub fn label(self, route: Route) -> &'static str {
-        match (route, self) {
-            (Route::Till, Self::Taken) => "The till took it",
-            (Route::Till, Self::NotTaken) => "The till did not take it",
-            (Route::Shop, Self::Taken) => "The shop took it",
-            (Route::Shop, Self::NotTaken) => "The shop did not take it",
-            (Route::Unknown, Self::Taken) => "The seller took it",
-            (Route::Unknown, Self::NotTaken) => "The seller did not take it",
+    /// The button's words for this decision about a payment sent `via`.
+    pub fn label(self, via: Option<Via>) -> &'static str {
+        match (via, self) {
+            (Some(Via::TillInPerson), Self::Taken) => "The till took it",
+            (Some(Via::TillInPerson), Self::NotTaken) => "The till did not take it",
+            (Some(Via::ShopPage), Self::Taken) => "The shop took it",
+            (Some(Via::ShopPage), Self::NotTaken) => "The shop did not take it",
+            (None, Self::Taken) => "The seller took it",
+            (None, Self::NotTaken) => "The seller did not take it",
         }
     }
 
@@ -128,9 +117,9 @@ fn when(at: Timestamp) -> String {
 
 pub fn payment_line(p: PendingPayment) -> PaymentLine {
     let amount = p.amount.to_string();
-    let (route, to, happened, to_do, warning) = match &p.sent {
+    let (via, to, happened, to_do, warning) = match &p.sent {
         Some(sent) if sent.via == Via::TillInPerson => (
-            Route::Till,
+            Some(Via::TillInPerson),
             "a till in person",
             format!(
                 "You showed a till in person a payment of {amount} for {} on {}, \
@@ -145,7 +134,7 @@ pub fn payment_line(p: PendingPayment) -> PaymentLine {
              them: coins it did take are refused later as already spent.",
         ),
         Some(sent) => (
-            Route::Shop,
+            Some(Via::ShopPage),
             "a shop's web page",
             format!(
                 "You paid {amount} for {} on a shop's web page on {}, and the \
@@ -161,7 +150,7 @@ pub fn payment_line(p: PendingPayment) -> PaymentLine {
              be refunded to you.",
         ),
         None => (
-            Route::Unknown,
+            None,
             "a seller (not noted)",
             format!(
                 "A payment of {amount} to this seller got no answer, and the \
@@ -191,7 +180,7 @@ pub fn payment_line(p: PendingPayment) -> PaymentLine {
             .sent
             .as_ref()
             .map_or_else(|| "not noted".to_owned(), |s| when(s.at)),
-        route,
+        via,
         to: to.to_owned(),
         happened,
         to_do,

@@ -15,7 +15,7 @@ use halfpenny_web::browser;
 use halfpenny_web::enrol::enrol;
 
 use crate::bank_api::{Bank, StatementLine};
-use crate::courier::Seller;
+use crate::courier::Link;
 use crate::pending::{self, OrderLine, PaymentLine, RefundLine};
 use crate::sentence;
 
@@ -190,7 +190,7 @@ async fn finish_with_bank(keeper: &Keeper<IdbStore>, bank: &mut Bank) -> Result<
     let mut rng = browser::rng().map_err(WalletError::Web)?;
     let orders = flows::recover_orders(
         keeper,
-        None::<(KeyId, &mut Seller)>,
+        None::<(KeyId, &mut Link)>,
         Some(&mut *bank),
         browser::now(),
         &mut rng,

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 
 use super::sentences::{AppError, said};
 use super::{Page, keep_storage};
-use crate::courier::Seller;
+use crate::courier::Link;
 use crate::pay::{self, Checked, Outcome};
 use crate::wallet::{self, BankCheck};
 
@@ -107,7 +107,7 @@ impl Page {
         };
         self.run_now("Checking with the shop…", async move {
             let checked = pay::check(&k, &mut l, &a).await;
-            let from_page = matches!(l, Seller::Page(_));
+            let from_page = matches!(l, Link::Page(_));
             self.link.set_value(Some(l));
             self.ask_checked.set(true);
             match checked? {

@@ -7,7 +7,7 @@ use halfpenny_web::qr;
 use leptos::prelude::*;
 
 use super::page;
-use crate::courier::Seller;
+use crate::courier::Link;
 use crate::in_person::InPerson;
 use crate::pay::Ask;
 use crate::shop_link::Incoming;
@@ -23,7 +23,7 @@ pub fn InPersonForm() -> impl IntoView {
             Ok(a) => {
                 let code = page.code;
                 let (till, tx) = InPerson::new(move |shown| code.set(shown));
-                page.link.set_value(Some(Seller::Till(till)));
+                page.link.set_value(Some(Link::Till(till)));
                 page.answers.set_value(Some(tx));
                 page.error.set(None);
                 page.paid.set(None);

@@ -21,7 +21,7 @@ use halfpenny_web::notice::Notice;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::courier::Seller;
+use crate::courier::Link;
 use crate::in_person::{Answers, Shown};
 use crate::pay::Ask;
 use crate::shop_link::ShopLink;
@@ -43,7 +43,7 @@ pub struct Page {
     pub keeper: StoredValue<Option<Shared>, LocalStorage>,
     /// Who asks her to pay: a shop's pay button that opened this window, or
     /// a till in person.
-    pub link: StoredValue<Option<Seller>, LocalStorage>,
+    pub link: StoredValue<Option<Link>, LocalStorage>,
     /// Where the in-person buttons put what she pasted.
     pub answers: StoredValue<Option<Answers>, LocalStorage>,
     /// This window was opened by a shop's pay button.
@@ -81,7 +81,7 @@ pub fn page() -> Page {
 
 #[component]
 pub fn App() -> impl IntoView {
-    let link = StoredValue::new_local(ShopLink::open().map(Seller::Page));
+    let link = StoredValue::new_local(ShopLink::open().map(Link::Page));
     let page = Page {
         keeper: StoredValue::new_local(None),
         popup: link.with_value(Option::is_some),
@@ -104,12 +104,11 @@ pub fn App() -> impl IntoView {
 
     if page.popup {
         spawn_local(async move {
-            let Some(Seller::Page(mut l)) = page.link.try_update_value(Option::take).flatten()
-            else {
+            let Some(Link::Page(mut l)) = page.link.try_update_value(Option::take).flatten() else {
                 return;
             };
             let request = l.next_request().await;
-            page.link.set_value(Some(Seller::Page(l)));
+            page.link.set_value(Some(Link::Page(l)));
             match request.as_ref().map(Ask::read) {
                 Some(Ok(a)) => {
                     page.ask_checked.set(false);

@@ -9,7 +9,7 @@ use halfpenny_web::controls::{BusyButton, TextField};
 use leptos::prelude::*;
 
 use super::{Page, page};
-use crate::courier::Seller;
+use crate::courier::Link;
 use crate::pay::{self, COINS};
 
 /// The ask, while a seller asks. Her choices (the purse to buy, the
@@ -33,8 +33,8 @@ pub fn PayPanel() -> impl IntoView {
             return;
         };
         let waiting = match l {
-            Seller::Page(_) => "The bank is making your purse…",
-            Seller::Till(_) => "Waiting for the purse from the till…",
+            Link::Page(_) => "The bank is making your purse…",
+            Link::Till(_) => "Waiting for the purse from the till…",
         };
         page.run(waiting, async move {
             let bought = match order {
@@ -161,8 +161,8 @@ fn approve(page: Page, allowance_on: bool, allowance_text: String) {
         return;
     };
     let waiting = match l {
-        Seller::Page(_) => "Paying…",
-        Seller::Till(_) => "Waiting for the till's receipt…",
+        Link::Page(_) => "Paying…",
+        Link::Till(_) => "Waiting for the till's receipt…",
     };
     page.run_now(waiting, async move {
         let outcome = match allowance {
@@ -173,7 +173,7 @@ fn approve(page: Page, allowance_on: bool, allowance_text: String) {
             Ok(()) => pay::pay(&k, &mut l, &a).await,
             Err(e) => Err(e),
         };
-        let from_page = matches!(l, Seller::Page(_));
+        let from_page = matches!(l, Link::Page(_));
         page.link.set_value(Some(l));
         page.refresh();
         page.show_outcome(outcome?, from_page);
@@ -186,7 +186,7 @@ fn approve(page: Page, allowance_on: bool, allowance_text: String) {
 /// already shown stays pending until she says).
 fn decline(page: Page) {
     page.link.with_value(|l| {
-        if let Some(Seller::Page(l)) = l {
+        if let Some(Link::Page(l)) = l {
             let _ = l.send(&FromWallet::Cancel {
                 message: Some("The buyer declined to pay.".to_owned()),
             });

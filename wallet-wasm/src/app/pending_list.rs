@@ -56,9 +56,9 @@ fn PendingPayment(
     on_decide: Decide,
 ) -> impl IntoView {
     let (asking, set_asking) = signal(None::<Decision>);
-    let (purse, payment, route) = (line.purse, line.payment, line.route);
+    let (purse, payment, via) = (line.purse, line.payment, line.via);
     let choose = move |d: Decision| {
-        if route.confirm() {
+        if pending::needs_confirmation(via) {
             set_asking.set(Some(d));
         } else {
             on_decide.run((purse, payment, d));
@@ -68,12 +68,12 @@ fn PendingPayment(
     let button = move |d: Decision, testid: &'static str| {
         view! {
             <button data-testid=testid disabled=move || busy.get().is_some() on:click=move |_| choose(d)>
-                {d.label(route)}
+                {d.label(via)}
             </button>
         }
     };
     view! {
-        <li data-testid="pending-item" data-payment=line.id.clone() data-route=route.name()>
+        <li data-testid="pending-item" data-payment=line.id.clone() data-route=pending::route_name(via)>
             <p>
                 <strong data-testid="pending-amount">{line.amount.clone()}</strong>
                 " to " <span data-testid="pending-to">{line.to.clone()}</span>
@@ -82,7 +82,7 @@ fn PendingPayment(
             </p>
             <p data-testid="pending-happened">{line.happened.clone()}</p>
             <p data-testid="pending-to-do">{line.to_do.clone()}</p>
-            {(!route.confirm()).then(|| view! {
+            {(!pending::needs_confirmation(via)).then(|| view! {
                 <p class="warning" data-testid="pending-warning">{line.warning.clone()}</p>
             })}
             {button(Decision::Taken, "pending-taken")}
@@ -100,7 +100,7 @@ fn PendingPayment(
                             on_decide.run((purse, payment, d));
                         }
                     >
-                        "Yes: " {d.label(route)}
+                        "Yes: " {d.label(via)}
                     </button>
                     " "
                     <button data-testid="pending-cancel" on:click=move |_| set_asking.set(None)>
