@@ -1486,8 +1486,22 @@ async fn a_history_of_every_kind_of_row(w: &mut World) -> History {
     let (minted_b, _) = w.purse(&[(5, 1)]).await; // another at NOW
     let (minted_c, _) = w.purse(&[(5, 1)]).await; // a third at NOW
     let (a, b, c) = (minted_a.purse.id, minted_b.purse.id, minted_c.purse.id);
+    let n_redeem = a_redemption_at_now_plus_10(w, a).await;
+    let opened = her_three_refunds(w, [&minted_a, &minted_b, &minted_c]).await;
+    let (at, settled) = a_settled_at_its_deadline_c_by_his_answer(w, &opened, a, c).await;
+    his_address_change_at_now_plus_40(w).await;
+    History {
+        purses: [a, b, c],
+        mints: [minted_a.nonce, minted_b.nonce, minted_c.nonce],
+        n_redeem,
+        opened,
+        at,
+        settled,
+    }
+}
 
-    // A redemption at NOW + 10.
+/// A redemption of purse A's first token at NOW + 10; returns its nonce.
+async fn a_redemption_at_now_plus_10(w: &mut World, a: PurseId) -> Nonce {
     let n_redeem = w.nonce();
     let paid = Posting {
         kind: PostingKind::Redemption(a),
@@ -1509,16 +1523,21 @@ async fn a_history_of_every_kind_of_row(w: &mut World) -> History {
         .apply_redemption(&r, Answer::to_letter("r", &[1; 32]), NOW.plus(10))
         .await
         .unwrap();
+    n_redeem
+}
 
-    // Her refund of purse A at NOW + 20, settled at its deadline; of purse B
-    // at NOW + 30, left open; of purse C at NOW + 50, settled by the
-    // seller's answer at NOW + 60.
+/// Her refund of purse A at NOW + 20, of purse B at NOW + 30, of purse C at
+/// NOW + 50; returns each letter's nonce and the case opened.
+async fn her_three_refunds(
+    w: &mut World,
+    [minted_a, minted_b, minted_c]: [&Minted; 3],
+) -> Vec<(Nonce, halfpenny::bank::RefundOpened)> {
     let wallet = Wallet::new(w.bank.public(), &RustCrypto).unwrap();
     let mut opened = Vec::new();
     for (minted, at) in [
-        (&minted_a, NOW.plus(20)),
-        (&minted_b, NOW.plus(30)),
-        (&minted_c, NOW.plus(50)),
+        (minted_a, NOW.plus(20)),
+        (minted_b, NOW.plus(30)),
+        (minted_c, NOW.plus(50)),
     ] {
         let bp = wallet
             .receive_purse(&w.buyer, &minted.response.buyer_purse, NOW)
@@ -1543,6 +1562,17 @@ async fn a_history_of_every_kind_of_row(w: &mut World) -> History {
             .unwrap();
         opened.push((n, o));
     }
+    opened
+}
+
+/// Case A settled at its deadline; case C settled by the seller's answer at
+/// NOW + 60 (case B is left open). Returns A's deadline and settlement.
+async fn a_settled_at_its_deadline_c_by_his_answer(
+    w: &mut World,
+    opened: &[(Nonce, halfpenny::bank::RefundOpened)],
+    a: PurseId,
+    c: PurseId,
+) -> (Timestamp, halfpenny::bank::Settlement) {
     let case_a = opened[0].1.case.clone();
     let at = case_a.deadline;
     let refunding = w.store.purse(&a).await.unwrap().unwrap();
@@ -1595,8 +1625,11 @@ async fn a_history_of_every_kind_of_row(w: &mut World) -> History {
         )
         .await
         .unwrap();
+    (at, settled)
+}
 
-    // His address change at NOW + 40.
+/// His address change at NOW + 40.
+async fn his_address_change_at_now_plus_40(w: &mut World) {
     let n_address = w.nonce();
     w.store
         .apply_address_change(
@@ -1608,14 +1641,6 @@ async fn a_history_of_every_kind_of_row(w: &mut World) -> History {
         )
         .await
         .unwrap();
-    History {
-        purses: [a, b, c],
-        mints: [minted_a.nonce, minted_b.nonce, minted_c.nonce],
-        n_redeem,
-        opened,
-        at,
-        settled,
-    }
 }
 
 async fn the_rows_and_the_books_before_pruning(

@@ -86,7 +86,9 @@ fn every_step_from_purse_to_chargeback_keeps_the_books_exact(
     a_lost_reply_and_a_lost_payment_are_recovered(&mut w, p1);
     a_refund_is_settled_by_the_sellers_return(&mut w, p1);
     the_deadline_settles_and_a_late_redemption_is_charged_back(&mut w);
-    let (p3, plain, money) = authorization_tokens_prove_an_age_once(&mut w);
+    let p3 = a_purse_of_proofs_once_her_age_is_on_record(&mut w);
+    a_proof_of_age_is_needed_and_used_once(&mut w, p3);
+    let (plain, money) = a_proof_nobody_asked_for_is_refused(&mut w, p3);
     a_half_of_another_purse_is_no_good(&mut w, p1, p3, plain, money);
     the_authorization_token_is_consumed_not_paid(&mut w);
 }
@@ -456,11 +458,9 @@ fn the_deadline_settles_and_a_late_redemption_is_charged_back(w: &mut World) {
     assert_eq!(books(w), (954, 46, 0));
 }
 
-/// Claim 9: authorization tokens. Returns the third purse, a plain offer
-/// and a money half of that purse, for the next step.
-fn authorization_tokens_prove_an_age_once(
-    w: &mut World,
-) -> (PurseId, halfpenny::messages::PaymentRequest, SessionSerial) {
+/// Claim 9: authorization tokens. A purse of two proofs of age is minted
+/// only once her date of birth is on record; returns it.
+fn a_purse_of_proofs_once_her_age_is_on_record(w: &mut World) -> PurseId {
     let over18 = Assertion::parse("age>=18").unwrap();
     let order = || {
         vec![AuthorizationOrder {
@@ -482,6 +482,13 @@ fn authorization_tokens_prove_an_age_once(
     let p3 = buy_purse(w, &[(1, 10)], order()).unwrap();
     assert_eq!(books(w), (944, 46, 10), "authorizations cost nothing");
     assert_eq!(w.buyer.purses[&p3].authorizations(&over18), 2);
+    p3
+}
+
+/// A proof of age is needed where asked, used once, and proves no more
+/// than it says.
+fn a_proof_of_age_is_needed_and_used_once(w: &mut World, p3: PurseId) {
+    let over18 = Assertion::parse("age>=18").unwrap();
     let req = w.seller.offer(
         "wine-review",
         usd(2),
@@ -542,6 +549,14 @@ fn authorization_tokens_prove_an_age_once(
         w.buyer.pay(&over21, w.now).unwrap_err().code(),
         "authorization_missing"
     );
+}
+
+/// No proof rides along where none was asked. Returns the plain offer and
+/// a money half of the purse, for the next step.
+fn a_proof_nobody_asked_for_is_refused(
+    w: &mut World,
+    p3: PurseId,
+) -> (halfpenny::messages::PaymentRequest, SessionSerial) {
     let plain = w.seller.offer("article-9", usd(1), None, w.now, &mut w.rng);
     let auth_left = *w.buyer.purses[&p3]
         .halves
@@ -572,7 +587,7 @@ fn authorization_tokens_prove_an_age_once(
             .unwrap_err(),
         SimError::Till(TillError::UnexpectedAuthorization)
     );
-    (p3, plain, money)
+    (plain, money)
 }
 
 /// A half of another purse is no good here.
