@@ -246,173 +246,243 @@ async fn sixty_four_copies_of_the_same_tokens_credit_each_token_once(
 async fn a_refund_racing_redemptions_pays_each_token_to_one_party(
     #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
 ) {
-    let s = Server::start_with(60, suite).await;
-    let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 21).await;
-    let mut seller = Party::new(&s, testing::seller_identity(), "seller", 22).await;
-    s.fund(&buyer.account, 1_000, "f1").await;
-    let (mut sp, mut bp) = buy_purse(&s, &mut buyer, &seller, &[(10, 8)], vec![])
-        .await
-        .unwrap();
-    let mut spent = Vec::new();
-    for _ in 0..4 {
-        spent.extend(pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 10));
-    }
-    assert_eq!((spent.len(), bp.available().minor()), (4, 40));
-    let early: Vec<SpentToken> = spent[..2].to_vec();
+    let mut r = Race::set_up(suite).await;
+    let case_id = r.she_asks_for_all_back_while_he_redeems_two().await;
+    r.after_her_deadline_return_sweeps_and_redemptions_race(&case_id)
+        .await;
+    r.whatever_lost_its_race_is_decided_now(&case_id).await;
+    r.each_token_is_paid_to_one_party_once().await;
+}
 
-    // Round one: she asks for all eight halves back (the four she spent
-    // included) while the seller hands in two of his tokens, eight times over.
-    let all: Vec<TokenShare> = bp.shares(|_| true);
-    let mut shots = vec![shot(
-        "/v1/refunds",
-        json!({ "letter": buyer.letter(&s, LetterKind::Refund, &RefundRequest { purse: bp.id, halves: all }) }),
-    )];
-    for _ in 0..8 {
-        shots.push(shot("/v1/redemptions", json!({ "letter": seller.letter(&s, LetterKind::Redemption, &RedemptionRequest { tokens: early.clone() }) })));
+/// A purse of 8 x 10c; four of its tokens paid to the seller.
+struct Race {
+    s: Server,
+    buyer: Party,
+    seller: Party,
+    sp: halfpenny::till::SellerPurse,
+    bp: halfpenny::wallet::BuyerPurse,
+    spent: Vec<SpentToken>,
+}
+
+impl Race {
+    async fn set_up(suite: Suite) -> Race {
+        let s = Server::start_with(60, suite).await;
+        let mut buyer = Party::new(&s, testing::buyer_identity(), "buyer", 21).await;
+        let mut seller = Party::new(&s, testing::seller_identity(), "seller", 22).await;
+        s.fund(&buyer.account, 1_000, "f1").await;
+        let (mut sp, mut bp) = buy_purse(&s, &mut buyer, &seller, &[(10, 8)], vec![])
+            .await
+            .unwrap();
+        let mut spent = Vec::new();
+        for _ in 0..4 {
+            spent.extend(pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 10));
+        }
+        assert_eq!((spent.len(), bp.available().minor()), (4, 40));
+        Race {
+            s,
+            buyer,
+            seller,
+            sp,
+            bp,
+            spent,
+        }
     }
-    let replies = storm(&s, shots).await;
-    let (status, case) = &replies[0];
-    assert_eq!(
-        *status, 200,
-        "the refund opens a case whatever the redemptions do: {case}"
-    );
-    let case_id = case["case"].as_str().unwrap().to_owned();
-    let mut credits: BTreeMap<(String, u64), u32> = BTreeMap::new();
-    for reply in &replies[1..] {
-        if ok_or_busy("a redemption racing the refund", reply) {
-            for (token, _) in credited_lines(&reply.1) {
-                *credits.entry(token).or_insert(0) += 1;
+
+    /// Round one: she asks for all eight halves back (the four she spent
+    /// included) while the seller hands in two of his tokens, eight times
+    /// over. Returns her case.
+    async fn she_asks_for_all_back_while_he_redeems_two(&mut self) -> String {
+        let Race {
+            s,
+            buyer,
+            seller,
+            bp,
+            spent,
+            ..
+        } = self;
+        let s = &*s;
+        let early: Vec<SpentToken> = spent[..2].to_vec();
+        let all: Vec<TokenShare> = bp.shares(|_| true);
+        let mut shots = vec![shot(
+            "/v1/refunds",
+            json!({ "letter": buyer.letter(s, LetterKind::Refund, &RefundRequest { purse: bp.id, halves: all }) }),
+        )];
+        for _ in 0..8 {
+            shots.push(shot("/v1/redemptions", json!({ "letter": seller.letter(s, LetterKind::Redemption, &RedemptionRequest { tokens: early.clone() }) })));
+        }
+        let replies = storm(s, shots).await;
+        let (status, case) = &replies[0];
+        assert_eq!(
+            *status, 200,
+            "the refund opens a case whatever the redemptions do: {case}"
+        );
+        let case_id = case["case"].as_str().unwrap().to_owned();
+        let mut credits: BTreeMap<(String, u64), u32> = BTreeMap::new();
+        for reply in &replies[1..] {
+            if ok_or_busy("a redemption racing the refund", reply) {
+                for (token, _) in credited_lines(&reply.1) {
+                    *credits.entry(token).or_insert(0) += 1;
+                }
             }
         }
+        assert!(
+            credits.values().all(|n| *n == 1),
+            "no token credited twice: {credits:?}"
+        );
+        assert_eq!(s.balance(seller.id()).await, 10 * credits.len() as i64);
+        s.totals().await;
+        case_id
     }
-    assert!(
-        credits.values().all(|n| *n == 1),
-        "no token credited twice: {credits:?}"
-    );
-    assert_eq!(s.balance(seller.id()).await, 10 * credits.len() as i64);
-    s.totals().await;
 
-    // Round two, after her deadline: the seller's return, the deadline
-    // sweep (four times), eight more redemptions of all four tokens and a
-    // new purse for her, all at once.
-    s.app.clock.advance(61);
-    let letters = seller.letters(&s).await;
-    let letter = letters[0]["letter"].as_str().unwrap();
-    let sealed = halfpenny::crypto::seal::SealedBox::from_text(letter).unwrap();
-    let till = seller.till(&s);
-    let ask: ReturnRequest = till
-        .open_from_bank(
-            &seller.identity,
-            &sealed,
-            LetterKind::ReturnRequest,
-            s.now(),
-        )
-        .unwrap();
-    assert_eq!(ask.case.to_hex(), case_id);
-    let answer = till
-        .answer_return(
-            &seller.identity,
-            &ask,
-            &sp,
-            spent.clone(),
-            s.now(),
-            &mut seller.rng,
-        )
-        .unwrap();
-    let mut shots = vec![shot("/v1/returns", json!({ "letter": answer.to_text() }))];
-    for _ in 0..4 {
-        shots.push(operator_shot("/v1/operator/sweep", json!({})));
-    }
-    for _ in 0..8 {
-        shots.push(shot("/v1/redemptions", json!({ "letter": seller.letter(&s, LetterKind::Redemption, &RedemptionRequest { tokens: spent.clone() }) })));
-    }
-    let other = Party::new(&s, testing::other_identity(), "seller", 23).await;
-    let fwd = purse_request(&s, &mut buyer, &other, &[(5, 4)], vec![]);
-    shots.push(shot("/v1/purses", json!({ "request": fwd.to_text() })));
-    let replies = storm(&s, shots).await;
-
-    match &replies[0] {
-        (200, v) => assert_eq!(v["case"].as_str(), Some(case_id.as_str())),
-        // Lost to the deadline sweep: the case is settled already.
-        (409, v) if ["busy", "case_settled"].contains(&v["error"]["code"].as_str().unwrap()) => {}
-        (status, v) => panic!("the seller's return: unexpected answer {status} {v}"),
-    }
-    let mut swept = 0;
-    for (status, v) in &replies[1..5] {
-        match status {
-            200 => swept += v["settled"].as_u64().unwrap(),
-            _ => panic!("a sweep: unexpected answer {status} {v}"),
+    /// Round two, after her deadline: the seller's return, the deadline
+    /// sweep (four times), eight more redemptions of all four tokens and a
+    /// new purse for her, all at once.
+    async fn after_her_deadline_return_sweeps_and_redemptions_race(&mut self, case_id: &str) {
+        let Race {
+            s,
+            buyer,
+            seller,
+            sp,
+            spent,
+            ..
+        } = self;
+        let s = &*s;
+        s.app.clock.advance(61);
+        let letters = seller.letters(s).await;
+        let letter = letters[0]["letter"].as_str().unwrap();
+        let sealed = halfpenny::crypto::seal::SealedBox::from_text(letter).unwrap();
+        let till = seller.till(s);
+        let ask: ReturnRequest = till
+            .open_from_bank(
+                &seller.identity,
+                &sealed,
+                LetterKind::ReturnRequest,
+                s.now(),
+            )
+            .unwrap();
+        assert_eq!(ask.case.to_hex(), case_id);
+        let answer = till
+            .answer_return(
+                &seller.identity,
+                &ask,
+                sp,
+                spent.clone(),
+                s.now(),
+                &mut seller.rng,
+            )
+            .unwrap();
+        let mut shots = vec![shot("/v1/returns", json!({ "letter": answer.to_text() }))];
+        for _ in 0..4 {
+            shots.push(operator_shot("/v1/operator/sweep", json!({})));
         }
-    }
-    assert!(
-        swept <= 1,
-        "the case settles at most once: {swept} sweeps settled it"
-    );
-    assert!(
-        !(replies[0].0 == 200 && swept == 1),
-        "settled both by the seller's return and by the deadline"
-    );
-    for reply in &replies[5..13] {
-        ok_or_busy("a redemption racing the settlement", reply);
-    }
-    assert_eq!(replies[13].0, 200, "her new purse: {}", replies[13].1);
+        for _ in 0..8 {
+            shots.push(shot("/v1/redemptions", json!({ "letter": seller.letter(s, LetterKind::Redemption, &RedemptionRequest { tokens: spent.clone() }) })));
+        }
+        let other = Party::new(s, testing::other_identity(), "seller", 23).await;
+        let fwd = purse_request(s, buyer, &other, &[(5, 4)], vec![]);
+        shots.push(shot("/v1/purses", json!({ "request": fwd.to_text() })));
+        let replies = storm(s, shots).await;
 
-    // Whatever lost its race is decided now, one request at a time.
-    assert_eq!(s.operator("/v1/operator/sweep", &json!({})).await.0, 200);
-    let letter = seller.letter(
-        &s,
-        LetterKind::Redemption,
-        &RedemptionRequest {
-            tokens: spent.clone(),
-        },
-    );
-    let (status, last) = s
-        .post("/v1/redemptions", &json!({ "letter": letter }))
-        .await;
-    assert_eq!(status, 200, "{last}");
-    let (_, settled) = seller.case(&s, &case_id).await;
-    assert!(
-        settled["settled"].is_string(),
-        "the case is settled: {settled}"
-    );
+        match &replies[0] {
+            (200, v) => assert_eq!(v["case"].as_str(), Some(case_id)),
+            // Lost to the deadline sweep: the case is settled already.
+            (409, v)
+                if ["busy", "case_settled"].contains(&v["error"]["code"].as_str().unwrap()) => {}
+            (status, v) => panic!("the seller's return: unexpected answer {status} {v}"),
+        }
+        let mut swept = 0;
+        for (status, v) in &replies[1..5] {
+            match status {
+                200 => swept += v["settled"].as_u64().unwrap(),
+                _ => panic!("a sweep: unexpected answer {status} {v}"),
+            }
+        }
+        assert!(
+            swept <= 1,
+            "the case settles at most once: {swept} sweeps settled it"
+        );
+        assert!(
+            !(replies[0].0 == 200 && swept == 1),
+            "settled both by the seller's return and by the deadline"
+        );
+        for reply in &replies[5..13] {
+            ok_or_busy("a redemption racing the settlement", reply);
+        }
+        assert_eq!(replies[13].0, 200, "her new purse: {}", replies[13].1);
+    }
 
-    // The books: each spent token paid to the seller once (redeemed, or
-    // refunded to her and charged back), each unspent one refunded to her once.
-    let purse = purse_record(&s, bp.id).await;
-    let spent_sessions: Vec<_> = spent.iter().map(|t| t.session).collect();
-    for (session, record) in &purse.tokens {
-        if spent_sessions.contains(session) {
-            assert!(
-                matches!(
+    /// Whatever lost its race is decided now, one request at a time.
+    async fn whatever_lost_its_race_is_decided_now(&mut self, case_id: &str) {
+        let Race {
+            s, seller, spent, ..
+        } = self;
+        let s = &*s;
+        assert_eq!(s.operator("/v1/operator/sweep", &json!({})).await.0, 200);
+        let letter = seller.letter(
+            s,
+            LetterKind::Redemption,
+            &RedemptionRequest {
+                tokens: spent.clone(),
+            },
+        );
+        let (status, last) = s
+            .post("/v1/redemptions", &json!({ "letter": letter }))
+            .await;
+        assert_eq!(status, 200, "{last}");
+        let (_, settled) = seller.case(s, case_id).await;
+        assert!(
+            settled["settled"].is_string(),
+            "the case is settled: {settled}"
+        );
+    }
+
+    /// The books: each spent token paid to the seller once (redeemed, or
+    /// refunded to her and charged back), each unspent one refunded to her once.
+    async fn each_token_is_paid_to_one_party_once(&self) {
+        let Race {
+            s,
+            buyer,
+            seller,
+            bp,
+            spent,
+            ..
+        } = self;
+        let purse = purse_record(s, bp.id).await;
+        let spent_sessions: Vec<_> = spent.iter().map(|t| t.session).collect();
+        for (session, record) in &purse.tokens {
+            if spent_sessions.contains(session) {
+                assert!(
+                    matches!(
+                        record.status,
+                        TokenStatus::Redeemed | TokenStatus::ChargedBack
+                    ),
+                    "spent token {session:?}: {:?}",
+                    record.status
+                );
+            } else {
+                assert_eq!(
                     record.status,
-                    TokenStatus::Redeemed | TokenStatus::ChargedBack
-                ),
-                "spent token {session:?}: {:?}",
-                record.status
-            );
-        } else {
-            assert_eq!(
-                record.status,
-                TokenStatus::Refunded,
-                "unspent token {session:?}"
-            );
+                    TokenStatus::Refunded,
+                    "unspent token {session:?}"
+                );
+            }
         }
+        let (buyer_now, seller_now) = (s.balance(buyer.id()).await, s.balance(seller.id()).await);
+        let t = s.totals().await;
+        let outstanding = t.outstanding["USD"];
+        assert_eq!(
+            (seller_now, outstanding),
+            (40, 20),
+            "the seller has his four tokens, her new purse is all that is owed"
+        );
+        assert_eq!(
+            buyer_now,
+            1_000 - 80 + 40 - 20,
+            "she got her four unspent tokens back and paid for the new purse"
+        );
+        assert_eq!(buyer_now + seller_now + outstanding, t.funded["USD"]);
+        assert_eq!(t.funded["USD"], 1_000);
     }
-    let (buyer_now, seller_now) = (s.balance(buyer.id()).await, s.balance(seller.id()).await);
-    let t = s.totals().await;
-    let outstanding = t.outstanding["USD"];
-    assert_eq!(
-        (seller_now, outstanding),
-        (40, 20),
-        "the seller has his four tokens, her new purse is all that is owed"
-    );
-    assert_eq!(
-        buyer_now,
-        1_000 - 80 + 40 - 20,
-        "she got her four unspent tokens back and paid for the new purse"
-    );
-    assert_eq!(buyer_now + seller_now + outstanding, t.funded["USD"]);
-    assert_eq!(t.funded["USD"], 1_000);
 }
 
 #[rstest]

@@ -395,16 +395,69 @@ fn free_port() -> u16 {
         .port()
 }
 
+/// A buyer's task: how many rounds she ran and the purses she was minted.
+type BuyerTask = tokio::task::JoinHandle<(usize, BTreeMap<halfpenny::PurseId, usize>)>;
+
+/// A token credited (purse, session), and how often.
+type Credits = BTreeMap<(String, u64), u32>;
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
     let started = Instant::now();
     let dir = tempfile::tempdir().unwrap();
     let database = common::database_url(&dir).await;
+    let (mut process, c) = start_the_bank(&dir, &database).await;
+    let seller_id = testing::seller_identity();
+    let buyers = [testing::buyer_identity(), testing::other_identity()];
+    open_and_fund_the_accounts(&c, &seller_id, &buyers).await;
+    let refunds = Arc::new(Mutex::new(Vec::new()));
+    let (buyer_tasks, seller_task) = start_the_clients(&c, &buyers, &refunds);
+    let down = kill_at_seeded_moments(&mut process, &c).await;
+    let (rounds, minted, letters) = stop_the_clients(&c, buyer_tasks, seller_task).await;
+    let load_time = started.elapsed();
+
+    let store = Store::connect(&database).await.unwrap();
+    let refunds = refunds.lock().unwrap().clone();
+    every_open_refund_case_settles(&store, &refunds).await;
+    let sent = c.sent.lock().unwrap().clone();
+    every_request_sent_again_gets_its_first_answer(&c, &sent).await;
+    let (credits, credited_value, double_credits) = no_token_is_credited_twice(&sent);
+    let (refunded_value, open_value) =
+        no_purse_is_half_written(&store, &minted, &refunds, &credits).await;
+    every_cent_is_accounted_for(
+        &c,
+        &store,
+        (&seller_id, &buyers),
+        &minted,
+        (credited_value, refunded_value, open_value),
+    )
+    .await;
+    process.kill();
+
+    let requests = c.requests.load(Ordering::Relaxed) + sent.len() as u64;
+    eprintln!(
+        "bank crash: {} kill/restart cycles, {requests} requests, ledger balanced, {double_credits} double credits",
+        cycles()
+    );
+    eprintln!(
+        "  {} purses minted in {rounds} rounds, {letters} redemption letters ({} tokens credited), {} refunds; {} resends after kills; down {:.1} s in all; load {:.1} s, whole test {:.1} s",
+        minted.len(),
+        credits.len(),
+        refunds.len(),
+        c.resends.load(Ordering::Relaxed),
+        down.as_secs_f64(),
+        load_time.as_secs_f64(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
+/// The bank's process on a fresh database, and what the clients share.
+async fn start_the_bank(dir: &tempfile::TempDir, database: &str) -> (Process, Arc<Clients>) {
     let bank = install_keys(&dir.path().join("keys"));
     let mut process = Process {
         port: free_port(),
         keys: dir.path().join("keys"),
-        database: database.clone(),
+        database: database.to_owned(),
         child: None,
     };
     process.spawn();
@@ -419,12 +472,17 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
         resends: AtomicU64::new(0),
         stop: AtomicBool::new(false),
     });
+    (process, c)
+}
 
-    // Accounts and money (both idempotent, so sent like the rest).
-    let seller_id = testing::seller_identity();
-    let buyers = [testing::buyer_identity(), testing::other_identity()];
+/// Accounts and money (both idempotent, so sent like the rest).
+async fn open_and_fund_the_accounts(
+    c: &Clients,
+    seller_id: &PrivateIdentity,
+    buyers: &[PrivateIdentity; 2],
+) {
     for (who, role) in [
-        (&seller_id, "seller"),
+        (seller_id, "seller"),
         (&buyers[0], "buyer"),
         (&buyers[1], "buyer"),
     ] {
@@ -443,9 +501,15 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
         )
         .await;
     }
+}
 
+/// Two buyers and a seller, each on its own task.
+fn start_the_clients(
+    c: &Arc<Clients>,
+    buyers: &[PrivateIdentity; 2],
+    refunds: &Refunds,
+) -> (Vec<BuyerTask>, tokio::task::JoinHandle<usize>) {
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let refunds = Arc::new(Mutex::new(Vec::new()));
     let buyer_tasks: Vec<_> = buyers
         .iter()
         .enumerate()
@@ -472,7 +536,12 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
         rx,
     ));
 
-    // The killer: seeded moments, SIGKILL, start again on the same books.
+    (buyer_tasks, seller_task)
+}
+
+/// The killer: seeded moments, SIGKILL, start again on the same books.
+/// Returns how long the bank was down.
+async fn kill_at_seeded_moments(process: &mut Process, c: &Clients) -> Duration {
     let mut rng = ChaCha20Rng::seed_from_u64(SEED);
     let mut down = Duration::ZERO;
     for _ in 0..cycles() {
@@ -484,6 +553,16 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
         process.wait_ready(&c.http).await;
         down += t.elapsed();
     }
+    down
+}
+
+/// Stops the clients; returns the buyers' rounds, the purses minted and
+/// the seller's redemption letters.
+async fn stop_the_clients(
+    c: &Clients,
+    buyer_tasks: Vec<BuyerTask>,
+    seller_task: tokio::task::JoinHandle<usize>,
+) -> (usize, BTreeMap<halfpenny::PurseId, usize>, usize) {
     c.stop.store(true, Ordering::Relaxed);
     let mut minted = BTreeMap::new();
     let mut rounds = 0;
@@ -493,15 +572,18 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
         minted.extend(m);
     }
     let letters = seller_task.await.unwrap();
-    let load_time = started.elapsed();
+    (rounds, minted, letters)
+}
 
-    // Every open refund case settles (the window is two seconds).
-    let store = Store::connect(&database).await.unwrap();
-    let refunds = refunds.lock().unwrap().clone();
+/// Every open refund case settles (the window is two seconds).
+async fn every_open_refund_case_settles(
+    store: &Store,
+    refunds: &[(halfpenny::PurseId, BTreeSet<u32>)],
+) {
     let waited = Instant::now();
     loop {
         let mut open = 0;
-        for (purse, _) in &refunds {
+        for (purse, _) in refunds {
             let p = store.purse(purse).await.unwrap().unwrap();
             // Settled: closed, or open again for the rest of her halves.
             if matches!(p.state, PurseState::Refunding(_)) {
@@ -517,15 +599,16 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
         );
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
+}
 
-    // Every request sent again now gets its first answer, byte for byte.
-    let sent = c.sent.lock().unwrap().clone();
+/// Every request sent again now gets its first answer, byte for byte.
+async fn every_request_sent_again_gets_its_first_answer(c: &Clients, sent: &[Sent]) {
     let mut first: BTreeMap<(&str, &str), &str> = BTreeMap::new();
-    for s in &sent {
+    for s in sent {
         let known = first.entry((s.path, &s.body)).or_insert(&s.answer);
         assert_eq!(*known, s.answer, "a request sent twice got two answers");
     }
-    for s in &sent {
+    for s in sent {
         let r = c
             .http
             .post(format!("{}{}", c.base, s.path))
@@ -542,10 +625,13 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
             s.path
         );
     }
+}
 
-    // No token credited twice: over every redemption answer, each token is
-    // credited at most once, and exactly the credited ones are redeemed.
-    let mut credits: BTreeMap<(String, u64), u32> = BTreeMap::new();
+/// No token credited twice: over every redemption answer, each token is
+/// credited at most once. Returns the credits, their value and how many
+/// tokens were credited twice (none).
+fn no_token_is_credited_twice(sent: &[Sent]) -> (Credits, i64, usize) {
+    let mut credits: Credits = BTreeMap::new();
     let mut credited_value = 0;
     let mut answers: BTreeSet<(&str, &str)> = BTreeSet::new();
     for s in sent.iter().filter(|s| s.path == "/v1/redemptions") {
@@ -569,9 +655,18 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
     }
     let double_credits = credits.values().filter(|n| **n > 1).count();
     assert_eq!(double_credits, 0, "tokens credited twice: {credits:?}");
+    (credits, credited_value, double_credits)
+}
 
-    // No purse half-written: every purse in the books is one a client was
-    // answered for, with all its token rows.
+/// No purse half-written: every purse in the books is one a client was
+/// answered for, with all its token rows; and exactly the credited tokens
+/// are redeemed. Returns the value refunded and the value still open.
+async fn no_purse_is_half_written(
+    store: &Store,
+    minted: &BTreeMap<halfpenny::PurseId, usize>,
+    refunds: &[(halfpenny::PurseId, BTreeSet<u32>)],
+    credits: &Credits,
+) -> (i64, i64) {
     let counts = store.row_counts().await.unwrap();
     let rows = |name: &str| counts.iter().find(|(t, _)| t == name).unwrap().1;
     assert_eq!(
@@ -587,7 +682,7 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
     let mut redeemed = BTreeSet::new();
     let (mut refunded_value, mut open_value) = (0i64, 0i64);
     let refunded_sessions: BTreeMap<_, _> = refunds.iter().cloned().collect();
-    for (id, n) in &minted {
+    for (id, n) in minted {
         let p = store.purse(id).await.unwrap().expect("every minted purse");
         assert_eq!(p.tokens.len(), *n, "purse {} half-written", id.to_hex());
         for (session, t) in &p.tokens {
@@ -610,8 +705,17 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
         credits.keys().cloned().collect(),
         "exactly the credited tokens are redeemed"
     );
+    (refunded_value, open_value)
+}
 
-    // The ledger, as the operator sees it: balanced, and every cent accounted.
+/// The ledger, as the operator sees it: balanced, and every cent accounted.
+async fn every_cent_is_accounted_for(
+    c: &Clients,
+    store: &Store,
+    (seller_id, buyers): (&PrivateIdentity, &[PrivateIdentity; 2]),
+    minted: &BTreeMap<halfpenny::PurseId, usize>,
+    (credited_value, refunded_value, open_value): (i64, i64, i64),
+) {
     let totals: Value = c
         .http
         .get(format!("{}/v1/operator/totals", c.base))
@@ -630,14 +734,11 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
     assert_eq!(totals["outstanding"]["USD"], open_value, "{totals}");
     let t = store.totals().await.unwrap();
     assert!(t.balanced(), "{t:?}");
-    let balance = |who: KeyId| {
-        let store = &store;
-        async move {
-            store
-                .balance(halfpenny::ledger::LedgerAccount::Customer(who), USD)
-                .await
-                .unwrap()
-        }
+    let balance = |who: KeyId| async move {
+        store
+            .balance(halfpenny::ledger::LedgerAccount::Customer(who), USD)
+            .await
+            .unwrap()
     };
     assert_eq!(balance(seller_id.id()).await, credited_value);
     let buyers_total = balance(buyers[0].id()).await + balance(buyers[1].id()).await;
@@ -651,22 +752,5 @@ async fn the_bank_killed_at_random_moments_loses_and_duplicates_nothing() {
         credited_value + refunded_value + open_value,
         minted_value,
         "every token minted is redeemed, refunded or still open"
-    );
-    process.kill();
-
-    let requests = c.requests.load(Ordering::Relaxed) + sent.len() as u64;
-    eprintln!(
-        "bank crash: {} kill/restart cycles, {requests} requests, ledger balanced, {double_credits} double credits",
-        cycles()
-    );
-    eprintln!(
-        "  {} purses minted in {rounds} rounds, {letters} redemption letters ({} tokens credited), {} refunds; {} resends after kills; down {:.1} s in all; load {:.1} s, whole test {:.1} s",
-        minted.len(),
-        credits.len(),
-        refunds.len(),
-        c.resends.load(Ordering::Relaxed),
-        down.as_secs_f64(),
-        load_time.as_secs_f64(),
-        started.elapsed().as_secs_f64()
     );
 }

@@ -12,13 +12,17 @@ mod common;
 
 use common::*;
 use halfpenny::letter::LetterKind;
-use halfpenny::messages::{AuthorizationOrder, RedemptionRequest, RefundRequest, StatementRequest};
+use halfpenny::messages::{
+    AuthorizationOrder, RedemptionRequest, RefundRequest, SpentToken, StatementRequest,
+};
 use halfpenny::split::TokenShare;
+use halfpenny::till::SellerPurse;
+use halfpenny::wallet::BuyerPurse;
 use halfpenny::wire::TextForm;
 use halfpenny::{Assertion, Suite, testing};
 use rand_core::SeedableRng;
 use rstest::rstest;
-use serde_json::json;
+use serde_json::{Value, json};
 
 #[tokio::test]
 async fn accounts_funding_and_the_operator_token() {
@@ -257,12 +261,39 @@ async fn redemption_refund_and_the_sellers_return(
         .await
         .unwrap();
     assert_eq!(s.balance(buyer.id()).await, 970);
-
-    // Off-line purchases: 7c and 3c.
-    let mut tokens = pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 7);
-    tokens.extend(pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 3));
-    let letter = seller.letter(
+    let tokens = the_seller_redeems_10c_once(&s, &mut buyer, &mut seller, &mut sp, &mut bp).await;
+    a_buyers_letter_is_not_a_sellers(&s, &mut buyer, tokens).await;
+    let (kept, case) = she_asks_for_the_rest_back_after_one_more_purchase(
         &s,
+        &mut buyer,
+        &mut seller,
+        &mut sp,
+        &mut bp,
+    )
+    .await;
+    the_seller_is_called_and_hands_his_purse_in(
+        &s,
+        (&mut buyer, &mut seller),
+        &sp,
+        &mut notices,
+        (kept, case),
+    )
+    .await;
+    her_signed_statement_and_the_metrics(&s, &mut buyer).await;
+}
+
+/// Off-line purchases: 7c and 3c, redeemed once; returns the tokens.
+async fn the_seller_redeems_10c_once(
+    s: &Server,
+    buyer: &mut Party,
+    seller: &mut Party,
+    sp: &mut SellerPurse,
+    bp: &mut BuyerPurse,
+) -> Vec<SpentToken> {
+    let mut tokens = pay(s, buyer, seller, sp, bp, 7);
+    tokens.extend(pay(s, buyer, seller, sp, bp, 3));
+    let letter = seller.letter(
+        s,
         LetterKind::Redemption,
         &RedemptionRequest {
             tokens: tokens.clone(),
@@ -283,7 +314,7 @@ async fn redemption_refund_and_the_sellers_return(
         "a replayed letter gets the first answer"
     );
     let again = seller.letter(
-        &s,
+        s,
         LetterKind::Redemption,
         &RedemptionRequest {
             tokens: tokens.clone(),
@@ -299,9 +330,12 @@ async fn redemption_refund_and_the_sellers_return(
             .all(|l| l["code"] == "already_redeemed")
     );
     assert_eq!(s.balance(seller.id()).await, 10);
+    tokens
+}
 
-    // A buyer's letter is not a seller's: wrong role.
-    let as_buyer = buyer.letter(&s, LetterKind::Redemption, &RedemptionRequest { tokens });
+/// A buyer's letter is not a seller's: wrong role.
+async fn a_buyers_letter_is_not_a_sellers(s: &Server, buyer: &mut Party, tokens: Vec<SpentToken>) {
+    let as_buyer = buyer.letter(s, LetterKind::Redemption, &RedemptionRequest { tokens });
     let (status, err) = s
         .post("/v1/redemptions", &json!({ "letter": as_buyer }))
         .await;
@@ -309,9 +343,18 @@ async fn redemption_refund_and_the_sellers_return(
         (status, err["error"]["code"].as_str()),
         (403, Some("wrong_role"))
     );
+}
 
-    // One more purchase the seller keeps; then she asks for the rest back.
-    let kept = pay(&s, &mut buyer, &mut seller, &mut sp, &mut bp, 5);
+/// One more purchase the seller keeps; then she asks for the rest back.
+/// Returns the kept tokens and her case.
+async fn she_asks_for_the_rest_back_after_one_more_purchase(
+    s: &Server,
+    buyer: &mut Party,
+    seller: &mut Party,
+    sp: &mut SellerPurse,
+    bp: &mut BuyerPurse,
+) -> (Vec<SpentToken>, Value) {
+    let kept = pay(s, buyer, seller, sp, bp, 5);
     let items: Vec<TokenShare> = bp
         .halves
         .iter()
@@ -323,7 +366,7 @@ async fn redemption_refund_and_the_sellers_return(
         .collect();
     assert_eq!(bp.available().minor(), 15);
     let letter = buyer.letter(
-        &s,
+        s,
         LetterKind::Refund,
         &RefundRequest {
             purse: bp.id,
@@ -332,18 +375,27 @@ async fn redemption_refund_and_the_sellers_return(
     );
     let (status, case) = s.post("/v1/refunds", &json!({ "letter": letter })).await;
     assert_eq!(status, 200, "{case}");
-    let (status, err) = s.post("/v1/refunds", &json!({ "letter": buyer.letter(&s, LetterKind::Refund, &RefundRequest { purse: bp.id, halves: vec![] }) })).await;
+    let (status, err) = s.post("/v1/refunds", &json!({ "letter": buyer.letter(s, LetterKind::Refund, &RefundRequest { purse: bp.id, halves: vec![] }) })).await;
     assert_eq!(
         (status, err["error"]["code"].as_str()),
         (409, Some("refund_in_progress"))
     );
+    (kept, case)
+}
 
-    // The bank calls the seller's address; the same letter waits in his inbox.
+/// The bank calls the seller's address; the same letter waits in his inbox.
+async fn the_seller_is_called_and_hands_his_purse_in(
+    s: &Server,
+    (buyer, seller): (&mut Party, &mut Party),
+    sp: &SellerPurse,
+    notices: &mut tokio::sync::mpsc::UnboundedReceiver<bank_server::service::Notice>,
+    (kept, case): (Vec<SpentToken>, Value),
+) {
     let notice = tokio::time::timeout(std::time::Duration::from_secs(10), notices.recv())
         .await
         .unwrap()
         .unwrap();
-    let letters = seller.letters(&s).await;
+    let letters = seller.letters(s).await;
     assert_eq!(
         (letters.len(), letters[0]["kind"].as_str()),
         (1, Some("return_request"))
@@ -353,7 +405,7 @@ async fn redemption_refund_and_the_sellers_return(
         ("return_request", letters[0]["letter"].as_str().unwrap())
     );
     let (status, result) = seller
-        .hand_in(&s, &letters[0], case["case"].as_str().unwrap(), &sp, kept)
+        .hand_in(s, &letters[0], case["case"].as_str().unwrap(), sp, kept)
         .await;
     assert_eq!(status, 200, "{result}");
     assert_eq!(
@@ -369,11 +421,13 @@ async fn redemption_refund_and_the_sellers_return(
     );
     let t = s.totals().await;
     assert_eq!((t.outstanding["USD"], t.funded["USD"]), (0, 1_000));
-    assert_eq!(buyer.letters(&s).await[0]["kind"], "refund_result");
+    assert_eq!(buyer.letters(s).await[0]["kind"], "refund_result");
+}
 
-    // Her signed statement.
+/// Her signed statement, and the bank's metrics.
+async fn her_signed_statement_and_the_metrics(s: &Server, buyer: &mut Party) {
     let letter = buyer.letter(
-        &s,
+        s,
         LetterKind::StatementRequest,
         &StatementRequest { currency: USD },
     );
@@ -743,16 +797,55 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
     let (first, rest) = available.split_at(3);
     let (first_value, rest_value) = (value(first), value(rest));
     assert_eq!(first_value + rest_value, 20);
-    let outstanding =
-        |t: &bank_server::store::Totals| t.outstanding.get("USD").copied().unwrap_or(0);
-
-    // The first case: three of her unspent halves.
-    let letter = buyer.letter(
+    let her = Her {
+        bp: &bp,
+        purse,
+        first,
+        rest,
+    };
+    let case1 = the_first_case_and_the_rest_waits(&s, &mut buyer, her).await;
+    the_seller_hands_in_the_purse(
         &s,
+        (&mut buyer, &mut seller),
+        &sp,
+        handed_in,
+        &case1,
+        first_value,
+    )
+    .await;
+    the_second_case_is_settled_at_the_deadline(&s, &mut buyer, &mut seller, her, &case1).await;
+    the_sellers_kept_tokens_are_still_his_once(&s, &mut buyer, &mut seller, kept).await;
+    nothing_of_the_purse_is_left(&s, &mut buyer, her).await;
+}
+
+/// Her purse, and her unspent halves in two parts.
+#[derive(Clone, Copy)]
+struct Her<'a> {
+    bp: &'a BuyerPurse,
+    purse: halfpenny::PurseId,
+    first: &'a [halfpenny::SessionSerial],
+    rest: &'a [halfpenny::SessionSerial],
+}
+
+fn outstanding(t: &bank_server::store::Totals) -> i64 {
+    t.outstanding.get("USD").copied().unwrap_or(0)
+}
+
+/// The first case: three of her unspent halves. While it is open, the rest
+/// waits: refused clearly, nothing changed. Returns the case.
+async fn the_first_case_and_the_rest_waits(s: &Server, buyer: &mut Party, her: Her<'_>) -> Value {
+    let Her {
+        bp,
+        purse,
+        first,
+        rest,
+    } = her;
+    let letter = buyer.letter(
+        s,
         LetterKind::Refund,
         &RefundRequest {
             purse,
-            halves: halves_of(&bp, first),
+            halves: halves_of(bp, first),
         },
     );
     let (status, case1) = s.post("/v1/refunds", &json!({ "letter": letter })).await;
@@ -760,11 +853,11 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
     // While it is open, the rest waits: refused clearly, nothing changed.
     let counts = s.app.store.row_counts().await.unwrap();
     let early = buyer.letter(
-        &s,
+        s,
         LetterKind::Refund,
         &RefundRequest {
             purse,
-            halves: halves_of(&bp, rest),
+            halves: halves_of(bp, rest),
         },
     );
     let (status, err) = s.post("/v1/refunds", &json!({ "letter": early })).await;
@@ -774,15 +867,25 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
         "{err}"
     );
     assert_eq!(s.app.store.row_counts().await.unwrap(), counts);
+    case1
+}
 
-    // The seller hands in the purse: one payment's tokens and every unspent half.
-    let letters = seller.letters(&s).await;
+/// The seller hands in the purse: one payment's tokens and every unspent half.
+async fn the_seller_hands_in_the_purse(
+    s: &Server,
+    (buyer, seller): (&mut Party, &mut Party),
+    sp: &SellerPurse,
+    handed_in: Vec<SpentToken>,
+    case1: &Value,
+    first_value: u64,
+) {
+    let letters = seller.letters(s).await;
     let (status, result) = seller
         .hand_in(
-            &s,
+            s,
             &letters[0],
             case1["case"].as_str().unwrap(),
-            &sp,
+            sp,
             handed_in,
         )
         .await;
@@ -800,14 +903,26 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
     );
     let t = s.totals().await;
     assert_eq!(outstanding(&t), 30 - 3 - first_value as i64, "{t:?}");
+}
 
-    // The second case: the rest of her unspent halves.
+/// The second case: the rest of her unspent halves. The seller is silent
+/// this time: the deadline rule settles it.
+async fn the_second_case_is_settled_at_the_deadline(
+    s: &Server,
+    buyer: &mut Party,
+    seller: &mut Party,
+    her: Her<'_>,
+    case1: &Value,
+) {
+    let Her {
+        bp, purse, rest, ..
+    } = her;
     let letter = buyer.letter(
-        &s,
+        s,
         LetterKind::Refund,
         &RefundRequest {
             purse,
-            halves: halves_of(&bp, rest),
+            halves: halves_of(bp, rest),
         },
     );
     let (status, case2) = s.post("/v1/refunds", &json!({ "letter": letter })).await;
@@ -819,7 +934,7 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
         s.operator("/v1/operator/sweep", &json!({})).await,
         (200, json!({ "settled": 1 }))
     );
-    let (_, settled) = buyer.case(&s, case2["case"].as_str().unwrap()).await;
+    let (_, settled) = buyer.case(s, case2["case"].as_str().unwrap()).await;
     assert_eq!(settled["settled"], "deadline", "{settled}");
     assert_eq!(
         (s.balance(buyer.id()).await, s.balance(seller.id()).await),
@@ -828,13 +943,20 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
     );
     let t = s.totals().await;
     assert_eq!(outstanding(&t), 7, "only the tokens the seller kept: {t:?}");
+}
 
-    // The seller's kept tokens are still his, once.
+/// The seller's kept tokens are still his, once.
+async fn the_sellers_kept_tokens_are_still_his_once(
+    s: &Server,
+    buyer: &mut Party,
+    seller: &mut Party,
+    kept: Vec<SpentToken>,
+) {
     let redeem = |seller: &mut Party| {
         let tokens = kept.clone();
-        seller.letter(&s, LetterKind::Redemption, &RedemptionRequest { tokens })
+        seller.letter(s, LetterKind::Redemption, &RedemptionRequest { tokens })
     };
-    let letter = redeem(&mut seller);
+    let letter = redeem(seller);
     let (status, r) = s
         .post("/v1/redemptions", &json!({ "letter": letter }))
         .await;
@@ -842,7 +964,7 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
         (status, &r["credited"]),
         (200, &json!([{ "currency": "USD", "minor": 7 }]))
     );
-    let letter = redeem(&mut seller);
+    let letter = redeem(seller);
     let (status, r) = s
         .post("/v1/redemptions", &json!({ "letter": letter }))
         .await;
@@ -854,14 +976,19 @@ async fn a_purse_is_refunded_in_parts_and_nothing_is_stranded(
     let t = s.totals().await;
     assert_eq!((outstanding(&t), t.funded["USD"]), (0, 1_000), "{t:?}");
     assert_eq!(t.open_token_value.get("USD").copied().unwrap_or(0), 0);
+}
 
-    // Nothing of the purse is left: a third request finds it closed.
+/// Nothing of the purse is left: a third request finds it closed.
+async fn nothing_of_the_purse_is_left(s: &Server, buyer: &mut Party, her: Her<'_>) {
+    let Her {
+        bp, purse, first, ..
+    } = her;
     let letter = buyer.letter(
-        &s,
+        s,
         LetterKind::Refund,
         &RefundRequest {
             purse,
-            halves: halves_of(&bp, first),
+            halves: halves_of(bp, first),
         },
     );
     let (status, err) = s.post("/v1/refunds", &json!({ "letter": letter })).await;

@@ -156,20 +156,39 @@ async fn each_party_reads_only_her_own_inbox_and_cases() {
 async fn lookups_without_proof_are_refused_and_the_old_paths_are_gone() {
     let (s, buyer, seller, other, case) = a_refund_case().await;
     let now = s.now();
-    let inbox = InboxRequest { after: 0 };
-    let case_body = CaseRequest {
-        case: CaseId::from_hex(&case).unwrap(),
-    };
     let mut nonces = (0u8..).map(|i| Nonce([i; 16]));
     let mut n = || nonces.next().unwrap();
+    let mut cases = inbox_requests_without_proof(&s, &seller, &other, now, &mut n);
+    cases.extend(case_requests_without_proof(
+        &s,
+        (&buyer, &other),
+        &case,
+        now,
+        &mut n,
+    ));
+    each_is_refused_and_answers_nothing(&s, cases).await;
+    the_unsigned_lookups_of_old_answer_nothing(&s, &seller, &case).await;
+}
+
+/// A lookup letter that must be refused: path, what is wrong, the letter,
+/// and the status and code it gets.
+type Unproven = (&'static str, &'static str, SealedBox, u16, &'static str);
+
+fn inbox_requests_without_proof(
+    s: &Server,
+    seller: &Party,
+    other: &Party,
+    now: Timestamp,
+    n: &mut impl FnMut() -> Nonce,
+) -> Vec<Unproven> {
+    let inbox = InboxRequest { after: 0 };
     let seller_id = seller.id();
-    let buyer_id = buyer.id();
-    let cases: Vec<(&str, &str, SealedBox, u16, &str)> = vec![
+    vec![
         (
             "/v1/inbox",
             "unsigned",
             letter(
-                &s,
+                s,
                 LetterKind::InboxRequest,
                 seller_id,
                 Signature::None,
@@ -184,7 +203,7 @@ async fn lookups_without_proof_are_refused_and_the_old_paths_are_gone() {
             "/v1/inbox",
             "forged: the seller named, the other buyer signing",
             letter(
-                &s,
+                s,
                 LetterKind::InboxRequest,
                 seller_id,
                 Signature::By(&other.identity),
@@ -199,7 +218,7 @@ async fn lookups_without_proof_are_refused_and_the_old_paths_are_gone() {
             "/v1/inbox",
             "stale: 11 minutes old",
             letter(
-                &s,
+                s,
                 LetterKind::InboxRequest,
                 seller_id,
                 Signature::By(&seller.identity),
@@ -214,7 +233,7 @@ async fn lookups_without_proof_are_refused_and_the_old_paths_are_gone() {
             "/v1/inbox",
             "a statement request",
             letter(
-                &s,
+                s,
                 LetterKind::StatementRequest,
                 seller_id,
                 Signature::By(&seller.identity),
@@ -229,7 +248,7 @@ async fn lookups_without_proof_are_refused_and_the_old_paths_are_gone() {
             "/v1/inbox",
             "an unregistered sender",
             letter(
-                &s,
+                s,
                 LetterKind::InboxRequest,
                 testing::bank_identity().id(),
                 Signature::By(&testing::bank_identity()),
@@ -240,11 +259,27 @@ async fn lookups_without_proof_are_refused_and_the_old_paths_are_gone() {
             404,
             "unknown_account",
         ),
+    ]
+}
+
+fn case_requests_without_proof(
+    s: &Server,
+    (buyer, other): (&Party, &Party),
+    case: &str,
+    now: Timestamp,
+    n: &mut impl FnMut() -> Nonce,
+) -> Vec<Unproven> {
+    let inbox = InboxRequest { after: 0 };
+    let case_body = CaseRequest {
+        case: CaseId::from_hex(case).unwrap(),
+    };
+    let buyer_id = buyer.id();
+    vec![
         (
             "/v1/cases",
             "unsigned",
             letter(
-                &s,
+                s,
                 LetterKind::CaseRequest,
                 buyer_id,
                 Signature::None,
@@ -259,7 +294,7 @@ async fn lookups_without_proof_are_refused_and_the_old_paths_are_gone() {
             "/v1/cases",
             "forged: the buyer named, the other buyer signing",
             letter(
-                &s,
+                s,
                 LetterKind::CaseRequest,
                 buyer_id,
                 Signature::By(&other.identity),
@@ -274,7 +309,7 @@ async fn lookups_without_proof_are_refused_and_the_old_paths_are_gone() {
             "/v1/cases",
             "stale: 11 minutes old",
             letter(
-                &s,
+                s,
                 LetterKind::CaseRequest,
                 buyer_id,
                 Signature::By(&buyer.identity),
@@ -289,7 +324,7 @@ async fn lookups_without_proof_are_refused_and_the_old_paths_are_gone() {
             "/v1/cases",
             "an inbox request",
             letter(
-                &s,
+                s,
                 LetterKind::InboxRequest,
                 buyer_id,
                 Signature::By(&buyer.identity),
@@ -300,7 +335,10 @@ async fn lookups_without_proof_are_refused_and_the_old_paths_are_gone() {
             400,
             "wrong_message_kind",
         ),
-    ];
+    ]
+}
+
+async fn each_is_refused_and_answers_nothing(s: &Server, cases: Vec<Unproven>) {
     for (path, what, sealed, status, expected) in cases {
         let (got, reply) = s.post(path, &json!({ "letter": sealed.to_text() })).await;
         assert_eq!(
@@ -310,8 +348,10 @@ async fn lookups_without_proof_are_refused_and_the_old_paths_are_gone() {
         );
         assert!(reply.get("letters").is_none() && reply.get("case").is_none());
     }
+}
 
-    // The unsigned lookups of old answer nothing.
+/// The unsigned lookups of old answer nothing.
+async fn the_unsigned_lookups_of_old_answer_nothing(s: &Server, seller: &Party, case: &str) {
     for path in [
         format!("/v1/inbox/{}", seller.account),
         format!("/v1/inbox/{}?after=0", seller.account),

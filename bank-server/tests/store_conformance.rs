@@ -371,19 +371,37 @@ async fn accounts_attributes_and_row_counts() {
 async fn operator_postings_are_idempotent_and_guarded() {
     let w = World::new(1, Suite::Rsa2048Sha256).await;
     let (buyer, seller) = (w.buyer_account(), w.seller_account());
-    let fund = |minor| Posting {
+    a_key_posts_once_and_is_refused_for_any_other_posting(&w, buyer, seller).await;
+    no_withdrawal_goes_below_zero_and_a_refusal_leaves_no_trace(&w, buyer, seller).await;
+    the_statement_and_the_books_show_exactly_what_was_posted(&w).await;
+}
+
+/// The operator funds `to` with `minor` cents.
+fn funding(to: LedgerAccount, minor: u64) -> Posting {
+    Posting {
         kind: PostingKind::Funding,
         debit: LedgerAccount::Settlement,
-        credit: buyer,
+        credit: to,
         amount: usd(minor),
-    };
-    let withdraw = |who, minor| Posting {
+    }
+}
+
+/// The operator pays `minor` cents out of `who`'s account.
+fn withdrawal(who: LedgerAccount, minor: u64) -> Posting {
+    Posting {
         kind: PostingKind::Withdrawal,
         debit: who,
         credit: LedgerAccount::Settlement,
         amount: usd(minor),
-    };
+    }
+}
 
+async fn a_key_posts_once_and_is_refused_for_any_other_posting(
+    w: &World,
+    buyer: LedgerAccount,
+    seller: LedgerAccount,
+) {
+    let fund = |minor| funding(buyer, minor);
     assert_eq!(
         w.store
             .operator_posting(b"k1", &fund(500), NOW)
@@ -409,7 +427,7 @@ async fn operator_postings_are_idempotent_and_guarded() {
                 ..fund(500)
             },
         ),
-        ("another direction", withdraw(buyer, 500)),
+        ("another direction", withdrawal(buyer, 500)),
         (
             "another currency",
             Posting {
@@ -441,19 +459,26 @@ async fn operator_postings_are_idempotent_and_guarded() {
         (&serde_json::json!(500), &serde_json::json!(500)),
         "the first answer is stored with what it answered"
     );
+}
 
-    // The guard: no withdrawal below zero, and a refused one leaves no trace, not even its key.
+/// The guard: no withdrawal below zero, and a refused one leaves no trace, not even its key.
+async fn no_withdrawal_goes_below_zero_and_a_refusal_leaves_no_trace(
+    w: &World,
+    buyer: LedgerAccount,
+    seller: LedgerAccount,
+) {
+    let fund = |minor| funding(buyer, minor);
     let before = w.store.row_counts().await.unwrap();
     assert!(matches!(
         w.store
-            .operator_posting(b"w1", &withdraw(buyer, 1_000), NOW)
+            .operator_posting(b"w1", &withdrawal(buyer, 1_000), NOW)
             .await,
         Err(StoreError::InsufficientFunds)
     ));
     assert!(
         matches!(
             w.store
-                .operator_posting(b"w9", &withdraw(seller, 1), NOW)
+                .operator_posting(b"w9", &withdrawal(seller, 1), NOW)
                 .await,
             Err(StoreError::InsufficientFunds)
         ),
@@ -481,7 +506,7 @@ async fn operator_postings_are_idempotent_and_guarded() {
     assert_eq!(w.store.balance(buyer, USD).await.unwrap(), 750);
     assert_eq!(
         w.store
-            .operator_posting(b"w1", &withdraw(buyer, 750), NOW)
+            .operator_posting(b"w1", &withdrawal(buyer, 750), NOW)
             .await
             .unwrap(),
         Ok(0),
@@ -489,13 +514,15 @@ async fn operator_postings_are_idempotent_and_guarded() {
     );
     assert!(matches!(
         w.store
-            .operator_posting(b"w2", &withdraw(buyer, 1), NOW)
+            .operator_posting(b"w2", &withdrawal(buyer, 1), NOW)
             .await,
         Err(StoreError::InsufficientFunds)
     ));
     assert_eq!(w.store.balance(buyer, USD).await.unwrap(), 0);
     assert_eq!(w.store.available(w.buyer.id(), USD).await.unwrap(), usd(0));
+}
 
+async fn the_statement_and_the_books_show_exactly_what_was_posted(w: &World) {
     let lines = w.store.statement(w.buyer.id(), USD).await.unwrap();
     let seen: Vec<(&str, i64)> = lines
         .iter()
@@ -664,28 +691,39 @@ async fn a_minted_purse_round_trips_and_is_stored_once(
 async fn token_moves_are_conditional_and_only_chargebacks_overdraw(
     #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
 ) {
-    use TokenStatus::*;
     let mut w = World::new(3, suite).await;
     w.fund(1_000, "f1").await;
     let (_, purse) = w.purse(&[(10, 3)]).await;
     let p = purse.id;
     let (buyer, seller) = (w.buyer_account(), w.seller_account());
-    let pay = |kind, debit, credit, minor| Posting {
+    decisions_on_a_stale_view_move_nothing(&mut w, p, seller).await;
+    a_decision_on_the_true_state_is_applied_once(&mut w, p, seller).await;
+    the_last_token_is_refunded_and_she_takes_her_money_out(&mut w, p, buyer).await;
+    only_a_chargeback_may_overdraw_her(&mut w, p, buyer, seller).await;
+}
+
+fn pay(kind: PostingKind, debit: LedgerAccount, credit: LedgerAccount, minor: u64) -> Posting {
+    Posting {
         kind,
         debit,
         credit,
         amount: usd(minor),
-    };
-    let redemption = |minor| {
-        pay(
-            PostingKind::Redemption(p),
-            LedgerAccount::Outstanding,
-            seller,
-            minor,
-        )
-    };
+    }
+}
 
-    // Decisions made on a stale view: the whole transaction fails, nothing moves, the nonce stays free.
+/// The seller's credit for tokens of purse `p`.
+fn redemption(p: PurseId, seller: LedgerAccount, minor: u64) -> Posting {
+    pay(
+        PostingKind::Redemption(p),
+        LedgerAccount::Outstanding,
+        seller,
+        minor,
+    )
+}
+
+/// Decisions made on a stale view: the whole transaction fails, nothing moves, the nonce stays free.
+async fn decisions_on_a_stale_view_move_nothing(w: &mut World, p: PurseId, seller: LedgerAccount) {
+    use TokenStatus::*;
     let before = w.snapshot(p).await;
     let stale: [Vec<TokenChange>; 3] = [
         vec![change(p, 0, Refunded, ChargedBack)],
@@ -705,7 +743,7 @@ async fn token_moves_are_conditional_and_only_chargebacks_overdraw(
         let decision = redeemed(
             n,
             changes.clone(),
-            vec![redemption(10 * changes.len() as u64)],
+            vec![redemption(p, seller, 10 * changes.len() as u64)],
         );
         assert!(
             matches!(
@@ -717,8 +755,15 @@ async fn token_moves_are_conditional_and_only_chargebacks_overdraw(
         assert_eq!(w.snapshot(p).await, before, "{changes:?}");
         assert_eq!(w.store.stored_response(n.as_bytes()).await.unwrap(), None);
     }
+}
 
-    // Decided on the true state: applied, once.
+/// Decided on the true state: applied, once.
+async fn a_decision_on_the_true_state_is_applied_once(
+    w: &mut World,
+    p: PurseId,
+    seller: LedgerAccount,
+) {
+    use TokenStatus::*;
     let n1 = w.nonce();
     let first = redeemed(
         n1,
@@ -726,7 +771,7 @@ async fn token_moves_are_conditional_and_only_chargebacks_overdraw(
             change(p, 0, Outstanding, Redeemed),
             change(p, 1, Outstanding, Redeemed),
         ],
-        vec![redemption(20)],
+        vec![redemption(p, seller, 20)],
     );
     w.store
         .apply_redemption(&first, "credited 20", NOW)
@@ -760,8 +805,15 @@ async fn token_moves_are_conditional_and_only_chargebacks_overdraw(
             .as_deref(),
         Some("credited 20")
     );
+}
 
-    // The last token is refunded to her, and she takes all her money out.
+/// The last token is refunded to her, and she takes all her money out.
+async fn the_last_token_is_refunded_and_she_takes_her_money_out(
+    w: &mut World,
+    p: PurseId,
+    buyer: LedgerAccount,
+) {
+    use TokenStatus::*;
     let n3 = w.nonce();
     let refund = pay(
         PostingKind::Refund(p),
@@ -788,9 +840,17 @@ async fn token_moves_are_conditional_and_only_chargebacks_overdraw(
         w.store.operator_posting(b"w1", &out, NOW).await.unwrap(),
         Ok(0)
     );
+}
 
-    // Then the seller proves she had spent it. Any other debit of an empty
-    // account is refused, with the token move it came with...
+/// Then the seller proves she had spent it. Any other debit of an empty
+/// account is refused, with the token move it came with...
+async fn only_a_chargeback_may_overdraw_her(
+    w: &mut World,
+    p: PurseId,
+    buyer: LedgerAccount,
+    seller: LedgerAccount,
+) {
+    use TokenStatus::*;
     let before = w.snapshot(p).await;
     let n4 = w.nonce();
     let not_a_chargeback = pay(PostingKind::Redemption(p), buyer, seller, 10);
@@ -862,6 +922,40 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
     #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
 ) {
     let mut w = World::new(4, suite).await;
+    let h = her_purse_with_its_first_token_redeemed(&mut w).await;
+    let (opened, case, refunding) = a_case_opens_with_every_field_stored(&mut w, &h).await;
+    a_second_case_on_the_old_purse_is_refused(&mut w, &h, &opened).await;
+    the_case_is_due_only_from_its_deadline(&w, &case).await;
+    the_seller_is_asked_and_she_is_not(&w, &opened).await;
+    let settled = the_deadline_settles_it_without_him(&mut w, h.p, &case, &refunding).await;
+    it_settles_once_and_his_late_answer_is_refused(&mut w, h.p, &case, &refunding, &settled).await;
+    both_are_told_each_letter_in_order(&w, &settled).await;
+}
+
+/// Her purse (4 x 5c, the first token redeemed by the seller) and all her
+/// halves of it.
+struct Her {
+    p: PurseId,
+    open_purse: PurseRecord,
+    items: Vec<TokenShare>,
+    her: KeyId,
+}
+
+impl Her {
+    /// Her letter asking for all her halves back.
+    fn ask(&self, nonce: Nonce) -> Authenticated<RefundRequest> {
+        Authenticated {
+            nonce,
+            sender: self.her,
+            body: RefundRequest {
+                purse: self.p,
+                halves: self.halves.clone(),
+            },
+        }
+    }
+}
+
+async fn her_purse_with_its_first_token_redeemed(w: &mut World) -> Her {
     w.fund(1_000, "f1").await;
     let (minted, open_purse) = w.purse(&[(5, 4)]).await;
     let p = open_purse.id;
@@ -894,22 +988,35 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
     let items: Vec<TokenShare> = bp.shares(|_| true);
     assert_eq!(items.len(), 4);
     let her = w.buyer.id();
-    let ask = |nonce| Authenticated {
-        nonce,
-        sender: her,
-        body: RefundRequest {
-            purse: p,
-            halves: items.clone(),
-        },
-    };
+    Her {
+        p,
+        open_purse,
+        items,
+        her,
+    }
+}
 
+/// Her case opens: every field of it is stored, and the purse is refunding.
+async fn a_case_opens_with_every_field_stored(
+    w: &mut World,
+    h: &Her,
+) -> (
+    halfpenny::bank::RefundOpened,
+    halfpenny::bank::RefundCase,
+    PurseRecord,
+) {
+    let Her {
+        open_purse, items, ..
+    } = h;
+    let p = h.p;
+    let ask = |nonce| h.ask(nonce);
     let n1 = w.nonce();
     let opened = w
         .bank
         .open_refund(
             &ask(n1),
             &w.buyer_rec,
-            &open_purse,
+            open_purse,
             &w.seller_rec,
             NOW,
             &mut w.rng,
@@ -924,7 +1031,7 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
         case, opened.case,
         "every field of the case, her halves included"
     );
-    assert_eq!(case.buyer_halves, items);
+    assert_eq!(case.buyer_halves, *items);
     let refunding = w.store.purse(&p).await.unwrap().unwrap();
     assert_eq!(refunding.state, PurseState::Refunding(case.id));
     assert_eq!(
@@ -934,8 +1041,17 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
             .unwrap(),
         None
     );
+    (opened, case, refunding)
+}
 
-    // A second case decided on the purse as it was: refused; the same letter again: a replay.
+/// A second case decided on the purse as it was: refused; the same letter again: a replay.
+async fn a_second_case_on_the_old_purse_is_refused(
+    w: &mut World,
+    h: &Her,
+    opened: &halfpenny::bank::RefundOpened,
+) {
+    let (p, open_purse) = (h.p, &h.open_purse);
+    let ask = |nonce| h.ask(nonce);
     let before = w.snapshot(p).await;
     let n2 = w.nonce();
     let stale = w
@@ -943,7 +1059,7 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
         .open_refund(
             &ask(n2),
             &w.buyer_rec,
-            &open_purse,
+            open_purse,
             &w.seller_rec,
             NOW,
             &mut w.rng,
@@ -954,13 +1070,15 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
         Err(StoreError::Conflict)
     ));
     assert!(matches!(
-        w.store.apply_refund_opened(&opened, "x", NOW).await,
+        w.store.apply_refund_opened(opened, "x", NOW).await,
         Err(StoreError::Replay)
     ));
     assert_eq!(w.snapshot(p).await, before);
     assert_eq!(w.store.stored_response(n2.as_bytes()).await.unwrap(), None);
+}
 
-    // Due only from its deadline on.
+/// Due only from its deadline on.
+async fn the_case_is_due_only_from_its_deadline(w: &World, case: &halfpenny::bank::RefundCase) {
     assert!(w.store.due_cases(NOW).await.unwrap().is_empty());
     assert!(
         w.store
@@ -973,8 +1091,10 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
         w.store.due_cases(case.deadline).await.unwrap(),
         vec![case.clone()]
     );
+}
 
-    // The seller was asked: one letter in his inbox, none in hers.
+/// The seller was asked: one letter in his inbox, none in hers.
+async fn the_seller_is_asked_and_she_is_not(w: &World, opened: &halfpenny::bank::RefundOpened) {
     let seller_inbox = w.store.inbox(w.seller.id(), 0).await.unwrap();
     assert_eq!(seller_inbox.len(), 1);
     assert_eq!(
@@ -982,19 +1102,19 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
         ("return_request", &opened.return_request.to_text())
     );
     assert!(w.store.inbox(w.buyer.id(), 0).await.unwrap().is_empty());
+}
 
-    // The deadline passes: settled without him. Her three unspent halves come back.
+/// The deadline passes: settled without him. Her three unspent halves come back.
+async fn the_deadline_settles_it_without_him(
+    w: &mut World,
+    p: PurseId,
+    case: &halfpenny::bank::RefundCase,
+    refunding: &PurseRecord,
+) -> halfpenny::bank::Settlement {
     let at = case.deadline;
     let settled = w
         .bank
-        .settle_after_deadline(
-            &case,
-            &refunding,
-            &w.buyer_rec,
-            &w.seller_rec,
-            at,
-            &mut w.rng,
-        )
+        .settle_after_deadline(case, refunding, &w.buyer_rec, &w.seller_rec, at, &mut w.rng)
         .unwrap();
     w.store
         .apply_settlement(&settled, "settled", at)
@@ -1016,12 +1136,22 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
     assert_eq!(w.store.balance(w.seller_account(), USD).await.unwrap(), 5);
     let t = w.balanced().await;
     assert_eq!((t.outstanding["USD"], t.funded["USD"]), (0, 1_000));
+    settled
+}
 
-    // Settled once: the same settlement again is a replay; the seller's late
-    // answer, decided on the open case, is refused; nothing changes.
+/// Settled once: the same settlement again is a replay; the seller's late
+/// answer, decided on the open case, is refused; nothing changes.
+async fn it_settles_once_and_his_late_answer_is_refused(
+    w: &mut World,
+    p: PurseId,
+    case: &halfpenny::bank::RefundCase,
+    refunding: &PurseRecord,
+    settled: &halfpenny::bank::Settlement,
+) {
+    let at = case.deadline;
     let after = w.snapshot(p).await;
     assert!(matches!(
-        w.store.apply_settlement(&settled, "x", at).await,
+        w.store.apply_settlement(settled, "x", at).await,
         Err(StoreError::Replay)
     ));
     let n3 = w.nonce();
@@ -1039,8 +1169,8 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
         .bank
         .settle_with_return(
             &late,
-            &case,
-            &refunding,
+            case,
+            refunding,
             &w.buyer_rec,
             &w.seller_rec,
             at,
@@ -1053,8 +1183,10 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
     ));
     assert_eq!(w.snapshot(p).await, after);
     assert_eq!(w.store.stored_response(n3.as_bytes()).await.unwrap(), None);
+}
 
-    // Both were told, each letter in order after the ones before.
+/// Both were told, each letter in order after the ones before.
+async fn both_are_told_each_letter_in_order(w: &World, settled: &halfpenny::bank::Settlement) {
     let seller_inbox = w.store.inbox(w.seller.id(), 0).await.unwrap();
     let kinds: Vec<&str> = seller_inbox.iter().map(|l| l.kind.as_str()).collect();
     assert_eq!(kinds, ["return_request", "refund_result"]);
@@ -1296,17 +1428,17 @@ async fn a_request_stored_before_digests_were_kept_answers_no_letter() {
     ));
 }
 
-/// Every table but the two that pruning may shrink, with the books and
-/// both purses: what pruning must leave exactly as it was.
-async fn untouched(
-    w: &World,
-    purses: &[PurseId],
-) -> (
+/// The rows but `requests` and `outbox`, the books, both balances and the purses.
+type Untouched = (
     Vec<(String, i64)>,
     Totals,
     (i64, i64),
     Vec<Option<PurseRecord>>,
-) {
+);
+
+/// Every table but the two that pruning may shrink, with the books and
+/// both purses: what pruning must leave exactly as it was.
+async fn untouched(w: &World, purses: &[PurseId]) -> Untouched {
     let mut rows = w.store.row_counts().await.unwrap();
     rows.retain(|(t, _)| t != "requests" && t != "outbox");
     let mut records = Vec::new();
@@ -1325,13 +1457,51 @@ async fn untouched(
 #[tokio::test]
 async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
     let mut w = World::new(8, Suite::Ed25519).await;
+    let h = a_history_of_every_kind_of_row(&mut w).await;
+    let (counts, kept) = the_rows_and_the_books_before_pruning(&w, &h).await;
+    nothing_is_older_than_the_earliest_cutoffs(&w, &counts).await;
+    later_cutoffs_take_exactly_the_old_rows(&w, &h, &kept).await;
+    two_stores_at_once_take_everything_old_once(&w, &h, &kept).await;
+    what_was_pruned_still_cannot_happen_twice(&w, &h, &kept).await;
+}
+
+/// What the history wrote: the three purses, their mints' nonces, the
+/// redemption's, the three refunds opened, case A's deadline and its
+/// settlement.
+struct History {
+    purses: [PurseId; 3],
+    mints: [Nonce; 3],
+    n_redeem: Nonce,
+    opened: Vec<(Nonce, halfpenny::bank::RefundOpened)>,
+    at: Timestamp,
+    settled: halfpenny::bank::Settlement,
+}
+
+/// An operator key, three mints, a redemption, three refunds (settled at
+/// the deadline, left open, settled by the seller's answer) and an address
+/// change.
+async fn a_history_of_every_kind_of_row(w: &mut World) -> History {
     w.fund(1_000, "f1").await; // an operator key, at NOW
     let (minted_a, _) = w.purse(&[(5, 2)]).await; // a first answer at NOW
     let (minted_b, _) = w.purse(&[(5, 1)]).await; // another at NOW
     let (minted_c, _) = w.purse(&[(5, 1)]).await; // a third at NOW
     let (a, b, c) = (minted_a.purse.id, minted_b.purse.id, minted_c.purse.id);
+    let n_redeem = a_redemption_at_now_plus_10(w, a).await;
+    let opened = her_three_refunds(w, [&minted_a, &minted_b, &minted_c]).await;
+    let (at, settled) = a_settled_at_its_deadline_c_by_his_answer(w, &opened, a, c).await;
+    his_address_change_at_now_plus_40(w).await;
+    History {
+        purses: [a, b, c],
+        mints: [minted_a.nonce, minted_b.nonce, minted_c.nonce],
+        n_redeem,
+        opened,
+        at,
+        settled,
+    }
+}
 
-    // A redemption at NOW + 10.
+/// A redemption of purse A's first token at NOW + 10; returns its nonce.
+async fn a_redemption_at_now_plus_10(w: &mut World, a: PurseId) -> Nonce {
     let n_redeem = w.nonce();
     let paid = Posting {
         kind: PostingKind::Redemption(a),
@@ -1353,16 +1523,21 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
         .apply_redemption(&r, Answer::to_letter("r", &[1; 32]), NOW.plus(10))
         .await
         .unwrap();
+    n_redeem
+}
 
-    // Her refund of purse A at NOW + 20, settled at its deadline; of purse B
-    // at NOW + 30, left open; of purse C at NOW + 50, settled by the
-    // seller's answer at NOW + 60.
+/// Her refund of purse A at NOW + 20, of purse B at NOW + 30, of purse C at
+/// NOW + 50; returns each letter's nonce and the case opened.
+async fn her_three_refunds(
+    w: &mut World,
+    [minted_a, minted_b, minted_c]: [&Minted; 3],
+) -> Vec<(Nonce, halfpenny::bank::RefundOpened)> {
     let wallet = Wallet::new(w.bank.public(), &RustCrypto).unwrap();
     let mut opened = Vec::new();
     for (minted, at) in [
-        (&minted_a, NOW.plus(20)),
-        (&minted_b, NOW.plus(30)),
-        (&minted_c, NOW.plus(50)),
+        (minted_a, NOW.plus(20)),
+        (minted_b, NOW.plus(30)),
+        (minted_c, NOW.plus(50)),
     ] {
         let bp = wallet
             .receive_purse(&w.buyer, &minted.response.buyer_purse, NOW)
@@ -1387,6 +1562,17 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
             .unwrap();
         opened.push((n, o));
     }
+    opened
+}
+
+/// Case A settled at its deadline; case C settled by the seller's answer at
+/// NOW + 60 (case B is left open). Returns A's deadline and settlement.
+async fn a_settled_at_its_deadline_c_by_his_answer(
+    w: &mut World,
+    opened: &[(Nonce, halfpenny::bank::RefundOpened)],
+    a: PurseId,
+    c: PurseId,
+) -> (Timestamp, halfpenny::bank::Settlement) {
     let case_a = opened[0].1.case.clone();
     let at = case_a.deadline;
     let refunding = w.store.purse(&a).await.unwrap().unwrap();
@@ -1439,8 +1625,11 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
         )
         .await
         .unwrap();
+    (at, settled)
+}
 
-    // His address change at NOW + 40.
+/// His address change at NOW + 40.
+async fn his_address_change_at_now_plus_40(w: &mut World) {
     let n_address = w.nonce();
     w.store
         .apply_address_change(
@@ -1452,14 +1641,20 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
         )
         .await
         .unwrap();
+}
 
+async fn the_rows_and_the_books_before_pruning(
+    w: &World,
+    h: &History,
+) -> (Vec<(String, i64)>, Untouched) {
+    let [a, b, c] = h.purses;
     let counts = w.store.row_counts().await.unwrap();
     assert_eq!(
         (count(&counts, "requests"), count(&counts, "outbox")),
         (11, 7),
         "f1, 3 mints, a redemption, 3 refunds, a return, a deadline, an address; 3 return requests, 4 results"
     );
-    let kept = untouched(&w, &[a, b, c]).await;
+    let kept = untouched(w, &[a, b, c]).await;
     let t = w.balanced().await;
     assert_eq!(
         (
@@ -1469,8 +1664,11 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
         (1_000 - 20 + 5 + 5, 5)
     );
     assert_eq!(t.funded["USD"], 1_000);
+    (counts, kept)
+}
 
-    // Nothing is strictly older than these cutoffs: nothing goes.
+/// Nothing is strictly older than these cutoffs: nothing goes.
+async fn nothing_is_older_than_the_earliest_cutoffs(w: &World, counts: &[(String, i64)]) {
     let none = PruneBefore {
         answers: NOW,
         purse_answers: NOW,
@@ -1482,11 +1680,21 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
         Pruned::default()
     );
     assert_eq!(w.store.row_counts().await.unwrap(), counts);
+}
 
-    // Later cutoffs: the three mints and the redemption (in batches of
-    // two), all four results, and the return request of case A, settled.
-    // The operator's key written at NOW stays; so does the open case's
-    // return request, old as it is, and case C's, younger than its cutoff.
+/// Later cutoffs: the three mints and the redemption (in batches of
+/// two), all four results, and the return request of case A, settled.
+/// The operator's key written at NOW stays; so does the open case's
+/// return request, old as it is, and case C's, younger than its cutoff.
+async fn later_cutoffs_take_exactly_the_old_rows(w: &World, h: &History, kept: &Untouched) {
+    let History {
+        purses: [a, b, c],
+        mints: [mint_a, mint_b, mint_c],
+        n_redeem,
+        ref opened,
+        at,
+        ..
+    } = *h;
     let some = PruneBefore {
         answers: NOW.plus(20),
         purse_answers: NOW.plus(20),
@@ -1501,7 +1709,7 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
             return_requests: 1,
         }
     );
-    for gone in [minted_a.nonce, minted_b.nonce, minted_c.nonce, n_redeem] {
+    for gone in [mint_a, mint_b, mint_c, n_redeem] {
         assert_eq!(w.store.stored_request(gone.as_bytes()).await.unwrap(), None);
     }
     assert_eq!(
@@ -1524,11 +1732,15 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
         "the open case's request waits for him"
     );
     assert!(w.store.inbox(w.buyer.id(), 0).await.unwrap().is_empty());
-    assert_eq!(untouched(&w, &[a, b, c]).await, kept);
+    assert_eq!(untouched(w, &[a, b, c]).await, *kept);
+}
 
-    // Everything old, from two stores at once, one row per batch: every
-    // remaining first answer (three refunds, the return, the address) and
-    // the deadline record go, and case C's return request; each once.
+/// Everything old, from two stores at once, one row per batch: every
+/// remaining first answer (three refunds, the return, the address) and
+/// the deadline record go, and case C's return request; each once.
+async fn two_stores_at_once_take_everything_old_once(w: &World, h: &History, kept: &Untouched) {
+    let [a, b, c] = h.purses;
+    let at = h.at;
     let far = PruneBefore {
         answers: at.plus(400 * 86_400),
         purse_answers: at.plus(400 * 86_400),
@@ -1560,10 +1772,17 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
         Pruned::default(),
         "again: nothing"
     );
-    assert_eq!(untouched(&w, &[a, b, c]).await, kept);
+    assert_eq!(untouched(w, &[a, b, c]).await, *kept);
     w.balanced().await;
+}
 
-    // The operator's key still answers its retry with the first balance.
+/// The operator's key still answers its retry with the first balance, and
+/// the case settles once even with its deadline record gone.
+async fn what_was_pruned_still_cannot_happen_twice(w: &World, h: &History, kept: &Untouched) {
+    let [a, b, c] = h.purses;
+    let History {
+        at, ref settled, ..
+    } = *h;
     let again = Posting {
         kind: PostingKind::Funding,
         debit: LedgerAccount::Settlement,
@@ -1579,8 +1798,8 @@ async fn pruning_deletes_exactly_what_is_older_than_the_rule() {
     );
     // The case settles once even with its deadline record gone.
     assert!(matches!(
-        w.store.apply_settlement(&settled, "x", at).await,
+        w.store.apply_settlement(settled, "x", at).await,
         Err(StoreError::Conflict)
     ));
-    assert_eq!(untouched(&w, &[a, b, c]).await, kept);
+    assert_eq!(untouched(w, &[a, b, c]).await, *kept);
 }

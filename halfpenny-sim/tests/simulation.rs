@@ -12,7 +12,7 @@
 use halfpenny::bank::BankError;
 use halfpenny::letter::{self, LetterKind};
 use halfpenny::messages::{
-    AuthorizationOrder, InboxRequest, Outcome, Payment, RefundRequest, Refusal, SettledBy,
+    AuthorizationOrder, InboxRequest, Outcome, Payment, Receipt, RefundRequest, Refusal, SettledBy,
 };
 use halfpenny::split::{Share, TokenShare};
 use halfpenny::till::TillError;
@@ -56,7 +56,7 @@ fn buy_purse(
     w.buyer.store(&hers, w.now)
 }
 
-fn buy(w: &mut World, item: &str, price: u64) -> Result<halfpenny::messages::Receipt, SimError> {
+fn buy(w: &mut World, item: &str, price: u64) -> Result<Receipt, SimError> {
     let request = w.seller.offer(item, usd(price), None, w.now, &mut w.rng);
     let prepared = w.buyer.pay(&request, w.now)?;
     let receipt = w
@@ -71,14 +71,30 @@ fn seller_halves(w: &World, purse: PurseId) -> usize {
 }
 
 #[rstest]
-fn the_whole_seed_with_exact_balances(
+fn every_step_from_purse_to_chargeback_keeps_the_books_exact(
     #[values(Suite::Rsa2048Sha256, Suite::Ed25519)] suite: Suite,
 ) {
     let mut w = World::with_suite(7, suite).unwrap();
     w.bank.fund(w.buyer.id(), usd(1_000)).unwrap();
     assert_eq!(books(&w), (1_000, 0, 0));
+    let p1 = a_purse_is_minted_once_through_the_seller(&mut w);
+    too_much_is_refused_and_nothing_moves(&mut w);
+    let r3 = three_articles_are_paid_off_line(&mut w, p1);
+    a_replay_or_a_resend_consumes_nothing_again(&mut w, p1, &r3);
+    forged_and_short_payments_consume_nothing(&mut w, p1);
+    the_seller_redeems_once(&mut w);
+    a_lost_reply_and_a_lost_payment_are_recovered(&mut w, p1);
+    a_refund_is_settled_by_the_sellers_return(&mut w, p1);
+    the_deadline_settles_and_a_late_redemption_is_charged_back(&mut w);
+    let p3 = a_purse_of_proofs_once_her_age_is_on_record(&mut w);
+    a_proof_of_age_is_needed_and_used_once(&mut w, p3);
+    let (plain, money) = a_proof_nobody_asked_for_is_refused(&mut w, p3);
+    a_half_of_another_purse_is_no_good(&mut w, p1, p3, plain, money);
+    the_authorization_token_is_consumed_not_paid(&mut w);
+}
 
-    // Fig. 2-6: a purse through the seller: 20 x 1c, 10 x 5c, 4 x 25c = 170c.
+/// Fig. 2-6: a purse through the seller: 20 x 1c, 10 x 5c, 4 x 25c = 170c.
+fn a_purse_is_minted_once_through_the_seller(w: &mut World) -> PurseId {
     let fwd = w
         .buyer
         .ask_purse(
@@ -103,20 +119,26 @@ fn the_whole_seed_with_exact_balances(
     );
     let hers = w.seller.receive(&response, w.now).unwrap();
     let p1 = w.buyer.store(&hers, w.now).unwrap();
-    assert_eq!(books(&w), (830, 0, 170));
+    assert_eq!(books(w), (830, 0, 170));
     assert_eq!(w.buyer.purses[&p1].available(), usd(170));
     assert_eq!(w.seller.purses[&p1].unspent_value(), usd(170));
-    assert_eq!(seller_halves(&w, p1), 34);
+    assert_eq!(seller_halves(w, p1), 34);
 
-    // Too much: refused, nothing moves.
-    let err = buy_purse(&mut w, &[(100, 9)], vec![]).unwrap_err();
+    p1
+}
+
+/// Too much: refused, nothing moves.
+fn too_much_is_refused_and_nothing_moves(w: &mut World) {
+    let err = buy_purse(w, &[(100, 9)], vec![]).unwrap_err();
     assert_eq!(err.code(), "insufficient_funds");
-    assert_eq!(books(&w), (830, 0, 170));
+    assert_eq!(books(w), (830, 0, 170));
+}
 
-    // Fig. 7-8: three articles.
-    let r1 = buy(&mut w, "article-1", 1).unwrap();
-    let r2 = buy(&mut w, "article-2", 3).unwrap();
-    let r3 = buy(&mut w, "article-3", 7).unwrap();
+/// Fig. 7-8: three articles.
+fn three_articles_are_paid_off_line(w: &mut World, p1: PurseId) -> Receipt {
+    let r1 = buy(w, "article-1", 1).unwrap();
+    let r2 = buy(w, "article-2", 3).unwrap();
+    let r3 = buy(w, "article-3", 7).unwrap();
     assert_eq!((r1.paid, r2.paid, r3.paid), (usd(1), usd(3), usd(7)));
     assert_eq!(
         (r2.sessions.len(), r3.sessions.len()),
@@ -125,10 +147,13 @@ fn the_whole_seed_with_exact_balances(
     );
     assert_eq!(w.buyer.purses[&p1].available(), usd(159));
     assert_eq!(w.seller.takings(), 11);
-    assert_eq!(seller_halves(&w, p1), 34 - 7);
-    assert_eq!(books(&w), (830, 0, 170), "purchases do not touch the bank");
+    assert_eq!(seller_halves(w, p1), 34 - 7);
+    assert_eq!(books(w), (830, 0, 170), "purchases do not touch the bank");
+    r3
+}
 
-    // A replay: the same halves under a new payment request.
+/// A replay: the same halves under a new payment request.
+fn a_replay_or_a_resend_consumes_nothing_again(w: &mut World, p1: PurseId, r3: &Receipt) {
     let again = w.seller.offer("article-4", usd(7), None, w.now, &mut w.rng);
     let replay = Payment {
         payment: again.payment,
@@ -138,7 +163,7 @@ fn the_whole_seed_with_exact_balances(
             .iter()
             .map(|s| TokenShare {
                 session: *s,
-                share: share_of(&w, p1, *s),
+                share: share_of(w, p1, *s),
             })
             .collect(),
     };
@@ -158,11 +183,13 @@ fn the_whole_seed_with_exact_balances(
     };
     assert_eq!(
         w.seller.take_payment(&resend, w.now, &mut w.rng).unwrap(),
-        r3
+        *r3
     );
-    assert_eq!(seller_halves(&w, p1), 27);
+    assert_eq!(seller_halves(w, p1), 27);
+}
 
-    // Forged and partly forged payments consume nothing.
+/// Forged and partly forged payments consume nothing.
+fn forged_and_short_payments_consume_nothing(w: &mut World, p1: PurseId) {
     let good = *w.buyer.purses[&p1]
         .halves
         .iter()
@@ -179,7 +206,7 @@ fn the_whole_seed_with_exact_balances(
         .0;
     let forged = TokenShare {
         session: other,
-        share: Share::from_bytes(vec![0x5a; share_of(&w, p1, other).len()]),
+        share: Share::from_bytes(vec![0x5a; share_of(w, p1, other).len()]),
     };
     let req = w
         .seller
@@ -190,7 +217,7 @@ fn the_whole_seed_with_exact_balances(
         halves: vec![
             TokenShare {
                 session: good,
-                share: share_of(&w, p1, good),
+                share: share_of(w, p1, good),
             },
             forged,
         ],
@@ -203,7 +230,7 @@ fn the_whole_seed_with_exact_balances(
     let short = Payment {
         halves: vec![TokenShare {
             session: good,
-            share: share_of(&w, p1, good),
+            share: share_of(w, p1, good),
         }],
         ..mixed.clone()
     };
@@ -214,23 +241,21 @@ fn the_whole_seed_with_exact_balances(
             .code(),
         "not_enough"
     );
-    assert_eq!(
-        seller_halves(&w, p1),
-        27,
-        "refused payments consume nothing"
-    );
+    assert_eq!(seller_halves(w, p1), 27, "refused payments consume nothing");
     assert_eq!(w.seller.refused.len(), 3);
+}
 
-    // Fig. 9: the seller redeems 11c; a second time nothing.
+/// Fig. 9: the seller redeems 11c; a second time nothing.
+fn the_seller_redeems_once(w: &mut World) {
     let res = w.seller.redeem(&mut w.bank, w.now, &mut w.rng).unwrap();
     assert_eq!(res.credited, vec![usd(11)]);
-    assert_eq!(books(&w), (830, 11, 159));
+    assert_eq!(books(w), (830, 11, 159));
     let twice = w
         .seller
         .till
         .redemption(
             &w.seller.identity,
-            replay_tokens(&w, &res),
+            replay_tokens(w, &res),
             w.now,
             &mut w.rng,
         )
@@ -243,9 +268,11 @@ fn the_whole_seed_with_exact_balances(
             .all(|l| l.outcome == Outcome::Refused(Refusal::AlreadyRedeemed))
     );
     assert_eq!(w.bank.redeem(&twice, w.now).unwrap_err(), SimError::Replay);
-    assert_eq!(books(&w), (830, 11, 159));
+    assert_eq!(books(w), (830, 11, 159));
+}
 
-    // A lost reply: the till took the payment, the buyer never heard.
+/// A lost reply: the till took the payment, the buyer never heard.
+fn a_lost_reply_and_a_lost_payment_are_recovered(w: &mut World, p1: PurseId) {
     let req = w
         .seller
         .offer("article-6", usd(25), None, w.now, &mut w.rng);
@@ -282,12 +309,14 @@ fn the_whole_seed_with_exact_balances(
         .recover(&prepared.payment, w.seller.status(req.payment))
         .unwrap();
     assert_eq!(w.buyer.purses[&p1].available(), usd(134));
+}
 
-    // Fig. 10: she refunds while the seller still holds an unredeemed 25c token.
+/// Fig. 10: she refunds while the seller still holds an unredeemed 25c token.
+fn a_refund_is_settled_by_the_sellers_return(w: &mut World, p1: PurseId) {
     w.advance(3_600);
     w.buyer.refund(p1, &mut w.bank, w.now, &mut w.rng).unwrap();
     assert_eq!(
-        books(&w),
+        books(w),
         (830, 11, 159),
         "nothing moves until the seller answers"
     );
@@ -329,7 +358,7 @@ fn the_whole_seed_with_exact_balances(
         ),
         (SettledBy::SellerReturn, usd(25), usd(134))
     );
-    assert_eq!(books(&w), (964, 36, 0));
+    assert_eq!(books(w), (964, 36, 0));
     let hers = w
         .buyer
         .collect_results(&mut w.bank, w.now, &mut w.rng)
@@ -351,11 +380,13 @@ fn the_whole_seed_with_exact_balances(
         w.bank.purses[&p1].state,
         halfpenny::bank::PurseState::Closed
     );
+}
 
-    // The deadline rule, with a cheating buyer and a seller who is away.
-    let p2 = buy_purse(&mut w, &[(10, 5)], vec![]).unwrap();
-    assert_eq!(books(&w), (914, 36, 50));
-    let spent = buy(&mut w, "article-8", 10).unwrap();
+/// The deadline rule, with a cheating buyer and a seller who is away.
+fn the_deadline_settles_and_a_late_redemption_is_charged_back(w: &mut World) {
+    let p2 = buy_purse(w, &[(10, 5)], vec![]).unwrap();
+    assert_eq!(books(w), (914, 36, 50));
+    let spent = buy(w, "article-8", 10).unwrap();
     // She asks for all five back, the spent one included.
     let all = w.buyer.purses[&p2].shares(|_| true);
     let body = RefundRequest {
@@ -392,7 +423,7 @@ fn the_whole_seed_with_exact_balances(
         (1, case, SettledBy::Deadline, usd(50))
     );
     assert_eq!(
-        books(&w),
+        books(w),
         (964, 36, 0),
         "her money is not frozen past the window"
     );
@@ -401,7 +432,7 @@ fn the_whole_seed_with_exact_balances(
     assert_eq!(res.credited, vec![usd(10)]);
     assert_eq!(res.lines.len(), spent.sessions.len());
     assert_eq!(
-        books(&w),
+        books(w),
         (954, 46, 0),
         "a buyer cannot take back what she spent"
     );
@@ -412,7 +443,7 @@ fn the_whole_seed_with_exact_balances(
                 .till
                 .redemption(
                     &w.seller.identity,
-                    replay_tokens(&w, &res),
+                    replay_tokens(w, &res),
                     w.now,
                     &mut w.rng,
                 )
@@ -424,9 +455,12 @@ fn the_whole_seed_with_exact_balances(
         res.credited.is_empty(),
         "and the token is still paid only once"
     );
-    assert_eq!(books(&w), (954, 46, 0));
+    assert_eq!(books(w), (954, 46, 0));
+}
 
-    // Claim 9: authorization tokens.
+/// Claim 9: authorization tokens. A purse of two proofs of age is minted
+/// only once her date of birth is on record; returns it.
+fn a_purse_of_proofs_once_her_age_is_on_record(w: &mut World) -> PurseId {
     let over18 = Assertion::parse("age>=18").unwrap();
     let order = || {
         vec![AuthorizationOrder {
@@ -434,7 +468,7 @@ fn the_whole_seed_with_exact_balances(
             count: 2,
         }]
     };
-    let err = buy_purse(&mut w, &[(1, 10)], order()).unwrap_err();
+    let err = buy_purse(w, &[(1, 10)], order()).unwrap_err();
     assert_eq!(
         err,
         SimError::Bank(BankError::AssertionNotProven(over18.clone()))
@@ -445,9 +479,16 @@ fn the_whole_seed_with_exact_balances(
             Attribute::DateOfBirth(Date::new(2000, 1, 1).unwrap()),
         )
         .unwrap();
-    let p3 = buy_purse(&mut w, &[(1, 10)], order()).unwrap();
-    assert_eq!(books(&w), (944, 46, 10), "authorizations cost nothing");
+    let p3 = buy_purse(w, &[(1, 10)], order()).unwrap();
+    assert_eq!(books(w), (944, 46, 10), "authorizations cost nothing");
     assert_eq!(w.buyer.purses[&p3].authorizations(&over18), 2);
+    p3
+}
+
+/// A proof of age is needed where asked, used once, and proves no more
+/// than it says.
+fn a_proof_of_age_is_needed_and_used_once(w: &mut World, p3: PurseId) {
+    let over18 = Assertion::parse("age>=18").unwrap();
     let req = w.seller.offer(
         "wine-review",
         usd(2),
@@ -508,6 +549,14 @@ fn the_whole_seed_with_exact_balances(
         w.buyer.pay(&over21, w.now).unwrap_err().code(),
         "authorization_missing"
     );
+}
+
+/// No proof rides along where none was asked. Returns the plain offer and
+/// a money half of the purse, for the next step.
+fn a_proof_nobody_asked_for_is_refused(
+    w: &mut World,
+    p3: PurseId,
+) -> (halfpenny::messages::PaymentRequest, SessionSerial) {
     let plain = w.seller.offer("article-9", usd(1), None, w.now, &mut w.rng);
     let auth_left = *w.buyer.purses[&p3]
         .halves
@@ -528,7 +577,7 @@ fn the_whole_seed_with_exact_balances(
             .iter()
             .map(|s| TokenShare {
                 session: *s,
-                share: share_of(&w, p3, *s),
+                share: share_of(w, p3, *s),
             })
             .collect(),
     };
@@ -538,22 +587,33 @@ fn the_whole_seed_with_exact_balances(
             .unwrap_err(),
         SimError::Till(TillError::UnexpectedAuthorization)
     );
+    (plain, money)
+}
 
-    // A half of another purse is no good here.
+/// A half of another purse is no good here.
+fn a_half_of_another_purse_is_no_good(
+    w: &mut World,
+    p1: PurseId,
+    p3: PurseId,
+    plain: halfpenny::messages::PaymentRequest,
+    money: SessionSerial,
+) {
     let cross = Payment {
         payment: plain.payment,
         purse: p1,
         halves: vec![TokenShare {
             session: money,
-            share: share_of(&w, p3, money),
+            share: share_of(w, p3, money),
         }],
     };
     assert!(w.seller.take_payment(&cross, w.now, &mut w.rng).is_err());
+}
 
-    // The seller redeems the 2c; the authorization token is consumed, not paid.
+/// The seller redeems the 2c; the authorization token is consumed, not paid.
+fn the_authorization_token_is_consumed_not_paid(w: &mut World) {
     let res = w.seller.redeem(&mut w.bank, w.now, &mut w.rng).unwrap();
     assert_eq!(res.credited, vec![usd(2)]);
-    assert_eq!(books(&w), (944, 48, 8));
+    assert_eq!(books(w), (944, 48, 8));
     assert_eq!(
         w.bank
             .ledger

@@ -445,318 +445,56 @@ fn readme() -> std::path::PathBuf {
 const START: &str = "<!-- privacy-table:start -->";
 const END: &str = "<!-- privacy-table:end -->";
 
+/// Two shops behind recording proxies, a bank, and two buyers, Ann and
+/// Bea, registered and funded; Ann's date of birth is on record.
+struct Scene {
+    ann: Buyer,
+    bea: Buyer,
+    two: Recorded,
+    one: Recorded,
+    _dir: tempfile::TempDir,
+    to_bank: Proxy,
+    bank: Bank,
+    log: Log,
+    /// The exchanges of each of Ann's purses, for the disjointness check.
+    ranges: [Vec<Range<usize>>; 3],
+}
+
+/// What the recordings are searched for: her identifiers (Ann's and
+/// Bea's), everyone's (with the sellers' account ids and the purse ids),
+/// and the keys that open the letters.
+struct Needles {
+    hers: Vec<Needle>,
+    everyone: Vec<Needle>,
+    openings: Openings,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seller_never_learns_who_the_buyer_is() {
-    let log = Log::default();
-    log.step("setup");
-    let bank = Bank::start(Suite::Rsa2048Sha256).await;
-    let to_bank = Proxy::started(BUYER_BANK, &bank.url, &log).await;
-    let dir = tempfile::tempdir().unwrap();
-    let one = recorded_shop(&bank, dir.path().join("shop1"), (FRONT[0], BACK[0]), &log).await;
-    let two = recorded_shop(&bank, dir.path().join("shop2"), (FRONT[1], BACK[1]), &log).await;
-    let (shop1, shop2) = (&one.shop, &two.shop);
-    let mut ann = buyer(
-        &bank,
-        &to_bank,
-        (testing::BUYER_SIGNING, testing::BUYER_SEALING),
-        1,
-    )
-    .await;
-    let mut bea = buyer(
-        &bank,
-        &to_bank,
-        (testing::OTHER_SIGNING, testing::OTHER_SEALING),
-        2,
-    )
-    .await;
-    bank.fund(ann.id(), 200).await;
-    bank.fund(bea.id(), 100).await;
-    let (status, reply) = bank
-        .operator(
-            "/v1/operator/attributes",
-            &json!({ "account": ann.id().to_hex(), "date_of_birth": DATE_OF_BIRTH }),
-        )
-        .await;
-    assert_eq!(status, 204, "{reply}");
-    let adult = AuthorizationOrder {
-        assertion: Assertion::AgeAtLeast(18),
-        count: 1,
-    };
-    // The exchanges of each of Ann's purses, for the disjointness check.
-    let mut ranges: [Vec<Range<usize>>; 3] = Default::default();
-
-    // Her first purse (RSA, the default suite), with a proof of age: 8 cents.
-    log.step("buy a purse");
-    let at = log.len();
-    let p1 = ann
-        .buy_purse(shop1, &[(1, 4), (2, 2)], vec![adult], Suite::Rsa2048Sha256)
-        .await;
-    ranges[0].push(at..log.len());
-    log.step("pay");
-    let at = log.len();
-    ann.buy(shop1, "article-1").await;
-    ann.buy(shop1, "article-2").await;
-    ranges[0].push(at..log.len());
-    log.step("prove an assertion");
-    let at = log.len();
-    let reply = ann.buy(shop1, "wine-review").await;
-    ranges[0].push(at..log.len());
-    let (status, article) = shop1.article("wine-review", reply["access"].as_str()).await;
-    assert_eq!((status, &article["item"]), (200, &json!("wine-review")));
-    assert_eq!(ann.holds().await, (1, 0));
-    log.step("redemption");
-    let r = shop1.redeem().await;
-    assert_eq!(r["credited"], json!([{ "currency": "USD", "minor": 7 }]));
-
-    // She takes back her last cent; the bank asks the seller first.
-    log.step("refund (seller asked)");
-    let letter = ann
-        .keeper
-        .request_refund(p1, now(), &mut ann.rng)
-        .await
-        .unwrap();
-    let (status, case) = answer(
-        reqwest::Client::new()
-            .post(format!("{}/v1/refunds", to_bank.url))
-            .json(&json!({ "letter": letter.to_text() })),
-    )
-    .await;
-    assert_eq!(status, 200, "{case}");
-    // The bank's notice reached the shop, which handed the purse back
-    // before answering it.
-    let answered = |log: &Log| {
-        log.all()
-            .iter()
-            .any(|e| e.step == "refund (seller asked)" && e.path.contains("bank-notices"))
-    };
-    eventually("the shop's answer to the notice", || async {
-        answered(&log)
-    })
-    .await;
-    let result = ann
-        .keeper
-        .finish_refund(&her_refund_result(&ann, &to_bank, now()).await, now())
-        .await
-        .unwrap();
-    assert_eq!(
-        (
-            result.seller_credited.minor(),
-            result.buyer_refunded.minor()
-        ),
-        (0, 1)
-    );
-    assert_eq!(result.settled_by, SettledBy::SellerReturn);
-
-    // Her second purse at the same shop (Ed25519): 10 cents, 3 spent.
-    log.step("buy a purse");
-    let at = log.len();
-    let p2 = ann
-        .buy_purse(shop1, &[(1, 5), (5, 1)], vec![], Suite::Ed25519)
-        .await;
-    ranges[1].push(at..log.len());
-    log.step("pay");
-    let at = log.len();
-    ann.buy(shop1, "article-3").await;
-    ranges[1].push(at..log.len());
-    // Her third, at the second shop: 2 cents, 1 spent.
-    log.step("buy a purse");
-    let at = log.len();
-    ann.buy_purse(shop2, &[(1, 2)], vec![], Suite::Ed25519)
-        .await;
-    ranges[2].push(at..log.len());
-    log.step("pay");
-    let at = log.len();
-    ann.buy(shop2, "article-1").await;
-    ranges[2].push(at..log.len());
-    // The other buyer: 5 cents, 2 spent.
-    log.step("buy a purse");
-    bea.buy_purse(shop1, &[(1, 3), (2, 1)], vec![], Suite::Ed25519)
-        .await;
-    log.step("pay");
-    bea.buy(shop1, "article-2").await;
-    log.step("redemption");
-    let r = shop1.redeem().await;
-    assert_eq!(r["credited"], json!([{ "currency": "USD", "minor": 5 }]));
-    let r = shop2.redeem().await;
-    assert_eq!(r["credited"], json!([{ "currency": "USD", "minor": 1 }]));
-
-    // She asks for the rest of her second purse back while the first shop
-    // is unreachable; at the deadline the bank settles without him, and he
-    // reads the result from his inbox later.
-    log.step("deadline settlement");
-    one.front
-        .refuse
-        .store(true, std::sync::atomic::Ordering::SeqCst);
-    let letter = ann
-        .keeper
-        .request_refund(p2, now(), &mut ann.rng)
-        .await
-        .unwrap();
-    let (status, case) = answer(
-        reqwest::Client::new()
-            .post(format!("{}/v1/refunds", to_bank.url))
-            .json(&json!({ "letter": letter.to_text() })),
-    )
-    .await;
-    assert_eq!(status, 200, "{case}");
-    let refused = |log: &Log| {
-        log.all().iter().any(|e| {
-            e.step == "deadline settlement" && e.path.contains("bank-notices") && e.status == 0
-        })
-    };
-    eventually("the notice the shop could not take", || async {
-        refused(&log)
-    })
-    .await;
-    one.front
-        .refuse
-        .store(false, std::sync::atomic::Ordering::SeqCst);
-    bank.app.clock.advance(PAST_DEADLINE);
-    shop1.app.clock.advance(PAST_DEADLINE);
-    shop2.app.clock.advance(PAST_DEADLINE);
-    let (status, swept) = bank.operator("/v1/operator/sweep", &json!({})).await;
-    assert_eq!((status, &swept["settled"]), (200, &json!(1)), "{swept}");
-    shop1.app.errands_once().await;
-    let later = now().plus(PAST_DEADLINE);
-    let result = ann
-        .keeper
-        .finish_refund(&her_refund_result(&ann, &to_bank, later).await, later)
-        .await
-        .unwrap();
-    assert_eq!(
-        (
-            result.seller_credited.minor(),
-            result.buyer_refunded.minor()
-        ),
-        (0, 7)
-    );
-    assert_eq!(result.settled_by, SettledBy::Deadline);
-
-    // Exact money: Ann paid 8 + 10 + 2 and got 1 + 7 back; Bea paid 5.
-    log.step("checks");
-    let statement = ann
-        .keeper
-        .statement_request(USD, later, &mut ann.rng)
-        .unwrap();
-    let (status, reply) = answer(
-        reqwest::Client::new()
-            .post(format!("{}/v1/statements", to_bank.url))
-            .json(&json!({ "letter": statement.to_text() })),
-    )
-    .await;
-    assert_eq!(
-        (status, &reply["balance_minor"]),
-        (200, &json!(188)),
-        "{reply}"
-    );
-    assert_eq!(bank.balance(ann.id()).await, 200 - 20 + 8);
-    assert_eq!(bank.balance(bea.id()).await, 95);
-    assert_eq!(bank.balance(shop1.seller()).await, 7 + 3 + 2);
-    assert_eq!(bank.balance(shop2.seller()).await, 1);
-    assert_eq!(shop1.totals().await, (0, 12));
-    assert_eq!(shop2.totals().await, (0, 1));
-    assert_eq!(ann.holds().await, (1, 0));
-    assert_eq!(bea.holds().await, (3, 0));
-    let t = bank.check_books().await;
-    assert_eq!(t.open_token_value.get("USD").copied().unwrap_or(0), 1 + 3);
-    let s = shop1.summary().await;
-    // Both results, in either order: the shop lists them newest first by
-    // the second it received them, and both may come in the same second.
-    let mut results: Vec<_> = s["refund_results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| (r["settled_by"].to_string(), r["buyer_refunded"].clone()))
-        .collect();
-    results.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(
-        results,
-        vec![
-            (
-                json!("deadline").to_string(),
-                json!({ "currency": "USD", "minor": 7 })
-            ),
-            (
-                json!("seller_return").to_string(),
-                json!({ "currency": "USD", "minor": 1 })
-            ),
-        ]
-    );
+    let mut s = Scene::set_up().await;
+    let p1 = s.ann_buys_pays_and_proves_her_age_at_shop_one().await;
+    s.the_seller_is_asked_before_her_refund(p1).await;
+    let p2 = s.more_purses_at_both_shops_and_another_buyer().await;
+    let later = s.the_deadline_settles_her_refund_without_him(p2).await;
+    s.the_money_is_exact(later).await;
 
     // ---------------------------------------------------------- what each saw
-    let recorded = log.all();
-    let ann_public = ann.keeper.public();
-    let bea_public = bea.keeper.public();
-    let mut hers = her_identifiers("Ann", &ann_public, Some(DATE_OF_BIRTH));
-    let beas = her_identifiers("Bea", &bea_public, None);
-    // Two buyers: nothing looked for is common to both, so each is one's own.
-    assert!(hers.iter().all(|a| beas.iter().all(|b| a.bytes != b.bytes)));
-    hers.extend(beas);
-    let bank_public = bank.app.bank.public();
-    let mut everyone = hers.clone();
-    for (who, s) in [("shop 1", shop1), ("shop 2", shop2)] {
-        everyone.push(Needle {
-            name: format!("{who}'s account id"),
-            class: "the seller's account id",
-            bytes: s.seller().as_bytes().to_vec(),
-        });
-    }
-    for (i, p) in ann
-        .keeper
-        .summaries()
-        .await
-        .unwrap()
-        .iter()
-        .map(|s| s.purse)
-        .chain(
-            bea.keeper
-                .summaries()
-                .await
-                .unwrap()
-                .iter()
-                .map(|s| s.purse),
-        )
-        .enumerate()
-    {
-        everyone.push(Needle {
-            name: format!("purse {i}"),
-            class: "the purse id",
-            bytes: p.as_bytes().to_vec(),
-        });
-    }
-    let aws =
-        |der: &[u8]| -> Box<dyn DecryptionKey> { Box::new(AwsLcKey::from_pkcs8_der(der).unwrap()) };
-    let mut openings = Openings {
-        parties: vec![
-            Party {
-                label: "her",
-                id: testing::buyer_identity().id(),
-                key: aws(testing::BUYER_SEALING),
-            },
-            Party {
-                label: "her",
-                id: testing::other_identity().id(),
-                key: aws(testing::OTHER_SEALING),
-            },
-            Party {
-                label: "the bank",
-                id: testing::bank_identity().id(),
-                key: aws(testing::BANK_SEALING),
-            },
-        ],
-        sellers: vec![shop1.seller(), shop2.seller()],
-        cache: HashMap::new(),
-    };
-    // The sellers' own keys, read from their data folders.
-    for s in [shop1, shop2] {
-        let keys = shop_server::keys::load_or_create(&s.data.join("keys")).unwrap();
-        openings.parties.push(Party {
-            label: "the seller",
-            id: keys.identity.id(),
-            key: keys.identity.sealing,
-        });
-    }
+    let recorded = s.log.all();
+    let Needles {
+        hers,
+        everyone,
+        mut openings,
+    } = s.what_is_looked_for().await;
     let mut failures = Vec::new();
+    every_step_was_seen_by_a_seller(&recorded);
+    s.nothing_a_seller_received_names_her(&recorded, &hers, &mut openings, &mut failures)
+        .await;
+    s.her_purses_share_nothing(&recorded, &mut failures);
+    the_readme_table_is_what_was_measured(&recorded, &everyone, &mut openings, &mut failures);
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+fn every_step_was_seen_by_a_seller(recorded: &[Exchange]) {
     for step in STEPS {
         assert!(
             recorded
@@ -765,96 +503,15 @@ async fn the_seller_never_learns_who_the_buyer_is() {
             "nothing recorded for {step}"
         );
     }
+}
 
-    // 1. Nothing a seller received, answered or stored names her.
-    let mut texts: Texts = recorded
-        .iter()
-        .flat_map(|e| seen(e, Viewer::Seller))
-        .collect();
-    for (n, s) in [shop1, shop2].into_iter().enumerate() {
-        let cells = dump_sqlite(&s.data.join("shop.db")).await;
-        let tables: BTreeSet<&str> = cells
-            .iter()
-            .filter_map(|(c, _)| c.split('.').next())
-            .collect();
-        for t in ["halves", "purses", "payments", "redemptions"] {
-            assert!(
-                tables.contains(t),
-                "shop {}: no rows in {t}: {tables:?}",
-                n + 1
-            );
-        }
-        for (column, bytes) in cells {
-            texts.push((format!("shop {} row {column}", n + 1), bytes));
-        }
-    }
-    let a = analyse(&texts, Viewer::Seller, &mut openings);
-    let mut leaks = Vec::new();
-    for (place, x) in &a.expansions {
-        for (i, how) in find(&hers, x) {
-            leaks.push(format!("  {} in {place} ({how})", hers[i].name));
-        }
-    }
-    if !leaks.is_empty() {
-        let n = leaks.len();
-        leaks.truncate(12);
-        failures.push(format!(
-            "the seller sees the buyer's identifiers in {n} places:\n{}",
-            leaks.join("\n")
-        ));
-    }
-
-    // 2. Her purses share nothing a seller could link them by.
-    let mut known: Vec<Vec<u8>> = vec![
-        bank_public.identity.signing.as_der().to_vec(),
-        bank_public.identity.sealing.as_der().to_vec(),
-        bank_public.identity.signing.id().as_bytes().to_vec(),
-        bank_public.identity.sealing.id().as_bytes().to_vec(),
-        bank_public.id.as_str().as_bytes().to_vec(),
-    ];
-    known.extend(
-        bank_public
-            .token_keys
-            .iter()
-            .map(|(_, k)| k.as_der().to_vec()),
-    );
-    for s in [shop1, shop2] {
-        let p = s.app.identity.public();
-        known.extend([
-            p.signing.as_der().to_vec(),
-            p.sealing.as_der().to_vec(),
-            p.id().as_bytes().to_vec(),
-            p.sealing.id().as_bytes().to_vec(),
-        ]);
-    }
-    let values: Vec<Vec<Vec<u8>>> = ranges
-        .iter()
-        .map(|r| her_values(&recorded, r, &known))
-        .collect();
-    let names = [
-        "her purse 1 (shop 1)",
-        "her purse 2 (shop 1)",
-        "her purse 3 (shop 2)",
-    ];
-    for v in &values {
-        assert!(
-            v.len() >= 3,
-            "each purse has a request, a purse and a payment"
-        );
-    }
-    for (i, j) in [(0, 1), (0, 2), (1, 2)] {
-        let shared = windows(&values[i])
-            .intersection(&windows(&values[j]))
-            .count();
-        if shared > 0 {
-            failures.push(format!(
-                "{} and {} share {shared} 16-byte windows of what the seller sees",
-                names[i], names[j]
-            ));
-        }
-    }
-
-    // 3. The table, from the same recordings.
+/// 3. The table, from the same recordings.
+fn the_readme_table_is_what_was_measured(
+    recorded: &[Exchange],
+    everyone: &[Needle],
+    openings: &mut Openings,
+    failures: &mut Vec<String>,
+) {
     let mut table = String::from(
         "| step | the seller sees | the bank sees | a network observer sees (no keys, no TLS) |\n|---|---|---|---|\n",
     );
@@ -866,7 +523,7 @@ async fn the_seller_never_learns_who_the_buyer_is() {
                 .filter(|e| e.step == *step)
                 .flat_map(|e| seen(e, v))
                 .collect();
-            row.push_str(&format!(" {} |", cell(&texts, v, &everyone, &mut openings)));
+            row.push_str(&format!(" {} |", cell(&texts, v, everyone, openings)));
         }
         table.push_str(&row);
         table.push('\n');
@@ -887,7 +544,498 @@ async fn the_seller_never_learns_who_the_buyer_is() {
             "README.md's privacy table is not what was measured (HALFPENNY_WRITE_PRIVACY_TABLE=1 rewrites it):\n{table}"
         ));
     }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+impl Scene {
+    async fn set_up() -> Scene {
+        let log = Log::default();
+        log.step("setup");
+        let bank = Bank::start(Suite::Rsa2048Sha256).await;
+        let to_bank = Proxy::started(BUYER_BANK, &bank.url, &log).await;
+        let dir = tempfile::tempdir().unwrap();
+        let one = recorded_shop(&bank, dir.path().join("shop1"), (FRONT[0], BACK[0]), &log).await;
+        let two = recorded_shop(&bank, dir.path().join("shop2"), (FRONT[1], BACK[1]), &log).await;
+        let ann = buyer(
+            &bank,
+            &to_bank,
+            (testing::BUYER_SIGNING, testing::BUYER_SEALING),
+            1,
+        )
+        .await;
+        let bea = buyer(
+            &bank,
+            &to_bank,
+            (testing::OTHER_SIGNING, testing::OTHER_SEALING),
+            2,
+        )
+        .await;
+        bank.fund(ann.id(), 200).await;
+        bank.fund(bea.id(), 100).await;
+        let (status, reply) = bank
+            .operator(
+                "/v1/operator/attributes",
+                &json!({ "account": ann.id().to_hex(), "date_of_birth": DATE_OF_BIRTH }),
+            )
+            .await;
+        assert_eq!(status, 204, "{reply}");
+        Scene {
+            ann,
+            bea,
+            two,
+            one,
+            _dir: dir,
+            to_bank,
+            bank,
+            log,
+            ranges: Default::default(),
+        }
+    }
+
+    /// Her first purse (RSA, the default suite), with a proof of age: 8 cents.
+    async fn ann_buys_pays_and_proves_her_age_at_shop_one(&mut self) -> halfpenny::PurseId {
+        let Scene {
+            ann,
+            one,
+            log,
+            ranges,
+            ..
+        } = self;
+        let shop1 = &one.shop;
+        let adult = AuthorizationOrder {
+            assertion: Assertion::AgeAtLeast(18),
+            count: 1,
+        };
+        log.step("buy a purse");
+        let at = log.len();
+        let p1 = ann
+            .buy_purse(shop1, &[(1, 4), (2, 2)], vec![adult], Suite::Rsa2048Sha256)
+            .await;
+        ranges[0].push(at..log.len());
+        log.step("pay");
+        let at = log.len();
+        ann.buy(shop1, "article-1").await;
+        ann.buy(shop1, "article-2").await;
+        ranges[0].push(at..log.len());
+        log.step("prove an assertion");
+        let at = log.len();
+        let reply = ann.buy(shop1, "wine-review").await;
+        ranges[0].push(at..log.len());
+        let (status, article) = shop1.article("wine-review", reply["access"].as_str()).await;
+        assert_eq!((status, &article["item"]), (200, &json!("wine-review")));
+        assert_eq!(ann.holds().await, (1, 0));
+        log.step("redemption");
+        let r = shop1.redeem().await;
+        assert_eq!(r["credited"], json!([{ "currency": "USD", "minor": 7 }]));
+        p1
+    }
+
+    /// She takes back her last cent; the bank asks the seller first.
+    async fn the_seller_is_asked_before_her_refund(&mut self, p1: halfpenny::PurseId) {
+        let Scene {
+            ann, to_bank, log, ..
+        } = self;
+        log.step("refund (seller asked)");
+        let letter = ann
+            .keeper
+            .request_refund(p1, now(), &mut ann.rng)
+            .await
+            .unwrap();
+        let (status, case) = answer(
+            reqwest::Client::new()
+                .post(format!("{}/v1/refunds", to_bank.url))
+                .json(&json!({ "letter": letter.to_text() })),
+        )
+        .await;
+        assert_eq!(status, 200, "{case}");
+        // The bank's notice reached the shop, which handed the purse back
+        // before answering it.
+        let answered = |log: &Log| {
+            log.all()
+                .iter()
+                .any(|e| e.step == "refund (seller asked)" && e.path.contains("bank-notices"))
+        };
+        eventually("the shop's answer to the notice", || async {
+            answered(log)
+        })
+        .await;
+        let result = ann
+            .keeper
+            .finish_refund(&her_refund_result(ann, to_bank, now()).await, now())
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                result.seller_credited.minor(),
+                result.buyer_refunded.minor()
+            ),
+            (0, 1)
+        );
+        assert_eq!(result.settled_by, SettledBy::SellerReturn);
+    }
+
+    /// Her second purse at the same shop (Ed25519): 10 cents, 3 spent; her
+    /// third at the second shop; the other buyer's; the shops redeem.
+    async fn more_purses_at_both_shops_and_another_buyer(&mut self) -> halfpenny::PurseId {
+        let Scene {
+            ann,
+            bea,
+            one,
+            two,
+            log,
+            ranges,
+            ..
+        } = self;
+        let (shop1, shop2) = (&one.shop, &two.shop);
+        log.step("buy a purse");
+        let at = log.len();
+        let p2 = ann
+            .buy_purse(shop1, &[(1, 5), (5, 1)], vec![], Suite::Ed25519)
+            .await;
+        ranges[1].push(at..log.len());
+        log.step("pay");
+        let at = log.len();
+        ann.buy(shop1, "article-3").await;
+        ranges[1].push(at..log.len());
+        // Her third, at the second shop: 2 cents, 1 spent.
+        log.step("buy a purse");
+        let at = log.len();
+        ann.buy_purse(shop2, &[(1, 2)], vec![], Suite::Ed25519)
+            .await;
+        ranges[2].push(at..log.len());
+        log.step("pay");
+        let at = log.len();
+        ann.buy(shop2, "article-1").await;
+        ranges[2].push(at..log.len());
+        // The other buyer: 5 cents, 2 spent.
+        log.step("buy a purse");
+        bea.buy_purse(shop1, &[(1, 3), (2, 1)], vec![], Suite::Ed25519)
+            .await;
+        log.step("pay");
+        bea.buy(shop1, "article-2").await;
+        log.step("redemption");
+        let r = shop1.redeem().await;
+        assert_eq!(r["credited"], json!([{ "currency": "USD", "minor": 5 }]));
+        let r = shop2.redeem().await;
+        assert_eq!(r["credited"], json!([{ "currency": "USD", "minor": 1 }]));
+        p2
+    }
+
+    /// She asks for the rest of her second purse back while the first shop
+    /// is unreachable; at the deadline the bank settles without him, and he
+    /// reads the result from his inbox later.
+    async fn the_deadline_settles_her_refund_without_him(
+        &mut self,
+        p2: halfpenny::PurseId,
+    ) -> Timestamp {
+        let Scene {
+            ann,
+            one,
+            two,
+            to_bank,
+            bank,
+            log,
+            ..
+        } = self;
+        let (shop1, shop2) = (&one.shop, &two.shop);
+        log.step("deadline settlement");
+        one.front
+            .refuse
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let letter = ann
+            .keeper
+            .request_refund(p2, now(), &mut ann.rng)
+            .await
+            .unwrap();
+        let (status, case) = answer(
+            reqwest::Client::new()
+                .post(format!("{}/v1/refunds", to_bank.url))
+                .json(&json!({ "letter": letter.to_text() })),
+        )
+        .await;
+        assert_eq!(status, 200, "{case}");
+        let refused = |log: &Log| {
+            log.all().iter().any(|e| {
+                e.step == "deadline settlement" && e.path.contains("bank-notices") && e.status == 0
+            })
+        };
+        eventually("the notice the shop could not take", || async {
+            refused(log)
+        })
+        .await;
+        one.front
+            .refuse
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        bank.app.clock.advance(PAST_DEADLINE);
+        shop1.app.clock.advance(PAST_DEADLINE);
+        shop2.app.clock.advance(PAST_DEADLINE);
+        let (status, swept) = bank.operator("/v1/operator/sweep", &json!({})).await;
+        assert_eq!((status, &swept["settled"]), (200, &json!(1)), "{swept}");
+        shop1.app.errands_once().await;
+        let later = now().plus(PAST_DEADLINE);
+        let result = ann
+            .keeper
+            .finish_refund(&her_refund_result(ann, to_bank, later).await, later)
+            .await
+            .unwrap();
+        assert_eq!(
+            (
+                result.seller_credited.minor(),
+                result.buyer_refunded.minor()
+            ),
+            (0, 7)
+        );
+        assert_eq!(result.settled_by, SettledBy::Deadline);
+        later
+    }
+
+    /// Exact money: Ann paid 8 + 10 + 2 and got 1 + 7 back; Bea paid 5.
+    async fn the_money_is_exact(&mut self, later: Timestamp) {
+        let Scene {
+            ann,
+            bea,
+            one,
+            two,
+            to_bank,
+            bank,
+            log,
+            ..
+        } = self;
+        let (shop1, shop2) = (&one.shop, &two.shop);
+        log.step("checks");
+        let statement = ann
+            .keeper
+            .statement_request(USD, later, &mut ann.rng)
+            .unwrap();
+        let (status, reply) = answer(
+            reqwest::Client::new()
+                .post(format!("{}/v1/statements", to_bank.url))
+                .json(&json!({ "letter": statement.to_text() })),
+        )
+        .await;
+        assert_eq!(
+            (status, &reply["balance_minor"]),
+            (200, &json!(188)),
+            "{reply}"
+        );
+        assert_eq!(bank.balance(ann.id()).await, 200 - 20 + 8);
+        assert_eq!(bank.balance(bea.id()).await, 95);
+        assert_eq!(bank.balance(shop1.seller()).await, 7 + 3 + 2);
+        assert_eq!(bank.balance(shop2.seller()).await, 1);
+        assert_eq!(shop1.totals().await, (0, 12));
+        assert_eq!(shop2.totals().await, (0, 1));
+        assert_eq!(ann.holds().await, (1, 0));
+        assert_eq!(bea.holds().await, (3, 0));
+        let t = bank.check_books().await;
+        assert_eq!(t.open_token_value.get("USD").copied().unwrap_or(0), 1 + 3);
+        let s = shop1.summary().await;
+        // Both results, in either order: the shop lists them newest first by
+        // the second it received them, and both may come in the same second.
+        let mut results: Vec<_> = s["refund_results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| (r["settled_by"].to_string(), r["buyer_refunded"].clone()))
+            .collect();
+        results.sort_by(|a, b| a.0.cmp(&b.0));
+        assert_eq!(
+            results,
+            vec![
+                (
+                    json!("deadline").to_string(),
+                    json!({ "currency": "USD", "minor": 7 })
+                ),
+                (
+                    json!("seller_return").to_string(),
+                    json!({ "currency": "USD", "minor": 1 })
+                ),
+            ]
+        );
+    }
+
+    async fn what_is_looked_for(&self) -> Needles {
+        let Scene {
+            ann, bea, one, two, ..
+        } = self;
+        let (shop1, shop2) = (&one.shop, &two.shop);
+        let ann_public = ann.keeper.public();
+        let bea_public = bea.keeper.public();
+        let mut hers = her_identifiers("Ann", &ann_public, Some(DATE_OF_BIRTH));
+        let beas = her_identifiers("Bea", &bea_public, None);
+        // Two buyers: nothing looked for is common to both, so each is one's own.
+        assert!(hers.iter().all(|a| beas.iter().all(|b| a.bytes != b.bytes)));
+        hers.extend(beas);
+        let mut everyone = hers.clone();
+        for (who, s) in [("shop 1", shop1), ("shop 2", shop2)] {
+            everyone.push(Needle {
+                name: format!("{who}'s account id"),
+                class: "the seller's account id",
+                bytes: s.seller().as_bytes().to_vec(),
+            });
+        }
+        for (i, p) in ann
+            .keeper
+            .summaries()
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.purse)
+            .chain(
+                bea.keeper
+                    .summaries()
+                    .await
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.purse),
+            )
+            .enumerate()
+        {
+            everyone.push(Needle {
+                name: format!("purse {i}"),
+                class: "the purse id",
+                bytes: p.as_bytes().to_vec(),
+            });
+        }
+        let aws = |der: &[u8]| -> Box<dyn DecryptionKey> {
+            Box::new(AwsLcKey::from_pkcs8_der(der).unwrap())
+        };
+        let mut openings = Openings {
+            parties: vec![
+                Party {
+                    label: "her",
+                    id: testing::buyer_identity().id(),
+                    key: aws(testing::BUYER_SEALING),
+                },
+                Party {
+                    label: "her",
+                    id: testing::other_identity().id(),
+                    key: aws(testing::OTHER_SEALING),
+                },
+                Party {
+                    label: "the bank",
+                    id: testing::bank_identity().id(),
+                    key: aws(testing::BANK_SEALING),
+                },
+            ],
+            sellers: vec![shop1.seller(), shop2.seller()],
+            cache: HashMap::new(),
+        };
+        // The sellers' own keys, read from their data folders.
+        for s in [shop1, shop2] {
+            let keys = shop_server::keys::load_or_create(&s.data.join("keys")).unwrap();
+            openings.parties.push(Party {
+                label: "the seller",
+                id: keys.identity.id(),
+                key: keys.identity.sealing,
+            });
+        }
+        Needles {
+            hers,
+            everyone,
+            openings,
+        }
+    }
+
+    /// 1. Nothing a seller received, answered or stored names her.
+    async fn nothing_a_seller_received_names_her(
+        &self,
+        recorded: &[Exchange],
+        hers: &[Needle],
+        openings: &mut Openings,
+        failures: &mut Vec<String>,
+    ) {
+        let (shop1, shop2) = (&self.one.shop, &self.two.shop);
+        let mut texts: Texts = recorded
+            .iter()
+            .flat_map(|e| seen(e, Viewer::Seller))
+            .collect();
+        for (n, s) in [shop1, shop2].into_iter().enumerate() {
+            let cells = dump_sqlite(&s.data.join("shop.db")).await;
+            let tables: BTreeSet<&str> = cells
+                .iter()
+                .filter_map(|(c, _)| c.split('.').next())
+                .collect();
+            for t in ["halves", "purses", "payments", "redemptions"] {
+                assert!(
+                    tables.contains(t),
+                    "shop {}: no rows in {t}: {tables:?}",
+                    n + 1
+                );
+            }
+            for (column, bytes) in cells {
+                texts.push((format!("shop {} row {column}", n + 1), bytes));
+            }
+        }
+        let a = analyse(&texts, Viewer::Seller, openings);
+        let mut leaks = Vec::new();
+        for (place, x) in &a.expansions {
+            for (i, how) in find(hers, x) {
+                leaks.push(format!("  {} in {place} ({how})", hers[i].name));
+            }
+        }
+        if !leaks.is_empty() {
+            let n = leaks.len();
+            leaks.truncate(12);
+            failures.push(format!(
+                "the seller sees the buyer's identifiers in {n} places:\n{}",
+                leaks.join("\n")
+            ));
+        }
+    }
+
+    /// 2. Her purses share nothing a seller could link them by.
+    fn her_purses_share_nothing(&self, recorded: &[Exchange], failures: &mut Vec<String>) {
+        let (shop1, shop2) = (&self.one.shop, &self.two.shop);
+        let bank_public = self.bank.app.bank.public();
+        let mut known: Vec<Vec<u8>> = vec![
+            bank_public.identity.signing.as_der().to_vec(),
+            bank_public.identity.sealing.as_der().to_vec(),
+            bank_public.identity.signing.id().as_bytes().to_vec(),
+            bank_public.identity.sealing.id().as_bytes().to_vec(),
+            bank_public.id.as_str().as_bytes().to_vec(),
+        ];
+        known.extend(
+            bank_public
+                .token_keys
+                .iter()
+                .map(|(_, k)| k.as_der().to_vec()),
+        );
+        for s in [shop1, shop2] {
+            let p = s.app.identity.public();
+            known.extend([
+                p.signing.as_der().to_vec(),
+                p.sealing.as_der().to_vec(),
+                p.id().as_bytes().to_vec(),
+                p.sealing.id().as_bytes().to_vec(),
+            ]);
+        }
+        let values: Vec<Vec<Vec<u8>>> = self
+            .ranges
+            .iter()
+            .map(|r| her_values(recorded, r, &known))
+            .collect();
+        let names = [
+            "her purse 1 (shop 1)",
+            "her purse 2 (shop 1)",
+            "her purse 3 (shop 2)",
+        ];
+        for v in &values {
+            assert!(
+                v.len() >= 3,
+                "each purse has a request, a purse and a payment"
+            );
+        }
+        for (i, j) in [(0, 1), (0, 2), (1, 2)] {
+            let shared = windows(&values[i])
+                .intersection(&windows(&values[j]))
+                .count();
+            if shared > 0 {
+                failures.push(format!(
+                    "{} and {} share {shared} 16-byte windows of what the seller sees",
+                    names[i], names[j]
+                ));
+            }
+        }
+    }
 }
 
 #[test]
