@@ -1,4 +1,4 @@
-//! The bank (seed's financial services provider 18, instructions 1000) as a
+//! The bank (the patent's financial services provider 18, instructions 1000) as a
 //! state machine without I/O.
 //!
 //! Each operation takes a request as it arrived, plus the records the host
