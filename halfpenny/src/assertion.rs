@@ -1,4 +1,4 @@
-//! Assertions that authorization tokens carry (seed claim 9), and the verified
+//! Assertions that authorization tokens carry (patent claim 9), and the verified
 //! attributes a bank checks them against.
 //!
 //! Two forms: `age>=N` (proved by a date of birth) and a plain name such as

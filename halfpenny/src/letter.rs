@@ -1,4 +1,4 @@
-//! Signed, sealed letters: how parties talk to the bank (seed steps 104-106,
+//! Signed, sealed letters: how parties talk to the bank (patent steps 104-106,
 //! 1002-1010). A letter names its kind, sender and recipient, carries a nonce
 //! and a timestamp, and is signed by the sender over all of that; then it is
 //! sealed for the recipient. Forwarding it to anyone else, replaying it, or

@@ -182,7 +182,7 @@ impl Decode for PurseEntry {
     }
 }
 
-/// A purse (seed steps 1026-1028): one party's items of every token minted for
+/// A purse (patent steps 1026-1028): one party's shares of every token minted for
 /// one buyer and one seller. The seller's and the buyer's purses have the same
 /// shape and never share an item.
 #[derive(Clone, PartialEq, Eq, Debug)]

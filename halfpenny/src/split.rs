@@ -1,6 +1,6 @@
-//! Splitting a signed token into n items (seed steps 1016-1024, claims 1-2):
+//! Splitting a signed token into n shares (patent steps 1016-1024, claims 1-2):
 //! n-1 random pads and one item that is the token XOR all the pads. Joining
-//! all n items by XOR gives the token back; any n-1 of them are uniformly
+//! all n shares by XOR gives the token back; any n-1 of them are uniformly
 //! random bytes that say nothing about it.
 
 use std::fmt;
@@ -20,7 +20,7 @@ pub const MAX_PARTIES: usize = 16;
 pub enum SplitError {
     #[error("a token is split between 2 and {MAX_PARTIES} parties, not {0}")]
     PartyCount(usize),
-    #[error("the items to join have different lengths")]
+    #[error("the shares to join have different lengths")]
     LengthMismatch,
     #[error("there is nothing to split")]
     Empty,

@@ -1,4 +1,4 @@
-//! The electronic token (seed step 1014): what it says, its canonical
+//! The electronic token (patent step 1014): what it says, its canonical
 //! encoding, and the bank's signature over it.
 //!
 //! Layout, version 1 (integers big-endian unless marked LEB128):

@@ -1,4 +1,4 @@
-//! Buying a purse through the till (seed Figs. 2, 5 and 6, the seller's
+//! Buying a purse through the till (patent Figs. 2, 5 and 6, the seller's
 //! side): her sealed request goes to the bank unread; his half of the
 //! answer is kept, hers handed back still sealed for her. The request is
 //! saved before it leaves and sent again, the very same bytes, until the

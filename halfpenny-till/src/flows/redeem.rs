@@ -1,4 +1,4 @@
-//! Redeeming the takings (seed Fig. 9): every joined money token goes to
+//! Redeeming the takings (patent Fig. 9): every joined money token goes to
 //! the bank in one signed letter; the tokens are marked handed in only
 //! once the bank answered, so a lost answer leaves them to go again.
 

@@ -1,4 +1,4 @@
-//! Answering the bank's return requests (seed step 1084): when a buyer
+//! Answering the bank's return requests (patent step 1084): when a buyer
 //! asks for a refund, the bank asks the seller for everything he holds of
 //! her purse. The till reads its inbox, answers each request for a purse
 //! it still holds, and forgets the purse once the bank took it back.

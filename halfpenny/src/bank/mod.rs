@@ -157,7 +157,7 @@ pub enum PurseState {
     Closed,
 }
 
-/// The database entry for one purse (seed step 1025).
+/// The database entry for one purse (patent step 1025).
 #[derive(Clone, PartialEq, Eq, Debug)]
 pub struct PurseRecord {
     pub id: PurseId,
