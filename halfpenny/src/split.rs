@@ -1,5 +1,5 @@
 //! Splitting a signed token into n shares (patent steps 1016-1024, claims 1-2):
-//! n-1 random pads and one item that is the token XOR all the pads. Joining
+//! n-1 random pads and one share that is the token XOR all the pads. Joining
 //! all n shares by XOR gives the token back; any n-1 of them are uniformly
 //! random bytes that say nothing about it.
 
