@@ -8,17 +8,30 @@ use halfpenny::wire::TextForm;
 use halfpenny::{Nonce, SessionSerial};
 use halfpenny_pay_protocol::{FromWallet, Kind, ToWallet};
 use halfpenny_store::Via;
-use halfpenny_wallet::flows::{LinkError, PaymentAnswer, SellerLink, StatusAnswer};
+use halfpenny_wallet::flows::{self, PaymentAnswer, SellerLink, StatusAnswer};
 
-use crate::in_person::InPerson;
-use crate::shop_link::{Incoming, ShopLink};
+use crate::app::sentences;
+use crate::in_person::{InPerson, TillError};
+use crate::shop_link::{Incoming, LinkError, ShopLink};
+
+/// Why a courier brought back no answer: which of the two ways to the
+/// seller failed, and how. The page words it (`app::sentences`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum AskError {
+    /// The shop page that opened this window.
+    #[error(transparent)]
+    Page(#[from] LinkError),
+    /// The buyer, carrying codes to and from a till in person.
+    #[error(transparent)]
+    Till(#[from] TillError),
+}
 
 /// Carries one message to the seller and brings back his answer.
 #[allow(async_fn_in_trait)] // a single-threaded page: no `Send` bound wanted
 pub trait Courier {
     /// Sends `message` and waits for an answer whose kind is one of
     /// `answers`.
-    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, String>;
+    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, AskError>;
 
     /// How a payment sent through it reaches the seller, as her history
     /// notes it.
@@ -34,7 +47,7 @@ pub enum Link {
 }
 
 impl Courier for Link {
-    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, String> {
+    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, AskError> {
         match self {
             Self::Page(link) => link.ask(message, answers).await,
             Self::Till(till) => till.ask(message, answers).await,
@@ -50,7 +63,7 @@ impl Courier for Link {
 }
 
 /// What the shop said went wrong, as it said it (at most 300 characters).
-fn said(message: String) -> String {
+fn cut(message: String) -> String {
     message.chars().take(300).collect()
 }
 
@@ -63,7 +76,7 @@ impl SellerLink for Link {
     async fn order_purse(
         &mut self,
         request: &ForwardedPurseRequest,
-    ) -> Result<SealedBox, LinkError> {
+    ) -> Result<SealedBox, flows::LinkError> {
         let answer = self
             .ask(
                 FromWallet::PurseRequest {
@@ -72,16 +85,16 @@ impl SellerLink for Link {
                 &[Kind::Purse, Kind::Error],
             )
             .await
-            .map_err(LinkError::NoAnswer)?;
+            // `flows` carries why no answer came as text: worded here.
+            .map_err(|e| flows::LinkError::NoAnswer(sentences::asked(&e)))?;
         match answer.message {
-            Some(ToWallet::Purse { purse }) => {
-                SealedBox::from_text(&purse).map_err(|_| LinkError::BadAnswer("her purse".into()))
-            }
-            Some(ToWallet::Error { code, message }) => Err(LinkError::Refused {
+            Some(ToWallet::Purse { purse }) => SealedBox::from_text(&purse)
+                .map_err(|_| flows::LinkError::BadAnswer("her purse".into())),
+            Some(ToWallet::Error { code, message }) => Err(flows::LinkError::Refused {
                 code,
-                message: said(message),
+                message: cut(message),
             }),
-            _ => Err(LinkError::BadAnswer(format!(
+            _ => Err(flows::LinkError::BadAnswer(format!(
                 "The shop's `{}` message could not be read.",
                 answer.kind
             ))),
@@ -108,7 +121,7 @@ impl SellerLink for Link {
                 spent,
             }) => PaymentAnswer::Refused {
                 code,
-                message: said(message),
+                message: cut(message),
                 spent: spent
                     .unwrap_or_default()
                     .into_iter()

@@ -7,8 +7,21 @@ use futures_util::StreamExt;
 use halfpenny_pay_protocol::{FromWallet, Kind, Message};
 use halfpenny_store::Via;
 
-use crate::courier::Courier;
+use crate::courier::{AskError, Courier};
 use crate::shop_link::Incoming;
+
+/// Why a code could not go to the till, or its answer could not come back.
+/// The page words it (`app::sentences`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum TillError {
+    /// Only a purse request or a payment is shown to a till; this message
+    /// (of this kind) is neither.
+    #[error("a `{0}` message cannot be shown to a till")]
+    NothingToShow(Kind),
+    /// The page dropped the channel her pasted answers come through.
+    #[error("the page stopped waiting for the till")]
+    StoppedWaiting,
+}
 
 /// A code the page shows for the till: what it is and its text.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -48,21 +61,17 @@ impl InPerson {
 }
 
 impl Courier for InPerson {
-    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, String> {
+    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, AskError> {
         // A till is shown a purse request or a payment: one code each.
         let kind = message.kind();
         let code = match message {
             FromWallet::PurseRequest { request } => request,
             FromWallet::Payment { payment } => payment,
-            _ => return Err("There is nothing to show the till.".to_owned()),
+            _ => return Err(TillError::NothingToShow(kind).into()),
         };
         (self.show)(Some(Shown { kind, code }));
         loop {
-            let m = self
-                .answers
-                .next()
-                .await
-                .ok_or("The page stopped waiting for the till.")?;
+            let m = self.answers.next().await.ok_or(TillError::StoppedWaiting)?;
             if answers.contains(&m.kind) {
                 (self.show)(None);
                 return Ok(m);

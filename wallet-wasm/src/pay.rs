@@ -9,20 +9,58 @@
 
 use halfpenny::messages::{AuthorizationOrder, Denomination, PaymentRequest, PurseRequest};
 use halfpenny::wire::TextForm;
-use halfpenny::{Amount, Currency};
+use halfpenny::{Amount, AmountError, Currency};
 use halfpenny_idb::IdbStore;
 use halfpenny_pay_protocol::ToWallet;
-use halfpenny_store::WalletStore;
-use halfpenny_wallet::Keeper;
+use halfpenny_store::{StoreError, WalletStore};
 use halfpenny_wallet::flows::{self, FlowError, PayOutcome};
+use halfpenny_wallet::{Keeper, KeeperError};
 use halfpenny_web::browser;
 
 use crate::bank_api::Bank;
 use crate::courier::Link;
-use crate::sentence;
 use crate::shop_link::Incoming;
 
-const UNREADABLE: &str = "The payment request could not be read.";
+/// Why a step of paying a shop did not happen: data only (amounts, the
+/// shop's refusal as it came, the step that failed). The page words it
+/// (`app::sentences`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PayError {
+    /// The shop's `pay` message, or the code she pasted, is not a payment
+    /// request.
+    #[error("the payment request could not be read")]
+    Unreadable,
+    /// The purse total she typed is not an amount.
+    #[error("the purse total: {0}")]
+    Total(AmountError),
+    /// The purse total is not a whole number (above zero) of `coin`s.
+    #[error("{total} is not a whole number of {coin} coins")]
+    NotWholeCoins { total: Amount, coin: Amount },
+    /// The purse would hold more than [`MAX_COINS`] coins.
+    #[error("{count} coins, more than a purse holds")]
+    TooManyCoins { count: u64 },
+    /// The allowance she typed is not an amount.
+    #[error("the allowance: {0}")]
+    Allowance(AmountError),
+    /// Her purses could not be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Her allowance for the shop could not be saved.
+    #[error(transparent)]
+    Keeper(#[from] KeeperError),
+    /// Settling what a lost reply left pending with the shop stopped.
+    #[error("recovering: {0}")]
+    Recover(FlowError),
+    /// Buying a purse through the shop stopped.
+    #[error("buying a purse: {0}")]
+    BuyPurse(FlowError),
+    /// The payment itself stopped.
+    #[error("paying: {0}")]
+    Pay(FlowError),
+    /// The browser, as `halfpenny-web` words it (its randomness).
+    #[error("{0}")]
+    Web(String),
+}
 
 /// A shop's request, as the buyer is asked to approve it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,16 +75,16 @@ pub struct Ask {
 
 impl Ask {
     /// A `pay` message from the shop page that opened this window.
-    pub fn read(m: &Incoming) -> Result<Self, String> {
+    pub fn read(m: &Incoming) -> Result<Self, PayError> {
         match &m.message {
             Some(ToWallet::Pay { request, .. }) => Self::from_code(request, m.origin.clone()),
-            _ => Err(UNREADABLE.to_owned()),
+            _ => Err(PayError::Unreadable),
         }
     }
 
     /// A payment request code (`hpr1.…`) from `shop`.
-    pub fn from_code(code: &str, shop: String) -> Result<Self, String> {
-        let request = PaymentRequest::from_text(code.trim()).map_err(|_| UNREADABLE.to_owned())?;
+    pub fn from_code(code: &str, shop: String) -> Result<Self, PayError> {
+        let request = PaymentRequest::from_text(code.trim()).map_err(|_| PayError::Unreadable)?;
         Ok(Self {
             price: request.price.to_string(),
             requires: request.requires.as_ref().map(ToString::to_string),
@@ -63,21 +101,25 @@ pub const COINS: [u64; 4] = [1, 2, 5, 10];
 /// payment uses one up.
 pub const PROOFS: u32 = 5;
 
+/// The most coins one purse holds.
+pub const MAX_COINS: u32 = 10_000;
+
 /// The purse she orders: `total` in coins of `coin` minor units, and proofs
 /// of what the item requires, if anything.
-pub fn order(ask: &Ask, total: &str, coin: u64) -> Result<PurseRequest, String> {
+pub fn order(ask: &Ask, total: &str, coin: u64) -> Result<PurseRequest, PayError> {
     let currency = ask.request.price.currency();
-    let total = Amount::from_decimal(total, currency).map_err(sentence)?;
+    let total = Amount::from_decimal(total, currency).map_err(PayError::Total)?;
     if coin == 0 || total.minor() == 0 || total.minor() % coin != 0 {
-        return Err(format!(
-            "Choose a total that is a whole number of {} coins.",
-            Amount::new(coin, currency)
-        ));
+        return Err(PayError::NotWholeCoins {
+            total,
+            coin: Amount::new(coin, currency),
+        });
     }
-    let count = u32::try_from(total.minor() / coin)
+    let coins = total.minor() / coin;
+    let count = u32::try_from(coins)
         .ok()
-        .filter(|&c| c <= 10_000)
-        .ok_or("A purse holds at most 10,000 coins; choose larger coins.")?;
+        .filter(|&c| c <= MAX_COINS)
+        .ok_or(PayError::TooManyCoins { count: coins })?;
     Ok(PurseRequest {
         seller: ask.request.seller,
         currency,
@@ -97,9 +139,9 @@ pub fn order(ask: &Ask, total: &str, coin: u64) -> Result<PurseRequest, String> 
 
 /// True when one of her purses for this seller can pay the price now, with
 /// a proof of what the item requires.
-pub async fn has_purse_for(keeper: &Keeper<IdbStore>, ask: &Ask) -> Result<bool, String> {
+pub async fn has_purse_for(keeper: &Keeper<IdbStore>, ask: &Ask) -> Result<bool, PayError> {
     let price = ask.request.price;
-    let purses = keeper.store().purses().await.map_err(sentence)?;
+    let purses = keeper.store().purses().await?;
     Ok(purses.iter().any(|p| {
         let available = p.available();
         p.seller == ask.request.seller
@@ -122,9 +164,9 @@ pub async fn recover(
     keeper: &Keeper<IdbStore>,
     link: &mut Link,
     ask: &Ask,
-) -> Result<Vec<String>, String> {
+) -> Result<Vec<String>, PayError> {
     let seller = ask.request.seller;
-    let mut rng = browser::rng()?;
+    let mut rng = browser::rng().map_err(PayError::Web)?;
     flows::recover_orders(
         keeper,
         Some((seller, &mut *link)),
@@ -133,10 +175,10 @@ pub async fn recover(
         &mut rng,
     )
     .await
-    .map_err(said)?;
+    .map_err(PayError::Recover)?;
     flows::recover_payments(keeper, link, seller, browser::now())
         .await
-        .map_err(said)
+        .map_err(PayError::Recover)
 }
 
 /// Orders a purse through the shop and keeps her halves. The order is
@@ -145,19 +187,12 @@ pub async fn buy_purse(
     keeper: &Keeper<IdbStore>,
     link: &mut Link,
     order: &PurseRequest,
-) -> Result<(), String> {
-    let mut rng = browser::rng()?;
-    match flows::buy_purse(keeper, link, order, browser::now(), &mut rng).await {
-        Ok(_) => Ok(()),
-        Err(FlowError::Refused { message, .. }) => {
-            Err(format!("The shop could not get a purse: {message}"))
-        }
-        Err(FlowError::NoAnswer(_)) => Err("No answer came for your purse. Your order is \
-             saved: open this shop's page again, or your wallet, and it is asked for again \
-             (the bank never charges twice)."
-            .to_owned()),
-        Err(e) => Err(said(e)),
-    }
+) -> Result<(), PayError> {
+    let mut rng = browser::rng().map_err(PayError::Web)?;
+    flows::buy_purse(keeper, link, order, browser::now(), &mut rng)
+        .await
+        .map(|_| ())
+        .map_err(PayError::BuyPurse)
 }
 
 /// How a payment ended, as the page tells her.
@@ -166,17 +201,6 @@ pub enum Outcome {
     Paid(String),
     /// The shop did not answer: the halves stay set aside until it does.
     Unknown(String),
-}
-
-/// A flow's error as a sentence.
-fn said(e: FlowError) -> String {
-    match e {
-        FlowError::Keeper(e) => sentence(e),
-        FlowError::Refused { message, .. } => {
-            format!("The seller refused the payment and kept nothing: {message}")
-        }
-        other => sentence(other),
-    }
 }
 
 /// What she is told of a payment's outcome.
@@ -211,11 +235,15 @@ fn told(outcome: PayOutcome, ask: &Ask, automatic: bool) -> Outcome {
 
 /// Marks the halves pending, sends them and settles or releases them on the
 /// shop's answer.
-pub async fn pay(keeper: &Keeper<IdbStore>, link: &mut Link, ask: &Ask) -> Result<Outcome, String> {
+pub async fn pay(
+    keeper: &Keeper<IdbStore>,
+    link: &mut Link,
+    ask: &Ask,
+) -> Result<Outcome, PayError> {
     flows::pay(keeper, link, &ask.request, browser::now())
         .await
         .map(|o| told(o, ask, false))
-        .map_err(said)
+        .map_err(PayError::Pay)
 }
 
 /// Pays at once, without asking her, when her allowance for this shop
@@ -224,31 +252,29 @@ pub async fn pay_within_allowance(
     keeper: &Keeper<IdbStore>,
     link: &mut Link,
     ask: &Ask,
-) -> Result<Option<Outcome>, String> {
+) -> Result<Option<Outcome>, PayError> {
     flows::pay_within_allowance(keeper, link, &ask.request, browser::now())
         .await
         .map(|o| o.map(|o| told(o, ask, true)))
-        .map_err(said)
+        .map_err(PayError::Pay)
 }
 
 /// Reads the allowance she typed for this shop (`0.10`), in the price's
 /// currency.
-pub fn allowance_amount(ask: &Ask, text: &str) -> Result<Amount, String> {
+pub fn allowance_amount(ask: &Ask, text: &str) -> Result<Amount, PayError> {
     read_allowance(text, ask.request.price.currency())
 }
 
 /// Reads an allowance she typed (`0.10`) as exact minor units of `currency`.
-pub fn read_allowance(text: &str, currency: Currency) -> Result<Amount, String> {
-    Amount::from_decimal(text, currency)
-        .map_err(|e| format!("The allowance could not be read: {}", sentence(e)))
+pub fn read_allowance(text: &str, currency: Currency) -> Result<Amount, PayError> {
+    Amount::from_decimal(text, currency).map_err(PayError::Allowance)
 }
 
 /// Lets this shop take up to `amount` without asking her again.
-pub async fn allow(keeper: &Keeper<IdbStore>, ask: &Ask, amount: Amount) -> Result<(), String> {
-    keeper
+pub async fn allow(keeper: &Keeper<IdbStore>, ask: &Ask, amount: Amount) -> Result<(), PayError> {
+    Ok(keeper
         .set_allowance(ask.request.seller, Some(amount))
-        .await
-        .map_err(sentence)
+        .await?)
 }
 
 /// What the wallet found when a shop's request came in.
@@ -271,7 +297,7 @@ pub async fn check(
     keeper: &Keeper<IdbStore>,
     link: &mut Link,
     ask: &Ask,
-) -> Result<Checked, String> {
+) -> Result<Checked, PayError> {
     // A till in person cannot be asked: her pending payments wait for the
     // receipt she pastes, or for her to release them.
     let from_page = matches!(link, Link::Page(_));

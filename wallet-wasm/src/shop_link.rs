@@ -13,7 +13,26 @@ use js_sys::{JSON, JsString};
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::courier::Courier;
+use crate::courier::{AskError, Courier};
+
+/// Why a message could not go to the shop's page, or its answer could not
+/// come back. The page words it (`app::sentences`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LinkError {
+    /// An answer was to be sent before the shop's `pay` request came, so
+    /// there is no origin to send it to.
+    #[error("no shop has asked for a payment")]
+    NoRequestYet,
+    /// The message could not be turned into the JSON the page reads.
+    #[error("the `{0}` message could not be encoded")]
+    NotEncoded(Kind),
+    /// `postMessage` to the opener failed.
+    #[error("the shop's page cannot be reached")]
+    Unreachable,
+    /// The page stopped listening before the shop answered.
+    #[error("the shop's page went away")]
+    Gone,
+}
 
 /// One message from the shop page (or an answer the buyer pasted), read
 /// through the pay protocol (`halfpenny-pay-protocol`).
@@ -131,38 +150,31 @@ impl ShopLink {
     }
 
     /// Sends `message` to the shop's origin.
-    pub fn send(&self, message: &FromWallet) -> Result<(), String> {
-        let origin = self
-            .origin
-            .as_deref()
-            .ok_or("No shop has asked for a payment.")?;
+    pub fn send(&self, message: &FromWallet) -> Result<(), LinkError> {
+        let origin = self.origin.as_deref().ok_or(LinkError::NoRequestYet)?;
         self.post(message, origin)
     }
 
-    fn post(&self, message: &FromWallet, target: &str) -> Result<(), String> {
+    fn post(&self, message: &FromWallet, target: &str) -> Result<(), LinkError> {
         let data = message
             .encode()
             .ok()
             .and_then(|json| JSON::parse(&json).ok())
-            .ok_or("The message could not be prepared.")?;
+            .ok_or(LinkError::NotEncoded(message.kind()))?;
         self.opener
             .post_message(&data, target)
-            .map_err(|_| "The shop's page cannot be reached.".to_owned())
+            .map_err(|_| LinkError::Unreachable)
     }
 }
 
 impl Courier for ShopLink {
     /// Sends and waits for the shop's answer: the first message from its
     /// origin whose kind is one of `answers`.
-    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, String> {
+    async fn ask(&mut self, message: FromWallet, answers: &[Kind]) -> Result<Incoming, AskError> {
         self.send(&message)?;
         let origin = self.origin.clone();
         loop {
-            let m = self
-                .inbox
-                .next()
-                .await
-                .ok_or("The shop's page went away.")?;
+            let m = self.inbox.next().await.ok_or(LinkError::Gone)?;
             if Some(&m.origin) == origin.as_ref() && answers.contains(&m.kind) {
                 return Ok(m);
             }

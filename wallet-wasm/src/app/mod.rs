@@ -14,7 +14,7 @@ mod money_table;
 mod pay_panel;
 mod pending_list;
 mod purses;
-mod sentences;
+pub(crate) mod sentences;
 
 use halfpenny_web::browser;
 use halfpenny_web::notice::Notice;

@@ -4,8 +4,13 @@
 
 use halfpenny_store::backup::BackupError;
 use halfpenny_wallet::KeeperError;
+use halfpenny_wallet::flows::FlowError;
 
+use crate::courier::AskError;
+use crate::in_person::TillError;
+use crate::pay::PayError;
 use crate::sentence;
+use crate::shop_link::LinkError;
 use crate::wallet::WalletError;
 
 /// Why something she asked for did not happen.
@@ -22,16 +27,14 @@ pub enum AppError {
     /// A backup opened, but held no wallet.
     #[error("the backup held no wallet")]
     NoWalletInBackup,
-    /// Already a sentence: the pay steps (`pay.rs`) and `halfpenny-web`
-    /// (the browser, the bank) still word their own errors.
+    /// A step of paying a shop.
+    #[error(transparent)]
+    Pay(#[from] PayError),
+    /// The browser or the bank, as `halfpenny-web` words it (a file to
+    /// read or save, its randomness, registering at the bank): already a
+    /// sentence, shown as it is.
     #[error("{0}")]
-    Said(String),
-}
-
-impl From<String> for AppError {
-    fn from(text: String) -> Self {
-        Self::Said(text)
-    }
+    Web(String),
 }
 
 /// The sentence the page shows for `e`.
@@ -41,8 +44,60 @@ pub fn said(e: &AppError) -> String {
         AppError::Keeper(e) => sentence(e),
         AppError::Backup(e) => sentence(e),
         AppError::NoWalletInBackup => "The backup held no wallet.".to_owned(),
-        AppError::Said(text) => text.clone(),
+        AppError::Pay(e) => pay(e),
+        AppError::Web(text) => text.clone(),
     }
+}
+
+fn pay(e: &PayError) -> String {
+    match e {
+        PayError::Unreadable => "The payment request could not be read.".to_owned(),
+        PayError::Total(e) => sentence(e),
+        PayError::NotWholeCoins { coin, .. } => {
+            format!("Choose a total that is a whole number of {coin} coins.")
+        }
+        PayError::TooManyCoins { .. } => {
+            "A purse holds at most 10,000 coins; choose larger coins.".to_owned()
+        }
+        PayError::Allowance(e) => format!("The allowance could not be read: {}", sentence(e)),
+        PayError::Store(e) => sentence(e),
+        PayError::Keeper(e) => sentence(e),
+        PayError::Recover(e) | PayError::Pay(e) => paying(e),
+        PayError::BuyPurse(FlowError::Refused { message, .. }) => {
+            format!("The shop could not get a purse: {message}")
+        }
+        PayError::BuyPurse(FlowError::NoAnswer(_)) => "No answer came for your purse. Your \
+            order is saved: open this shop's page again, or your wallet, and it is asked for \
+            again (the bank never charges twice)."
+            .to_owned(),
+        PayError::BuyPurse(e) => sentence(e),
+        PayError::Web(text) => text.clone(),
+    }
+}
+
+/// A payment's (or its recovery's) error: the shop's refusal is told as
+/// it came.
+fn paying(e: &FlowError) -> String {
+    match e {
+        FlowError::Refused { message, .. } => {
+            format!("The seller refused the payment and kept nothing: {message}")
+        }
+        other => sentence(other),
+    }
+}
+
+/// Why a courier brought no answer. `halfpenny-wallet`'s flows carry it
+/// as text (`LinkError::NoAnswer`), so `courier` asks for it here.
+pub fn asked(e: &AskError) -> String {
+    match e {
+        AskError::Page(LinkError::NoRequestYet) => "No shop has asked for a payment.",
+        AskError::Page(LinkError::NotEncoded(_)) => "The message could not be prepared.",
+        AskError::Page(LinkError::Unreachable) => "The shop's page cannot be reached.",
+        AskError::Page(LinkError::Gone) => "The shop's page went away.",
+        AskError::Till(TillError::NothingToShow(_)) => "There is nothing to show the till.",
+        AskError::Till(TillError::StoppedWaiting) => "The page stopped waiting for the till.",
+    }
+    .to_owned()
 }
 
 fn wallet(e: &WalletError) -> String {
@@ -57,8 +112,9 @@ fn wallet(e: &WalletError) -> String {
 
 #[cfg(test)]
 mod tests {
+    use halfpenny::{Amount, AmountError, Currency};
+    use halfpenny_pay_protocol::Kind;
     use halfpenny_store::StoreError;
-    use halfpenny_wallet::flows::FlowError;
     use wasm_bindgen_test::wasm_bindgen_test;
 
     use super::*;
@@ -109,12 +165,123 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn sentences_from_below_are_shown_as_they_are() {
+    fn sentences_from_halfpenny_web_are_shown_as_they_are() {
         let web = WalletError::Web("The bank cannot be reached".to_owned());
         assert_eq!(said(&web.into()), "The bank cannot be reached");
+        let web = PayError::Web("The browser gave no randomness.".to_owned());
+        assert_eq!(said(&web.into()), "The browser gave no randomness.");
+        let web = AppError::Web("Choose a backup file first.".to_owned());
+        assert_eq!(said(&web), "Choose a backup file first.");
+    }
+
+    fn refused(code: &str, message: &str) -> FlowError {
+        FlowError::Refused {
+            code: code.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    #[wasm_bindgen_test]
+    fn what_she_types_is_worded_as_the_page_tests_expect() {
         assert_eq!(
-            said(&"The payment request could not be read.".to_owned().into()),
+            said(&PayError::Unreadable.into()),
             "The payment request could not be read."
         );
+        assert_eq!(
+            said(&PayError::Total(AmountError::InvalidDecimal(2)).into()),
+            "Write an amount like 1.50, with at most 2 digits after the point."
+        );
+        let not_whole = PayError::NotWholeCoins {
+            total: Amount::new(7, Currency::USD),
+            coin: Amount::new(5, Currency::USD),
+        };
+        assert_eq!(
+            said(&not_whole.into()),
+            "Choose a total that is a whole number of USD 0.05 coins."
+        );
+        assert_eq!(
+            said(&PayError::TooManyCoins { count: 10_001 }.into()),
+            "A purse holds at most 10,000 coins; choose larger coins."
+        );
+        // The exact sentence `wallet-allowance.spec.ts` asserts.
+        assert_eq!(
+            said(&PayError::Allowance(AmountError::InvalidDecimal(2)).into()),
+            "The allowance could not be read: Write an amount like 1.50, with at most 2 digits \
+             after the point."
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn the_pay_steps_are_worded_by_step() {
+        assert_eq!(
+            said(&PayError::Store(StoreError::NotFound).into()),
+            "There is no such purse in this wallet."
+        );
+        assert_eq!(
+            said(&PayError::Keeper(KeeperError::NoIdentity).into()),
+            "This wallet has no identity yet."
+        );
+        assert_eq!(
+            said(&PayError::Pay(refused("double_spend", "already spent")).into()),
+            "The seller refused the payment and kept nothing: already spent"
+        );
+        assert_eq!(
+            said(&PayError::Recover(refused("refused", "not today")).into()),
+            "The seller refused the payment and kept nothing: not today"
+        );
+        assert_eq!(
+            said(&PayError::Pay(FlowError::Keeper(KeeperError::UnknownPurse)).into()),
+            "This wallet has no such purse."
+        );
+        assert_eq!(
+            said(&PayError::Pay(FlowError::BadAnswer("her receipt".to_owned())).into()),
+            "The answer could not be read: her receipt."
+        );
+        assert_eq!(
+            said(&PayError::BuyPurse(refused("bank_down", "try later")).into()),
+            "The shop could not get a purse: try later"
+        );
+        assert_eq!(
+            said(&PayError::BuyPurse(FlowError::NoAnswer("lost".to_owned())).into()),
+            "No answer came for your purse. Your order is saved: open this shop's page again, \
+             or your wallet, and it is asked for again (the bank never charges twice)."
+        );
+        assert_eq!(
+            said(&PayError::BuyPurse(FlowError::BadAnswer("her purse".to_owned())).into()),
+            "The answer could not be read: her purse."
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn why_no_answer_came_is_worded_per_courier() {
+        let cases = [
+            (
+                AskError::Page(LinkError::NoRequestYet),
+                "No shop has asked for a payment.",
+            ),
+            (
+                AskError::Page(LinkError::NotEncoded(Kind::Payment)),
+                "The message could not be prepared.",
+            ),
+            (
+                AskError::Page(LinkError::Unreachable),
+                "The shop's page cannot be reached.",
+            ),
+            (
+                AskError::Page(LinkError::Gone),
+                "The shop's page went away.",
+            ),
+            (
+                AskError::Till(TillError::NothingToShow(Kind::Status)),
+                "There is nothing to show the till.",
+            ),
+            (
+                AskError::Till(TillError::StoppedWaiting),
+                "The page stopped waiting for the till.",
+            ),
+        ];
+        for (e, sentence) in cases {
+            assert_eq!(asked(&e), sentence);
+        }
     }
 }
