@@ -8,17 +8,8 @@ use sqlx::Row;
 
 use super::{Store, StoreError, Tx, to_i64};
 
-/// One line of an account statement.
-#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct StatementLine {
-    pub id: i64,
-    pub kind: String,
-    /// Positive when money came in, negative when it went out.
-    pub amount_minor: i64,
-    pub currency: String,
-    pub purse: Option<String>,
-    pub at: i64,
-}
+/// One line of an account statement, as the bank's API shows it.
+pub use halfpenny_bank_api::StatementLine;
 
 /// The whole books, per currency.
 #[derive(Clone, PartialEq, Eq, Debug, Default, serde::Serialize, utoipa::ToSchema)]
