@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::amount::AmountView;
 
-/// `POST /v1/accounts`.
+// `POST /v1/accounts`. (No doc comment: it would become a description in
+// the bank's checked-in openapi.json.)
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterBody {

@@ -2,20 +2,14 @@
 //! bank-server/openapi.json): forwarding purse requests, redeeming and
 //! handing purses back. The rest is `halfpenny_web::BankApi`.
 
+use halfpenny::Amount;
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::messages::{ForwardedPurseRequest, MintResponse};
 use halfpenny::wire::TextForm;
-use halfpenny::{Amount, Currency};
+use halfpenny_bank_api::{PurseBody, PurseReply, RedemptionReply};
 use halfpenny_web::BankApi;
-use halfpenny_web::bank_api::UNREADABLE;
-use serde::Deserialize;
-use serde_json::{Value, json};
-
-#[derive(Deserialize)]
-struct AmountView {
-    currency: String,
-    minor: u64,
-}
+use halfpenny_web::bank_api::{UNREADABLE, letter_body};
+use serde_json::Value;
 
 /// The till's own requests to the bank.
 pub(crate) trait TillCalls {
@@ -29,36 +23,27 @@ pub(crate) trait TillCalls {
 
 impl TillCalls for BankApi {
     async fn mint(&self, request: &ForwardedPurseRequest) -> Result<MintResponse, String> {
-        #[derive(Deserialize)]
-        struct Reply {
-            response: String,
-        }
-        let body = json!({ "request": request.to_text() });
-        let reply: Reply = self.call("POST", "/v1/purses", Some(body)).await?;
+        let body = PurseBody {
+            request: request.to_text(),
+        };
+        let reply: PurseReply = self.call("POST", "/v1/purses", Some(&body)).await?;
         MintResponse::from_text(&reply.response).map_err(|_| UNREADABLE.to_owned())
     }
 
     async fn redeem(&self, letter: &SealedBox) -> Result<Vec<Amount>, String> {
-        #[derive(Deserialize)]
-        struct Reply {
-            credited: Vec<AmountView>,
-        }
-        let body = json!({ "letter": letter.to_text() });
-        let reply: Reply = self.call("POST", "/v1/redemptions", Some(body)).await?;
+        let body = letter_body(letter);
+        let reply: RedemptionReply = self.call("POST", "/v1/redemptions", Some(&body)).await?;
         reply
             .credited
             .iter()
-            .map(|a| {
-                Currency::new(&a.currency)
-                    .map(|c| Amount::new(a.minor, c))
-                    .map_err(|_| UNREADABLE.to_owned())
-            })
+            .map(|a| a.to_amount().map_err(|_| UNREADABLE.to_owned()))
             .collect()
     }
 
     async fn take_return(&self, letter: &SealedBox) -> Result<(), String> {
-        let body = json!({ "letter": letter.to_text() });
-        let _: Value = self.call("POST", "/v1/returns", Some(body)).await?;
+        let _: Value = self
+            .call("POST", "/v1/returns", Some(&letter_body(letter)))
+            .await?;
         Ok(())
     }
 }
