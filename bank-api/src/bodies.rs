@@ -2,6 +2,8 @@
 //! keys ([`crate::BankInfo`]), amounts and errors. Field order is the order on
 //! the wire.
 
+use std::collections::BTreeMap;
+
 use halfpenny::bank::Role;
 use halfpenny::crypto::PublicIdentity;
 use halfpenny::messages::{Line, Outcome, RedemptionResult, RefundResult, SettledBy};
@@ -266,6 +268,49 @@ pub struct SweepView {
     pub settled: usize,
 }
 
+/// The whole books, per currency.
+#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Totals {
+    /// Sum of every balance; zero when the books balance.
+    pub sum_of_balances: BTreeMap<String, i64>,
+    /// The outstanding-tokens account.
+    pub outstanding: BTreeMap<String, i64>,
+    /// What the open tokens are worth, counted from the token records.
+    pub open_token_value: BTreeMap<String, i64>,
+    /// Net money from outside (minus the settlement account).
+    pub funded: BTreeMap<String, i64>,
+    pub postings: i64,
+}
+
+impl Totals {
+    /// The invariants: balances sum to zero, and the outstanding account
+    /// equals the value of open tokens, in every currency.
+    pub fn balanced(&self) -> bool {
+        self.sum_of_balances.values().all(|v| *v == 0)
+            && self
+                .open_token_value
+                .iter()
+                .all(|(c, v)| self.outstanding.get(c).copied().unwrap_or(0) == *v)
+            && self
+                .outstanding
+                .iter()
+                .all(|(c, v)| *v == 0 || self.open_token_value.contains_key(c))
+    }
+}
+
+/// How many rows one pruning deleted.
+#[derive(Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Pruned {
+    /// First answers (purse requests' too) and deadline records.
+    pub answers: u64,
+    /// Refund results.
+    pub results: u64,
+    /// Return requests of settled cases.
+    pub return_requests: u64,
+}
+
 /// `PUT /v1/test/clock` (a bank built with `test-clock` only).
 #[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
@@ -509,6 +554,32 @@ mod tests {
                 status: "ok".into(),
             },
             r#"{"status":"ok"}"#,
+        );
+        let mut totals = Totals {
+            postings: 2,
+            ..Totals::default()
+        };
+        totals.sum_of_balances.insert("USD".into(), 0);
+        totals.outstanding.insert("USD".into(), 5);
+        totals.open_token_value.insert("USD".into(), 5);
+        totals.funded.insert("USD".into(), 10);
+        pinned(
+            &totals,
+            concat!(
+                r#"{"sum_of_balances":{"USD":0},"outstanding":{"USD":5},"#,
+                r#""open_token_value":{"USD":5},"funded":{"USD":10},"postings":2}"#
+            ),
+        );
+        assert!(totals.balanced());
+        totals.outstanding.insert("USD".into(), 4);
+        assert!(!totals.balanced());
+        pinned(
+            &Pruned {
+                answers: 1,
+                results: 2,
+                return_requests: 3,
+            },
+            r#"{"answers":1,"results":2,"return_requests":3}"#,
         );
         pinned(&TestClockBody { ahead_secs: 9 }, r#"{"ahead_secs":9}"#);
         pinned(&TestClockView { now: 9 }, r#"{"now":9}"#);
