@@ -8,7 +8,7 @@ use halfpenny::KeyId;
 use halfpenny::bank::{BankPublic, Role};
 use halfpenny::crypto::PublicIdentity;
 use halfpenny_bank_api::{
-    BankInfo, ErrorView, InboxLetter, InboxReply, LetterBody, PurseBody, PurseReply,
+    AddressReply, BankInfo, ErrorView, InboxLetter, InboxReply, LetterBody, PurseBody, PurseReply,
     RedemptionReply, RefundResultView, RegisterBody, RegisterReply,
 };
 use serde::Serialize;
@@ -164,7 +164,7 @@ impl BankClient {
     /// Tells the bank the seller's new address: `letter` is his signed
     /// `AddressChange` (`hps1.…`).
     pub async fn change_address(&self, letter: &str) -> Result<(), BankCallError> {
-        let _: serde_json::Value = self.letter("/v1/accounts/address", letter).await?;
+        let _: AddressReply = self.letter("/v1/accounts/address", letter).await?;
         Ok(())
     }
 

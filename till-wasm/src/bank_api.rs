@@ -6,10 +6,9 @@ use halfpenny::Amount;
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::messages::{ForwardedPurseRequest, MintResponse};
 use halfpenny::wire::TextForm;
-use halfpenny_bank_api::{PurseBody, PurseReply, RedemptionReply};
+use halfpenny_bank_api::{PurseBody, PurseReply, RedemptionReply, RefundResultView};
 use halfpenny_web::BankApi;
 use halfpenny_web::bank_api::{UNREADABLE, letter_body};
-use serde_json::Value;
 
 /// The till's own requests to the bank.
 pub(crate) trait TillCalls {
@@ -41,7 +40,7 @@ impl TillCalls for BankApi {
     }
 
     async fn take_return(&self, letter: &SealedBox) -> Result<(), String> {
-        let _: Value = self
+        let _: RefundResultView = self
             .call("POST", "/v1/returns", Some(&letter_body(letter)))
             .await?;
         Ok(())
