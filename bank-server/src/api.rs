@@ -73,21 +73,7 @@ async fn health() -> Json<HealthView> {
 /// The bank's name and public keys (letters, sealing, tokens).
 #[utoipa::path(get, path = "/v1/bank", tag = "bank", responses((status = 200, body = BankInfo)))]
 async fn bank_info(State(app): Shared) -> Json<BankInfo> {
-    let p = app.bank.public();
-    Json(BankInfo {
-        id: p.id.to_string(),
-        signing_key: key_text(&p.identity.signing),
-        sealing_key: key_text(&p.identity.sealing),
-        token_keys: p
-            .token_keys
-            .iter()
-            .map(|(suite, key)| TokenKeyView {
-                suite: suite.name().into(),
-                key: key_text(key),
-            })
-            .collect(),
-        default_suite: p.default_suite.name().into(),
-    })
+    Json(BankInfo::from(&app.bank.public()))
 }
 
 /// Registers a buyer or a seller by their public keys.

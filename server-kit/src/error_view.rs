@@ -4,22 +4,10 @@
 
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// Every error: a stable code for programs and a sentence for people.
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ErrorView {
-    pub error: ErrorDetail,
-}
-
-#[derive(Serialize, Deserialize, Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ErrorDetail {
-    pub code: String,
-    pub message: String,
-}
+/// The view itself is the bank API's, which clients read.
+pub use halfpenny_bank_api::{ErrorDetail, ErrorView};
 
 /// The body of an error: `extra`'s fields (e.g. the price of an item not
 /// yet paid for) beside `error`.

@@ -4,12 +4,15 @@
 
 use std::time::Duration;
 
-use halfpenny::bank::BankPublic;
-use halfpenny::crypto::{PublicIdentity, PublicKey};
-use halfpenny::{BankId, KeyId, Suite, TokenKeys};
+use halfpenny::KeyId;
+use halfpenny::bank::{BankPublic, Role};
+use halfpenny::crypto::PublicIdentity;
+use halfpenny_bank_api::{
+    AddressReply, BankInfo, ErrorView, InboxLetter, InboxReply, LetterBody, PurseBody, PurseReply,
+    RedemptionReply, RefundResultView, RegisterBody, RegisterReply,
+};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
-use serde_json::json;
 
 /// How long one call to the bank may take.
 const TIMEOUT: Duration = Duration::from_secs(15);
@@ -46,88 +49,11 @@ impl BankCallError {
     }
 }
 
-#[derive(Deserialize)]
-struct BankInfo {
-    id: String,
-    signing_key: String,
-    sealing_key: String,
-    token_keys: Vec<TokenKeyView>,
-    default_suite: String,
-}
-
-#[derive(Deserialize)]
-struct TokenKeyView {
-    suite: String,
-    key: String,
-}
-
-#[derive(Deserialize)]
-struct ErrorView {
-    error: ErrorDetail,
-}
-
-#[derive(Deserialize)]
-struct ErrorDetail {
-    code: String,
-    message: String,
-}
-
-#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct AmountReply {
-    pub currency: String,
-    pub minor: u64,
-}
-
-/// One line of the bank's answer about a token or half.
-#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct LineReply {
-    pub purse: String,
-    pub session: u32,
-    pub outcome: String,
-    #[serde(default)]
-    pub amount_minor: Option<u64>,
-    #[serde(default)]
-    pub code: Option<String>,
-}
-
-#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct RedemptionReply {
-    pub credited: Vec<AmountReply>,
-    pub lines: Vec<LineReply>,
-}
-
-#[derive(Deserialize, Debug, Clone, PartialEq, Eq)]
-pub struct RefundResultReply {
-    pub case: String,
-    pub purse: String,
-    pub settled_by: String,
-    pub seller_credited: AmountReply,
-    pub buyer_refunded: AmountReply,
-    pub lines: Vec<LineReply>,
-}
-
-/// A letter waiting for the seller in his inbox at the bank.
-#[derive(Deserialize, Serialize, Debug, Clone, PartialEq, Eq)]
-pub struct InboxLetter {
-    pub id: i64,
-    pub kind: String,
-    pub letter: String,
-}
-
-#[derive(Deserialize)]
-struct InboxReply {
-    letters: Vec<InboxLetter>,
-}
-
 /// The bank at one address.
 #[derive(Clone, Debug)]
 pub struct BankClient {
     base: String,
     http: reqwest::Client,
-}
-
-fn key(text: &str) -> Result<PublicKey, BankCallError> {
-    PublicKey::from_base64url(text).map_err(|_| BankCallError::BadAnswer("a public key"))
 }
 
 impl BankClient {
@@ -179,10 +105,22 @@ impl BankClient {
     async fn post<T: DeserializeOwned>(
         &self,
         path: &str,
-        body: serde_json::Value,
+        body: &impl Serialize,
     ) -> Result<T, BankCallError> {
-        self.call(self.http.post(format!("{}{path}", self.base)).json(&body))
+        self.call(self.http.post(format!("{}{path}", self.base)).json(body))
             .await
+    }
+
+    /// Posts a signed letter sealed for the bank (`hps1.…`) to `path`.
+    async fn letter<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        letter: &str,
+    ) -> Result<T, BankCallError> {
+        let body = LetterBody {
+            letter: letter.to_owned(),
+        };
+        self.post(path, &body).await
     }
 
     /// The bank's name and public keys, read as strictly as the core reads
@@ -191,36 +129,8 @@ impl BankClient {
         let info: BankInfo = self
             .call(self.http.get(format!("{}/v1/bank", self.base)))
             .await?;
-        let mut token_keys = Vec::with_capacity(info.token_keys.len());
-        for k in &info.token_keys {
-            let public = key(&k.key)?;
-            let suite: Suite = k
-                .suite
-                .parse()
-                .map_err(|_| BankCallError::BadAnswer("a token suite"))?;
-            if Suite::of_key(&public) != suite {
-                return Err(BankCallError::BadAnswer("a token key of another suite"));
-            }
-            token_keys.push(public);
-        }
-        let default_suite: Suite = info
-            .default_suite
-            .parse()
-            .map_err(|_| BankCallError::BadAnswer("the default suite"))?;
-        let token_keys = TokenKeys::new(token_keys)
-            .map_err(|_| BankCallError::BadAnswer("two keys for one suite"))?;
-        if token_keys.get(default_suite).is_none() {
-            return Err(BankCallError::BadAnswer("no key for the default suite"));
-        }
-        Ok(BankPublic {
-            id: BankId::new(&info.id).map_err(|_| BankCallError::BadAnswer("the bank id"))?,
-            identity: PublicIdentity {
-                signing: key(&info.signing_key)?,
-                sealing: key(&info.sealing_key)?,
-            },
-            token_keys,
-            default_suite,
-        })
+        info.to_public()
+            .map_err(|e| BankCallError::BadAnswer(e.what()))
     }
 
     /// Registers the seller (harmless if he already is); his account.
@@ -229,58 +139,39 @@ impl BankClient {
         who: &PublicIdentity,
         address: &str,
     ) -> Result<KeyId, BankCallError> {
-        #[derive(Deserialize)]
-        struct Reply {
-            account: String,
-        }
-        let reply: Reply = self
-            .post(
-                "/v1/accounts",
-                json!({
-                    "role": "seller",
-                    "signing_key": who.signing.to_base64url(),
-                    "sealing_key": who.sealing.to_base64url(),
-                    "address": address,
-                }),
-            )
-            .await?;
+        let body = RegisterBody::new(Role::Seller, who, Some(address.to_owned()));
+        let reply: RegisterReply = self.post("/v1/accounts", &body).await?;
         KeyId::from_hex(&reply.account).map_err(|_| BankCallError::BadAnswer("the account"))
     }
 
     /// Forwards a buyer's sealed purse request; the bank's `hpm1.` answer.
     pub async fn mint(&self, request: &str) -> Result<String, BankCallError> {
-        #[derive(Deserialize)]
-        struct Reply {
-            response: String,
-        }
-        let reply: Reply = self
-            .post("/v1/purses", json!({ "request": request }))
-            .await?;
+        let body = PurseBody {
+            request: request.to_owned(),
+        };
+        let reply: PurseReply = self.post("/v1/purses", &body).await?;
         Ok(reply.response)
     }
 
     pub async fn redeem(&self, letter: &str) -> Result<RedemptionReply, BankCallError> {
-        self.post("/v1/redemptions", json!({ "letter": letter }))
-            .await
+        self.letter("/v1/redemptions", letter).await
     }
 
-    pub async fn take_return(&self, letter: &str) -> Result<RefundResultReply, BankCallError> {
-        self.post("/v1/returns", json!({ "letter": letter })).await
+    pub async fn take_return(&self, letter: &str) -> Result<RefundResultView, BankCallError> {
+        self.letter("/v1/returns", letter).await
     }
 
     /// Tells the bank the seller's new address: `letter` is his signed
     /// `AddressChange` (`hps1.…`).
     pub async fn change_address(&self, letter: &str) -> Result<(), BankCallError> {
-        let _: serde_json::Value = self
-            .post("/v1/accounts/address", json!({ "letter": letter }))
-            .await?;
+        let _: AddressReply = self.letter("/v1/accounts/address", letter).await?;
         Ok(())
     }
 
     /// Letters waiting in the sender's inbox: `letter` is his signed
     /// `InboxRequest` (`hps1.…`), which names the id to read after.
     pub async fn inbox(&self, letter: &str) -> Result<Vec<InboxLetter>, BankCallError> {
-        let reply: InboxReply = self.post("/v1/inbox", json!({ "letter": letter })).await?;
+        let reply: InboxReply = self.letter("/v1/inbox", letter).await?;
         Ok(reply.letters)
     }
 }

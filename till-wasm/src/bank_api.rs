@@ -3,21 +3,14 @@
 //! handing purses back, as the till driver's `BankLink` (`TillBank`). The
 //! rest is `halfpenny_web::BankApi`.
 
+use halfpenny::Amount;
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::messages::{ForwardedPurseRequest, MintResponse};
 use halfpenny::wire::TextForm;
-use halfpenny::{Amount, Currency};
+use halfpenny_bank_api::{PurseBody, PurseReply, RedemptionReply, RefundResultView};
 use halfpenny_till::flows::{BankLink, InboxLetter, LinkError};
 use halfpenny_web::BankApi;
-use halfpenny_web::bank_api::{CallError, UNREADABLE};
-use serde::Deserialize;
-use serde_json::{Value, json};
-
-#[derive(Deserialize)]
-struct AmountView {
-    currency: String,
-    minor: u64,
-}
+use halfpenny_web::bank_api::{CallError, UNREADABLE, letter_body};
 
 /// The till's bank at one address.
 #[derive(Clone, Debug)]
@@ -38,46 +31,34 @@ fn unreadable() -> LinkError {
 
 impl BankLink for TillBank {
     async fn mint(&mut self, request: &ForwardedPurseRequest) -> Result<MintResponse, LinkError> {
-        #[derive(Deserialize)]
-        struct Reply {
-            response: String,
-        }
-        let body = json!({ "request": request.to_text() });
-        let reply: Reply = self
+        let body = PurseBody {
+            request: request.to_text(),
+        };
+        let reply: PurseReply = self
             .0
-            .request("POST", "/v1/purses", Some(body))
+            .request("POST", "/v1/purses", Some(&body))
             .await
             .map_err(link)?;
         MintResponse::from_text(&reply.response).map_err(|_| unreadable())
     }
 
     async fn redeem(&mut self, letter: &SealedBox) -> Result<Vec<Amount>, LinkError> {
-        #[derive(Deserialize)]
-        struct Reply {
-            credited: Vec<AmountView>,
-        }
-        let body = json!({ "letter": letter.to_text() });
-        let reply: Reply = self
+        let reply: RedemptionReply = self
             .0
-            .request("POST", "/v1/redemptions", Some(body))
+            .request("POST", "/v1/redemptions", Some(&letter_body(letter)))
             .await
             .map_err(link)?;
         reply
             .credited
             .iter()
-            .map(|a| {
-                Currency::new(&a.currency)
-                    .map(|c| Amount::new(a.minor, c))
-                    .map_err(|_| unreadable())
-            })
+            .map(|a| a.to_amount().map_err(|_| unreadable()))
             .collect()
     }
 
     async fn take_return(&mut self, letter: &SealedBox) -> Result<(), LinkError> {
-        let body = json!({ "letter": letter.to_text() });
-        let _: Value = self
+        let _: RefundResultView = self
             .0
-            .request("POST", "/v1/returns", Some(body))
+            .request("POST", "/v1/returns", Some(&letter_body(letter)))
             .await
             .map_err(link)?;
         Ok(())

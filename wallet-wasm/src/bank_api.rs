@@ -5,43 +5,14 @@
 use halfpenny::CaseId;
 use halfpenny::crypto::seal::SealedBox;
 use halfpenny::wire::TextForm;
+use halfpenny_bank_api::{PurseRecoveryReply, RefundReply};
 use halfpenny_wallet::flows::{BankLink, InboxLetter, LinkError};
+use halfpenny_web::bank_api::letter_body;
 use halfpenny_web::{BankApi, CallError};
-use serde::Deserialize;
-use serde_json::json;
+use serde::de::DeserializeOwned;
 
-/// Her balance at the bank.
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct Statement {
-    pub account: String,
-    pub currency: String,
-    pub balance_minor: i64,
-    #[serde(default)]
-    pub lines: Vec<StatementLine>,
-}
-
-/// One movement on her account, as the bank's books hold it.
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
-pub struct StatementLine {
-    /// `funding`, `withdrawal`, `mint`, `redemption`, `refund`, `chargeback`.
-    pub kind: String,
-    /// Positive when money came in.
-    pub amount_minor: i64,
-    /// Unix seconds.
-    pub at: i64,
-}
-
-/// A refund case the bank opened.
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
-struct RefundCase {
-    case: String,
-}
-
-/// Her purse, straight from the bank.
-#[derive(Deserialize, Clone, Debug, PartialEq, Eq)]
-struct RecoveredPurse {
-    purse: String,
-}
+/// Her balance at the bank, and one line per movement on her account.
+pub use halfpenny_bank_api::{StatementLine, StatementReply as Statement};
 
 /// Her bank, as the wallet's flows reach it.
 #[derive(Clone, Debug)]
@@ -54,17 +25,19 @@ impl Bank {
 
     /// Her balance, from a signed statement request.
     pub async fn statement(&self, letter: &SealedBox) -> Result<Statement, String> {
-        let body = json!({ "letter": letter.to_text() });
-        self.0.call("POST", "/v1/statements", Some(body)).await
+        self.0
+            .call("POST", "/v1/statements", Some(&letter_body(letter)))
+            .await
     }
 
-    async fn post<T: for<'de> Deserialize<'de>>(
+    async fn post<T: DeserializeOwned>(
         &self,
         path: &str,
         letter: &SealedBox,
     ) -> Result<T, CallError> {
-        let body = json!({ "letter": letter.to_text() });
-        self.0.request("POST", path, Some(body)).await
+        self.0
+            .request("POST", path, Some(&letter_body(letter)))
+            .await
     }
 }
 
@@ -83,7 +56,7 @@ fn link_error(e: CallError) -> LinkError {
 
 impl BankLink for Bank {
     async fn refund(&mut self, letter: &SealedBox) -> Result<CaseId, LinkError> {
-        let reply: RefundCase = self.post("/v1/refunds", letter).await.map_err(link_error)?;
+        let reply: RefundReply = self.post("/v1/refunds", letter).await.map_err(link_error)?;
         CaseId::from_hex(&reply.case).map_err(|_| LinkError::BadAnswer("a case id".into()))
     }
 
@@ -103,7 +76,7 @@ impl BankLink for Bank {
 
     async fn recover_purse(&mut self, request: &SealedBox) -> Result<Option<SealedBox>, LinkError> {
         match self
-            .post::<RecoveredPurse>("/v1/purses/recover", request)
+            .post::<PurseRecoveryReply>("/v1/purses/recover", request)
             .await
         {
             Ok(r) => SealedBox::from_text(&r.purse)

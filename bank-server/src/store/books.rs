@@ -1,6 +1,6 @@
 //! The double-entry books: balances, postings, statements and the totals check.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
 use halfpenny::{Amount, Currency, KeyId, Timestamp};
@@ -8,47 +8,11 @@ use sqlx::Row;
 
 use super::{Store, StoreError, Tx, to_i64};
 
-/// One line of an account statement.
-#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct StatementLine {
-    pub id: i64,
-    pub kind: String,
-    /// Positive when money came in, negative when it went out.
-    pub amount_minor: i64,
-    pub currency: String,
-    pub purse: Option<String>,
-    pub at: i64,
-}
+/// One line of an account statement, as the bank's API shows it.
+pub use halfpenny_bank_api::StatementLine;
 
-/// The whole books, per currency.
-#[derive(Clone, PartialEq, Eq, Debug, Default, serde::Serialize, utoipa::ToSchema)]
-pub struct Totals {
-    /// Sum of every balance; zero when the books balance.
-    pub sum_of_balances: BTreeMap<String, i64>,
-    /// The outstanding-tokens account.
-    pub outstanding: BTreeMap<String, i64>,
-    /// What the open tokens are worth, counted from the token records.
-    pub open_token_value: BTreeMap<String, i64>,
-    /// Net money from outside (minus the settlement account).
-    pub funded: BTreeMap<String, i64>,
-    pub postings: i64,
-}
-
-impl Totals {
-    /// The invariants: balances sum to zero, and the outstanding account
-    /// equals the value of open tokens, in every currency.
-    pub fn balanced(&self) -> bool {
-        self.sum_of_balances.values().all(|v| *v == 0)
-            && self
-                .open_token_value
-                .iter()
-                .all(|(c, v)| self.outstanding.get(c).copied().unwrap_or(0) == *v)
-            && self
-                .outstanding
-                .iter()
-                .all(|(c, v)| *v == 0 || self.open_token_value.contains_key(c))
-    }
-}
+/// The whole books, per currency, as the operator's API shows them.
+pub use halfpenny_bank_api::Totals;
 
 /// What an operator's posting was for: an idempotency key names exactly this.
 #[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, serde::Deserialize)]

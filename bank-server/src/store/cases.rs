@@ -11,14 +11,8 @@ use sqlx::any::AnyRow;
 
 use super::{Store, StoreError, Tx, blob, to_i64, to_u64};
 
-/// A letter waiting in the outbox.
-#[derive(Clone, PartialEq, Eq, Debug, serde::Serialize, utoipa::ToSchema)]
-pub struct OutboxLetter {
-    pub id: i64,
-    pub kind: String,
-    /// The sealed letter, as text.
-    pub letter: String,
-}
+/// A letter waiting in the outbox: the inbox letter of the bank's API.
+pub use halfpenny_bank_api::InboxLetter as OutboxLetter;
 
 fn settled_code(s: Option<SettledBy>) -> Option<&'static str> {
     s.map(|s| match s {

@@ -31,16 +31,8 @@ pub struct PruneBefore {
     pub return_requests: Timestamp,
 }
 
-/// How many rows one pruning deleted.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct Pruned {
-    /// First answers (purse requests' too) and deadline records.
-    pub answers: u64,
-    /// Refund results.
-    pub results: u64,
-    /// Return requests of settled cases.
-    pub return_requests: u64,
-}
+/// How many rows one pruning deleted, as the operator's API shows it.
+pub use halfpenny_bank_api::Pruned;
 
 impl Store {
     /// Deletes what is older than `before` allows, [`PRUNE_BATCH`] rows at a time.

@@ -12,9 +12,10 @@ use halfpenny::crypto::seal::SealedBox;
 use halfpenny::letter::LetterKind;
 use halfpenny::messages::{RefundResult, ReturnRequest, SettledBy};
 use halfpenny::wire::TextForm;
+use halfpenny_bank_api::LineView as LineReply;
 
 use super::App;
-use crate::bank_client::{BankCallError, LineReply};
+use crate::bank_client::BankCallError;
 use crate::error::{ApiError, ShopAnswers as _};
 use crate::store::{RefundResultRow, ReturnRow, StoreError};
 use crate::views::NoticeReply;
