@@ -937,7 +937,7 @@ async fn refund_cases_settle_once_and_letters_queue_in_order(
 struct Her {
     p: PurseId,
     open_purse: PurseRecord,
-    items: Vec<TokenShare>,
+    halves: Vec<TokenShare>,
     her: KeyId,
 }
 
@@ -985,13 +985,13 @@ async fn her_purse_with_its_first_token_redeemed(w: &mut World) -> Her {
     let bp = wallet
         .receive_purse(&w.buyer, &minted.response.buyer_purse, NOW)
         .unwrap();
-    let items: Vec<TokenShare> = bp.shares(|_| true);
-    assert_eq!(items.len(), 4);
+    let halves: Vec<TokenShare> = bp.shares(|_| true);
+    assert_eq!(halves.len(), 4);
     let her = w.buyer.id();
     Her {
         p,
         open_purse,
-        items,
+        halves,
         her,
     }
 }
@@ -1006,7 +1006,7 @@ async fn a_case_opens_with_every_field_stored(
     PurseRecord,
 ) {
     let Her {
-        open_purse, items, ..
+        open_purse, halves, ..
     } = h;
     let p = h.p;
     let ask = |nonce| h.ask(nonce);
@@ -1031,7 +1031,7 @@ async fn a_case_opens_with_every_field_stored(
         case, opened.case,
         "every field of the case, her halves included"
     );
-    assert_eq!(case.buyer_halves, *items);
+    assert_eq!(case.buyer_halves, *halves);
     let refunding = w.store.purse(&p).await.unwrap().unwrap();
     assert_eq!(refunding.state, PurseState::Refunding(case.id));
     assert_eq!(
