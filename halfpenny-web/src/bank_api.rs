@@ -1,6 +1,8 @@
 //! The bank's HTTP API as both apps use it (see bank-server/openapi.json):
-//! its public keys, registering an account, the inbox, and [`BankApi::call`]
-//! for the requests only one app makes.
+//! its public keys, registering an account, the inbox, and
+//! [`BankApi::request`] for the requests only one app makes. Every call
+//! fails with a [`CallError`] that carries what the bank answered; each
+//! page words it in its own view.
 
 use halfpenny::bank::{BankPublic, Role};
 use halfpenny::crypto::PublicIdentity;
@@ -14,6 +16,8 @@ use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+pub use crate::error::{CallError, UNREADABLE};
+
 /// The bank at one address.
 #[derive(Clone, Debug)]
 pub struct BankApi {
@@ -22,9 +26,6 @@ pub struct BankApi {
 
 /// A sealed letter waiting at the bank (sealed: only its owner can read it).
 pub use halfpenny_bank_api::InboxLetter;
-
-/// What the page says when the bank's answer is not what it expected.
-pub const UNREADABLE: &str = "The bank's answer could not be read.";
 
 impl BankApi {
     pub fn new(base: &str) -> Self {
@@ -35,45 +36,33 @@ impl BankApi {
 
     /// The bank's name and public keys, checked as strictly as the shop
     /// checks them (`BankInfo::to_public`).
-    pub async fn bank(&self) -> Result<BankPublic, String> {
-        let info: BankInfo = self.call("GET", "/v1/bank", None::<&()>).await?;
-        info.to_public().map_err(|_| UNREADABLE.to_owned())
+    pub async fn bank(&self) -> Result<BankPublic, CallError> {
+        let info: BankInfo = self.request("GET", "/v1/bank", None::<&()>).await?;
+        info.to_public().map_err(|_| CallError::Unreadable)
     }
 
     /// Registers `who` as a buyer or as a seller with no address (a till is
     /// off-line: it reads its letters from its inbox); harmless if the bank
     /// knows `who` already. The account id.
-    pub async fn register(&self, role: Role, who: &PublicIdentity) -> Result<String, String> {
+    pub async fn register(&self, role: Role, who: &PublicIdentity) -> Result<String, CallError> {
         let body = RegisterBody::new(role, who, None);
-        let reply: RegisterReply = self.call("POST", "/v1/accounts", Some(&body)).await?;
+        let reply: RegisterReply = self.request("POST", "/v1/accounts", Some(&body)).await?;
         Ok(reply.account)
     }
 
     /// The letters the bank keeps for the sender of `letter`, a signed
     /// `InboxRequest` sealed for the bank: it shows an inbox only to its owner.
-    pub async fn inbox(&self, letter: &SealedBox) -> Result<Vec<InboxLetter>, String> {
+    pub async fn inbox(&self, letter: &SealedBox) -> Result<Vec<InboxLetter>, CallError> {
         let reply: InboxReply = self
-            .call("POST", "/v1/inbox", Some(&letter_body(letter)))
+            .request("POST", "/v1/inbox", Some(&letter_body(letter)))
             .await?;
         Ok(reply.letters)
     }
 
     /// Sends `body` (JSON, if any) to `path` with `method` and reads the
-    /// JSON answer. A refusal is the bank's own sentence; a failure to reach
-    /// it or to read its answer is said plainly.
-    pub async fn call<T: DeserializeOwned, B: Serialize + ?Sized>(
-        &self,
-        method: &str,
-        path: &str,
-        body: Option<&B>,
-    ) -> Result<T, String> {
-        self.request(method, path, body)
-            .await
-            .map_err(|e| e.to_string())
-    }
-
-    /// As [`call`](Self::call), telling apart a bank out of reach, a
-    /// refusal (with its status and code) and an unreadable answer.
+    /// JSON answer, telling apart a bank out of reach, a refusal (with its
+    /// status, and its code and message as the bank sent them) and an
+    /// unreadable answer.
     pub async fn request<T: DeserializeOwned, B: Serialize + ?Sized>(
         &self,
         method: &str,
@@ -129,20 +118,4 @@ pub fn letter_body(letter: &SealedBox) -> LetterBody {
     LetterBody {
         letter: letter.to_text(),
     }
-}
-
-/// Why a request to the bank got no answer to use.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum CallError {
-    #[error("The bank cannot be reached right now.")]
-    Unreachable,
-    /// The bank's own sentence.
-    #[error("{message}")]
-    Refused {
-        status: u16,
-        code: String,
-        message: String,
-    },
-    #[error("{UNREADABLE}")]
-    Unreadable,
 }

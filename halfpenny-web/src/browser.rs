@@ -8,6 +8,8 @@ use rand_core::SeedableRng;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
+pub use crate::error::BrowserError;
+
 /// Now, from the browser's clock.
 pub fn now() -> Timestamp {
     // Milliseconds since 1970, as a whole number, then seconds.
@@ -15,9 +17,9 @@ pub fn now() -> Timestamp {
 }
 
 /// A generator seeded from the browser's `crypto.getRandomValues`.
-pub fn rng() -> Result<ChaCha20Rng, String> {
+pub fn rng() -> Result<ChaCha20Rng, BrowserError> {
     let mut seed = [0u8; 32];
-    getrandom::fill(&mut seed).map_err(|_| "The browser gave no randomness.".to_owned())?;
+    getrandom::fill(&mut seed).map_err(|_| BrowserError::NoRandomness)?;
     Ok(ChaCha20Rng::from_seed(seed))
 }
 
@@ -49,20 +51,20 @@ pub async fn keep_storage() -> Option<bool> {
 }
 
 /// Offers `bytes` as a file download named `name`.
-pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
-    let fail = |_: JsValue| "The browser could not save the file.".to_owned();
+pub fn download(name: &str, bytes: &[u8]) -> Result<(), BrowserError> {
+    let fail = |_: JsValue| BrowserError::NotSaved;
     let array = js_sys::Uint8Array::from(bytes);
     let parts = js_sys::Array::of1(&array);
     let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(fail)?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(fail)?;
     let document = web_sys::window()
         .and_then(|w| w.document())
-        .ok_or("The page has no document.")?;
+        .ok_or(BrowserError::NoDocument)?;
     let a: web_sys::HtmlAnchorElement = document
         .create_element("a")
         .map_err(fail)?
         .dyn_into()
-        .map_err(|_| "The page could not make a link.".to_owned())?;
+        .map_err(|_| BrowserError::NoLink)?;
     a.set_href(&url);
     a.set_download(name);
     a.click();
@@ -70,16 +72,15 @@ pub fn download(name: &str, bytes: &[u8]) -> Result<(), String> {
     Ok(())
 }
 
-/// The bytes of the first file chosen in an `<input type=file>`; when none
-/// is chosen, the error `none_chosen`.
-pub async fn read_file(
-    input: &web_sys::HtmlInputElement,
-    none_chosen: &str,
-) -> Result<Vec<u8>, String> {
-    let file = input.files().and_then(|f| f.get(0)).ok_or(none_chosen)?;
+/// The bytes of the first file chosen in an `<input type=file>`.
+pub async fn read_file(input: &web_sys::HtmlInputElement) -> Result<Vec<u8>, BrowserError> {
+    let file = input
+        .files()
+        .and_then(|f| f.get(0))
+        .ok_or(BrowserError::NoFileChosen)?;
     let buffer = JsFuture::from(file.array_buffer())
         .await
-        .map_err(|_| "The file could not be read.".to_owned())?;
+        .map_err(|_| BrowserError::FileUnreadable)?;
     Ok(js_sys::Uint8Array::new(&buffer).to_vec())
 }
 

@@ -4,24 +4,31 @@
 //! are two Leptos apps with the same needs of the browser and of the bank:
 //!
 //! - [`qr`]: a text code as a QR code in SVG;
-//! - [`sentence`]: an error as people read it.
+//! - [`error`]: what it cannot do, as data (`CallError`, the bank's answer
+//!   as it came; `BrowserError`; `EnrolError`); each page words them in its
+//!   own view;
+//! - [`sentence`]: a message as people read it, a helper for those views.
 //!
-//! These two are plain Rust, built everywhere (the till's desk uses them in
+//! These three are plain Rust, built everywhere (the till's desk uses them in
 //! native tests). The rest exists only in `wasm32` builds:
 //!
 //! - `bank_api`: `BankApi`, the bank's HTTP API over `fetch` (its public
-//!   keys, registering, the inbox, and `call` for an app's own requests);
+//!   keys, registering, the inbox, and `request` for an app's own
+//!   requests), failing with a typed `CallError`;
 //! - `browser`: the clock, randomness, a repaint, the page's origin,
-//!   downloads, file reads, closing a popup;
+//!   downloads, file reads, closing a popup, failing with a typed
+//!   `BrowserError`;
 //! - `enrol`: making an identity's keys and registering them at the bank;
 //! - `background`: running work with a progress line and an error line;
 //! - `controls`: Leptos fields bound to signals, and a button that waits
 //!   while work runs;
 //! - `notice`: a line that shows while a signal holds a text.
 
+pub mod error;
 pub mod qr;
 mod sentence;
 
+pub use error::{BrowserError, CallError, EnrolError};
 pub use sentence::sentence;
 
 #[cfg(target_arch = "wasm32")]
@@ -40,4 +47,4 @@ pub mod notice;
 #[cfg(target_arch = "wasm32")]
 pub use background::{at_once, in_background};
 #[cfg(target_arch = "wasm32")]
-pub use bank_api::{BankApi, CallError};
+pub use bank_api::BankApi;

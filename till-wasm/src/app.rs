@@ -17,6 +17,7 @@ use leptos::task::spawn_local;
 
 use crate::bank_api::TillBank;
 use crate::desk::{self, TillDesk, flows};
+use crate::sentences;
 
 /// The IndexedDB database this page keeps its till in.
 const DATABASE: &str = "halfpenny-till";
@@ -84,7 +85,9 @@ async fn create(bank_url: String) -> Result<Shared, String> {
             .await
             .map_err(sentence)
     };
-    let desk = enrol(&url, Role::Seller, make, TillDesk::public).await?;
+    let desk = enrol(&url, Role::Seller, make, TillDesk::public)
+        .await
+        .map_err(|e| sentences::enrolled(&e))?;
     Ok(Rc::new(desk))
 }
 
@@ -121,7 +124,7 @@ async fn redeem(desk: &TillDesk<IdbTillStore>) -> Result<String, String> {
     flows::resend_orders(desk, &mut bank, browser::now())
         .await
         .map_err(sentence)?;
-    let mut rng = browser::rng()?;
+    let mut rng = browser::rng().map_err(|e| sentences::browser(&e))?;
     flows::answer_returns(desk, &mut bank, browser::now(), &mut rng)
         .await
         .map_err(sentence)?;
@@ -242,7 +245,7 @@ pub fn App() -> impl IntoView {
         set_refused.set(None);
         in_background(set_busy, set_error, "Making the request…", async move {
             let amount = desk::price(&cost, CURRENCY).map_err(sentence)?;
-            let mut rng = browser::rng()?;
+            let mut rng = browser::rng().map_err(|e| sentences::browser(&e))?;
             let request = d
                 .offer(&what, amount, browser::now(), &mut rng)
                 .await
@@ -263,7 +266,7 @@ pub fn App() -> impl IntoView {
         set_receipt.set(None);
         set_refused.set(None);
         in_background(set_busy, set_error, "Checking the payment…", async move {
-            let mut rng = browser::rng()?;
+            let mut rng = browser::rng().map_err(|e| sentences::browser(&e))?;
             match d.take(&text, browser::now(), &mut rng).await {
                 Ok(r) => {
                     set_receipt.set(Some(r.to_text()));

@@ -66,7 +66,11 @@ impl BankLink for TillBank {
 
     /// His letters; one this till cannot read is left out.
     async fn inbox(&mut self, request: &SealedBox) -> Result<Vec<InboxLetter>, LinkError> {
-        let letters = self.0.inbox(request).await.map_err(LinkError::NoAnswer)?;
+        let letters = self
+            .0
+            .inbox(request)
+            .await
+            .map_err(|e| LinkError::NoAnswer(e.to_string()))?;
         Ok(letters
             .into_iter()
             .filter_map(|l| {

@@ -9,12 +9,14 @@
 //! The till's driver is `halfpenny_till::TillDesk` and its flows (plain
 //! values, no signals; tested natively there against the in-memory store
 //! and bank); this crate is its host: [`desk`] re-exports it with what only
-//! the page says, and the page itself (`app`, and `bank_api`, the driver's
+//! the page says, [`sentences`] words what `halfpenny-web` could not do,
+//! and the page itself (`app`, and `bank_api`, the driver's
 //! `BankLink` over `fetch`) exists only in `wasm32` builds, taking what it
 //! shares with the wallet (the bank's API, the browser, QR codes) from
 //! `halfpenny-web`. `scripts/till.sh` builds it into `static/till/pkg/`.
 
 pub mod desk;
+pub mod sentences;
 
 #[cfg(target_arch = "wasm32")]
 mod app;

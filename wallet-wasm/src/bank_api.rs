@@ -24,9 +24,9 @@ impl Bank {
     }
 
     /// Her balance, from a signed statement request.
-    pub async fn statement(&self, letter: &SealedBox) -> Result<Statement, String> {
+    pub async fn statement(&self, letter: &SealedBox) -> Result<Statement, CallError> {
         self.0
-            .call("POST", "/v1/statements", Some(&letter_body(letter)))
+            .request("POST", "/v1/statements", Some(&letter_body(letter)))
             .await
     }
 
@@ -61,7 +61,11 @@ impl BankLink for Bank {
     }
 
     async fn inbox(&mut self, request: &SealedBox) -> Result<Vec<InboxLetter>, LinkError> {
-        let letters = self.0.inbox(request).await.map_err(LinkError::NoAnswer)?;
+        let letters = self
+            .0
+            .inbox(request)
+            .await
+            .map_err(|e| LinkError::NoAnswer(e.to_string()))?;
         // A letter that cannot be read is not hers to act on.
         Ok(letters
             .into_iter()

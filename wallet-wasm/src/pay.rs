@@ -15,7 +15,7 @@ use halfpenny_pay_protocol::ToWallet;
 use halfpenny_store::{StoreError, WalletStore};
 use halfpenny_wallet::flows::{self, FlowError, PayOutcome};
 use halfpenny_wallet::{Keeper, KeeperError};
-use halfpenny_web::browser;
+use halfpenny_web::browser::{self, BrowserError};
 
 use crate::bank_api::Bank;
 use crate::courier::Link;
@@ -57,9 +57,9 @@ pub enum PayError {
     /// The payment itself stopped.
     #[error("paying: {0}")]
     Pay(FlowError),
-    /// The browser, as `halfpenny-web` words it (its randomness).
-    #[error("{0}")]
-    Web(String),
+    /// The browser's randomness.
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
 }
 
 /// A shop's request, as the buyer is asked to approve it.
@@ -166,7 +166,7 @@ pub async fn recover(
     ask: &Ask,
 ) -> Result<Vec<String>, PayError> {
     let seller = ask.request.seller;
-    let mut rng = browser::rng().map_err(PayError::Web)?;
+    let mut rng = browser::rng()?;
     flows::recover_orders(
         keeper,
         Some((seller, &mut *link)),
@@ -188,7 +188,7 @@ pub async fn buy_purse(
     link: &mut Link,
     order: &PurseRequest,
 ) -> Result<(), PayError> {
-    let mut rng = browser::rng().map_err(PayError::Web)?;
+    let mut rng = browser::rng()?;
     flows::buy_purse(keeper, link, order, browser::now(), &mut rng)
         .await
         .map(|_| ())

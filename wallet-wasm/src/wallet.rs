@@ -11,13 +11,13 @@ use halfpenny_wallet::{Keeper, KeeperError, Money};
 
 use halfpenny::bank::Role;
 use halfpenny_wallet::flows::{self, FlowError};
-use halfpenny_web::browser;
-use halfpenny_web::enrol::enrol;
+use halfpenny_web::CallError;
+use halfpenny_web::browser::{self, BrowserError};
+use halfpenny_web::enrol::{EnrolError, enrol};
 
 use crate::bank_api::{Bank, StatementLine};
 use crate::courier::Link;
 use crate::pending::{self, OrderLine, PaymentLine, RefundLine};
-use crate::sentence;
 
 /// The IndexedDB database this page keeps its wallet in.
 const DATABASE: &str = "halfpenny-wallet";
@@ -25,8 +25,7 @@ const DATABASE: &str = "halfpenny-wallet";
 pub type Shared = Rc<Keeper<IdbStore>>;
 
 /// Why reading or changing her wallet failed. The page words each one
-/// (`app::sentences`); nothing here is a sentence yet, except what
-/// `halfpenny-web` already words itself.
+/// (`app::sentences`); nothing here is a sentence yet.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WalletError {
     /// IndexedDB could not be opened.
@@ -40,10 +39,12 @@ pub enum WalletError {
     /// A step with the bank stopped (a refund).
     #[error(transparent)]
     Flow(#[from] FlowError),
-    /// The browser or the bank, as `halfpenny-web` words it (its
-    /// randomness, the bank's keys, registering).
-    #[error("{0}")]
-    Web(String),
+    /// The bank's keys or registering there, as `halfpenny-web` got them.
+    #[error(transparent)]
+    Bank(#[from] CallError),
+    /// The browser's randomness.
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
 }
 
 /// What the page shows of a wallet that exists.
@@ -176,7 +177,7 @@ pub async fn open_store() -> Result<IdbStore, WalletError> {
 /// bank has not answered). If it does not get through, "Check with the
 /// bank" sends it again.
 pub async fn refund(keeper: &Keeper<IdbStore>, purse: PurseId) -> Result<(), WalletError> {
-    let mut rng = browser::rng().map_err(WalletError::Web)?;
+    let mut rng = browser::rng()?;
     let mut bank = Bank::at(keeper.bank_url());
     flows::refund(keeper, &mut bank, purse, browser::now(), &mut rng).await?;
     Ok(())
@@ -187,7 +188,7 @@ pub async fn refund(keeper: &Keeper<IdbStore>, purse: PurseId) -> Result<(), Wal
 /// refund letters it has not answered (sent again, the same bytes), and
 /// the refund results waiting for her. Off-line, all of it waits.
 async fn finish_with_bank(keeper: &Keeper<IdbStore>, bank: &mut Bank) -> Result<(), WalletError> {
-    let mut rng = browser::rng().map_err(WalletError::Web)?;
+    let mut rng = browser::rng()?;
     let orders = flows::recover_orders(
         keeper,
         None::<(KeyId, &mut Link)>,
@@ -229,7 +230,7 @@ async fn ask_bank(keeper: &Keeper<IdbStore>) -> Result<(Balance, Vec<BankLine>),
     let mut bank = Bank::at(keeper.bank_url());
     // Off-line, the page still shows what the wallet holds.
     let _ = finish_with_bank(keeper, &mut bank).await;
-    let mut rng = browser::rng().map_err(WalletError::Web)?;
+    let mut rng = browser::rng()?;
     let letter = keeper.statement_request(Currency::USD, browser::now(), &mut rng)?;
     Ok(match bank.statement(&letter).await {
         Ok(s) => {
@@ -342,19 +343,20 @@ pub async fn change_allowance(
 }
 
 /// Makes her keys, registers them at the bank and saves them. Her storage
-/// is opened first; `halfpenny-web`'s `enrol` words the keeper's errors
-/// itself (its steps answer in sentences).
+/// is opened first; each step's error stays typed for the page to word.
 pub async fn create(bank_url: String) -> Result<Shared, WalletError> {
     let url = bank_url.clone();
     let store = open_store().await?;
     let make = async move |bank, rng: &mut _| {
-        Keeper::create(store, bank_url, bank, browser::now(), rng)
-            .await
-            .map_err(sentence)
+        Keeper::create(store, bank_url, bank, browser::now(), rng).await
     };
     let keeper = enrol(&url, Role::Buyer, make, Keeper::public)
         .await
-        .map_err(WalletError::Web)?;
+        .map_err(|e| match e {
+            EnrolError::Bank(e) => WalletError::Bank(e),
+            EnrolError::Browser(e) => WalletError::Browser(e),
+            EnrolError::Make(e) => WalletError::Keeper(e),
+        })?;
     Ok(Rc::new(keeper))
 }
 

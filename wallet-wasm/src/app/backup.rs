@@ -36,13 +36,8 @@ pub fn BackupPanel() -> impl IntoView {
         };
         let pass = passphrase.get_untracked();
         page.run("Encrypting your backup…", async move {
-            let file = backup::export(
-                k.store(),
-                &pass,
-                &mut browser::rng().map_err(AppError::Web)?,
-            )
-            .await?;
-            browser::download("halfpenny-wallet.backup", &file).map_err(AppError::Web)?;
+            let file = backup::export(k.store(), &pass, &mut browser::rng()?).await?;
+            browser::download("halfpenny-wallet.backup", &file)?;
             passphrase.set(String::new());
             Ok(())
         });
@@ -81,17 +76,14 @@ pub fn RestoreForm() -> impl IntoView {
         let input: web_sys::HtmlInputElement = input.unchecked_into();
         let pass = restore_passphrase.get_untracked();
         page.run("Opening your backup…", async move {
-            let file = browser::read_file(&input, "Choose a backup file first.")
-                .await
-                .map_err(AppError::Web)?;
+            let file = browser::read_file(&input).await?;
             let store = wallet::open_store().await?;
             backup::import(&store, &file, &pass).await?;
             let k = wallet::load().await?.ok_or(AppError::NoWalletInBackup)?;
             // Make sure the bank knows her (harmless if it does).
             BankApi::new(k.bank_url())
                 .register(Role::Buyer, &k.public())
-                .await
-                .map_err(AppError::Web)?;
+                .await?;
             page.keeper.set_value(Some(k));
             set_restore_passphrase.set(String::new());
             page.opened();

@@ -5,6 +5,7 @@
 use halfpenny_store::backup::BackupError;
 use halfpenny_wallet::KeeperError;
 use halfpenny_wallet::flows::FlowError;
+use halfpenny_web::{BrowserError, CallError};
 
 use crate::courier::AskError;
 use crate::in_person::TillError;
@@ -30,11 +31,13 @@ pub enum AppError {
     /// A step of paying a shop.
     #[error(transparent)]
     Pay(#[from] PayError),
-    /// The browser or the bank, as `halfpenny-web` words it (a file to
-    /// read or save, its randomness, registering at the bank): already a
-    /// sentence, shown as it is.
-    #[error("{0}")]
-    Web(String),
+    /// The bank, as `halfpenny-web` got its answer (registering her
+    /// again after a restore).
+    #[error(transparent)]
+    Bank(#[from] CallError),
+    /// The browser (a file to read or save, its randomness).
+    #[error(transparent)]
+    Browser(#[from] BrowserError),
 }
 
 /// The sentence the page shows for `e`.
@@ -45,7 +48,8 @@ pub fn said(e: &AppError) -> String {
         AppError::Backup(e) => sentence(e),
         AppError::NoWalletInBackup => "The backup held no wallet.".to_owned(),
         AppError::Pay(e) => pay(e),
-        AppError::Web(text) => text.clone(),
+        AppError::Bank(e) => bank(e),
+        AppError::Browser(e) => browser(e),
     }
 }
 
@@ -71,7 +75,7 @@ fn pay(e: &PayError) -> String {
             again (the bank never charges twice)."
             .to_owned(),
         PayError::BuyPurse(e) => sentence(e),
-        PayError::Web(text) => text.clone(),
+        PayError::Browser(e) => browser(e),
     }
 }
 
@@ -100,13 +104,37 @@ pub fn asked(e: &AskError) -> String {
     .to_owned()
 }
 
+/// Why the bank gave no answer to use: its refusal is told as it came.
+fn bank(e: &CallError) -> String {
+    match e {
+        CallError::Unreachable => "The bank cannot be reached right now.".to_owned(),
+        CallError::Refused { message, .. } => message.clone(),
+        CallError::Unreadable => "The bank's answer could not be read.".to_owned(),
+    }
+}
+
+/// What the browser would not do.
+fn browser(e: &BrowserError) -> String {
+    match e {
+        BrowserError::NoRandomness => "The browser gave no randomness.",
+        BrowserError::NotSaved => "The browser could not save the file.",
+        BrowserError::NoDocument => "The page has no document.",
+        BrowserError::NoLink => "The page could not make a link.",
+        // The only file she chooses is a backup.
+        BrowserError::NoFileChosen => "Choose a backup file first.",
+        BrowserError::FileUnreadable => "The file could not be read.",
+    }
+    .to_owned()
+}
+
 fn wallet(e: &WalletError) -> String {
     match e {
         WalletError::NoStorage(e) => format!("This browser's storage is not available: {e}."),
         WalletError::Store(e) => sentence(e),
         WalletError::Keeper(e) => sentence(e),
         WalletError::Flow(e) => sentence(e),
-        WalletError::Web(text) => text.clone(),
+        WalletError::Bank(e) => bank(e),
+        WalletError::Browser(e) => browser(e),
     }
 }
 
@@ -165,13 +193,52 @@ mod tests {
     }
 
     #[wasm_bindgen_test]
-    fn sentences_from_halfpenny_web_are_shown_as_they_are() {
-        let web = WalletError::Web("The bank cannot be reached".to_owned());
-        assert_eq!(said(&web.into()), "The bank cannot be reached");
-        let web = PayError::Web("The browser gave no randomness.".to_owned());
-        assert_eq!(said(&web.into()), "The browser gave no randomness.");
-        let web = AppError::Web("Choose a backup file first.".to_owned());
-        assert_eq!(said(&web), "Choose a backup file first.");
+    fn the_banks_answers_are_worded_as_before() {
+        assert_eq!(
+            said(&WalletError::Bank(CallError::Unreachable).into()),
+            "The bank cannot be reached right now."
+        );
+        assert_eq!(
+            said(&AppError::Bank(CallError::Unreadable)),
+            "The bank's answer could not be read."
+        );
+        // The bank's own message, as it sent it.
+        let refused = CallError::Refused {
+            status: 409,
+            code: "conflict".to_owned(),
+            message: "That account exists with other keys.".to_owned(),
+        };
+        assert_eq!(
+            said(&refused.clone().into()),
+            "That account exists with other keys."
+        );
+        assert_eq!(
+            said(&WalletError::Bank(refused).into()),
+            "That account exists with other keys."
+        );
+    }
+
+    #[wasm_bindgen_test]
+    fn the_browsers_refusals_are_worded_as_before() {
+        let cases = [
+            (
+                BrowserError::NoRandomness,
+                "The browser gave no randomness.",
+            ),
+            (
+                BrowserError::NotSaved,
+                "The browser could not save the file.",
+            ),
+            (BrowserError::NoDocument, "The page has no document."),
+            (BrowserError::NoLink, "The page could not make a link."),
+            (BrowserError::NoFileChosen, "Choose a backup file first."),
+            (BrowserError::FileUnreadable, "The file could not be read."),
+        ];
+        for (e, sentence) in cases {
+            assert_eq!(said(&e.into()), sentence);
+            assert_eq!(said(&PayError::Browser(e).into()), sentence);
+            assert_eq!(said(&WalletError::Browser(e).into()), sentence);
+        }
     }
 
     fn refused(code: &str, message: &str) -> FlowError {
