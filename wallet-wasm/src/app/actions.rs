@@ -21,12 +21,9 @@ impl Page {
     /// Runs `work` after a repaint, with `message` on the progress line and
     /// its error, in words, on the error line.
     pub fn run(self, message: &str, work: impl Future<Output = Result<(), AppError>> + 'static) {
-        in_background(
-            self.busy.write_only(),
-            self.error.write_only(),
-            message,
-            async move { work.await.map_err(|e| said(&e)) },
-        );
+        in_background(self.busy, self.error, message, async move {
+            work.await.map_err(|e| said(&e))
+        });
     }
 
     /// As [`Page::run`], but starts at once (work that waits on the
@@ -36,12 +33,9 @@ impl Page {
         message: &str,
         work: impl Future<Output = Result<(), AppError>> + 'static,
     ) {
-        at_once(
-            self.busy.write_only(),
-            self.error.write_only(),
-            message,
-            async move { work.await.map_err(|e| said(&e)) },
-        );
+        at_once(self.busy, self.error, message, async move {
+            work.await.map_err(|e| said(&e))
+        });
     }
 
     /// Reads the overview again.
