@@ -266,7 +266,7 @@ impl<S: TillStore> TillDesk<S> {
 
     /// Records a refusal (best effort: a full disk must not hide the reason).
     async fn refuse(&self, payment: Option<Nonce>, e: DeskError, now: Timestamp) -> DeskError {
-        let refusal = Refusal::new(payment, e.code(), &sentence(&e), now);
+        let refusal = Refusal::new(payment, e.code(), &halfpenny::sentence(&e), now);
         let _ = self.store.record_refusal(&refusal).await;
         e
     }
@@ -386,20 +386,4 @@ pub fn price(text: &str, currency: Currency) -> Result<Amount, DeskError> {
         return Err(DeskError::ZeroPrice);
     }
     Ok(amount)
-}
-
-/// An error as the seller reads it in his list of refusals: a capital
-/// first letter and a full stop (as `halfpenny_web::sentence` words it on
-/// the page).
-fn sentence(e: &DeskError) -> String {
-    let text = e.to_string();
-    let mut chars = text.chars();
-    let mut out: String = chars
-        .next()
-        .map(|c| c.to_uppercase().chain(chars).collect())
-        .unwrap_or_default();
-    if !out.ends_with(['.', '!', '?']) {
-        out.push('.');
-    }
-    out
 }

@@ -26,10 +26,10 @@
 
 pub mod error;
 pub mod qr;
-mod sentence;
 
 pub use error::{BrowserError, CallError, EnrolError};
-pub use sentence::sentence;
+/// The core's wording of an error, re-exported for the pages.
+pub use halfpenny::sentence;
 
 #[cfg(target_arch = "wasm32")]
 pub mod background;
