@@ -11,6 +11,7 @@ use halfpenny::bank::Role;
 use halfpenny::crypto::PublicIdentity;
 use halfpenny::ledger::{LedgerAccount, Posting, PostingKind};
 use halfpenny::{Amount, Currency};
+use halfpenny_server_kit::api_error::BadInput;
 use halfpenny_server_kit::body::{Body, JsonBodies};
 
 use crate::error::{ApiError, Statuses};
@@ -86,17 +87,11 @@ async fn register(
         "buyer" => Role::Buyer,
         "seller" => Role::Seller,
         _ => {
-            return Err(ApiError::bad_request(
-                "bad_role",
-                "The role is `buyer` or `seller`.",
-            ));
+            return Err(BadInput::new("bad_role", "The role is `buyer` or `seller`.").into());
         }
     };
     if role == Role::Buyer && b.address.is_some() {
-        return Err(ApiError::bad_request(
-            "bad_address",
-            "Only sellers register an address.",
-        ));
+        return Err(BadInput::new("bad_address", "Only sellers register an address.").into());
     }
     let identity = PublicIdentity {
         signing: key_from_text("signing key", &b.signing_key)?,
@@ -206,20 +201,21 @@ async fn fund(
 ) -> Result<Json<FundReply>, ApiError> {
     operator(&app, &headers)?;
     let who = account_from_text(&b.account)?;
-    let currency = Currency::new(&b.currency).map_err(|e| {
-        ApiError::bad_request(e.code(), "A currency is three capital letters, like USD.")
-    })?;
+    let currency = Currency::new(&b.currency)
+        .map_err(|e| BadInput::new(e.code(), "A currency is three capital letters, like USD."))?;
     if b.amount_minor == 0 || b.amount_minor > i64::MAX as u64 {
-        return Err(ApiError::bad_request(
+        return Err(BadInput::new(
             "bad_amount",
             "The amount must be above zero and below 2^63 minor units.",
-        ));
+        )
+        .into());
     }
     if b.idempotency_key.is_empty() || b.idempotency_key.len() > 128 {
-        return Err(ApiError::bad_request(
+        return Err(BadInput::new(
             "bad_idempotency_key",
             "The idempotency key is 1 to 128 characters.",
-        ));
+        )
+        .into());
     }
     if app.store.account(&who).await?.is_none() {
         return Err(halfpenny::bank::BankError::UnknownAccount.into());
@@ -240,10 +236,9 @@ async fn fund(
             amount,
         },
         _ => {
-            return Err(ApiError::bad_request(
-                "bad_direction",
-                "The direction is `credit` or `debit`.",
-            ));
+            return Err(
+                BadInput::new("bad_direction", "The direction is `credit` or `debit`.").into(),
+            );
         }
     };
     let mut key = b"operator:".to_vec();
@@ -320,10 +315,7 @@ async fn test_clock(
     operator(&app, &headers)?;
     // A year at most: enough for every window, and no overflow.
     if body.ahead_secs > 366 * 24 * 3600 {
-        return Err(ApiError::bad_request(
-            "bad_clock",
-            "The clock moves at most a year ahead.",
-        ));
+        return Err(BadInput::new("bad_clock", "The clock moves at most a year ahead.").into());
     }
     app.clock.set_ahead(body.ahead_secs);
     tracing::warn!(ahead_secs = body.ahead_secs, "test clock moved");

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use halfpenny::bank::{BankError, Role};
 use halfpenny::letter::LetterError;
 use halfpenny::wire::WireError;
-use halfpenny_server_kit::api_error::{Answer, Refusal};
+use halfpenny_server_kit::api_error::{Answer, BadInput, Refusal};
 use halfpenny_server_kit::blocking::Unfinished;
 use halfpenny_server_kit::body::BodyError;
 use halfpenny_server_kit::error_view::sentence;
@@ -22,7 +22,7 @@ pub enum Statuses {}
 /// The kit's one `ApiError`, answered the bank's way.
 pub type ApiError = halfpenny_server_kit::api_error::ApiError<Statuses>;
 
-/// The bank's own answers (`ApiError::bad_request` is the kit's).
+/// The bank's own answers.
 pub trait BankAnswers {
     /// A case that does not exist, or is not the asker's: the same answer,
     /// so a lookup reveals nothing about other people's cases.
@@ -65,7 +65,7 @@ impl BankAnswers for ApiError {
     }
 
     fn bad_address(message: impl Into<String>) -> Self {
-        ApiError::bad_request("bad_address", message)
+        ApiError::new(StatusCode::BAD_REQUEST, "bad_address", message)
     }
 
     fn internal() -> Self {
@@ -106,9 +106,15 @@ impl Answer<OperatorRefusal> for Statuses {
     }
 }
 
+impl Answer<BadInput> for Statuses {
+    fn answer(e: BadInput) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, e.code, e.message)
+    }
+}
+
 impl Answer<WireError> for Statuses {
     fn answer(e: WireError) -> ApiError {
-        ApiError::bad_request(e.code(), sentence(e.to_string()))
+        ApiError::new(StatusCode::BAD_REQUEST, e.code(), sentence(e.to_string()))
     }
 }
 

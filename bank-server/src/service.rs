@@ -14,6 +14,7 @@ use halfpenny::messages::{
 };
 use halfpenny::wire::{Encode, TextForm};
 use halfpenny::{KeyId, Timestamp};
+use halfpenny_server_kit::api_error::BadInput;
 use halfpenny_server_kit::blocking::blocking;
 pub use halfpenny_server_kit::blocking::fresh_rng;
 use halfpenny_server_kit::retry::retry_on_conflict;
@@ -180,10 +181,11 @@ impl App {
     pub async fn mint(self: &Arc<Self>, request_text: &str) -> Result<JsonText, ApiError> {
         let fwd = ForwardedPurseRequest::from_text(request_text)?;
         if fwd.bank != self.bank.config.id {
-            return Err(ApiError::bad_request(
+            return Err(BadInput::new(
                 "wrong_bank",
                 format!("This bank is {}, not {}.", self.bank.config.id, fwd.bank),
-            ));
+            )
+            .into());
         }
         let FromSender {
             sender: buyer,
@@ -675,12 +677,13 @@ impl App {
             ("sealing", &identity.sealing),
         ] {
             if k.algorithm() != halfpenny::crypto::KeyAlgorithm::Rsa2048 {
-                return Err(ApiError::bad_request(
+                return Err(BadInput::new(
                     "unusable_key",
                     format!(
                         "Letters need RSA-2048 keys: the {which} key is not an RSA-2048 public key."
                     ),
-                ));
+                )
+                .into());
             }
             halfpenny::crypto::Backend::verifying_key(&backend, k).map_err(BankError::from)?;
         }

@@ -5,6 +5,7 @@
 use halfpenny::KeyId;
 use halfpenny::crypto::PublicKey;
 use halfpenny::wire::WireError;
+use halfpenny_server_kit::api_error::BadInput;
 
 pub use halfpenny_bank_api::*;
 
@@ -20,7 +21,7 @@ pub fn key_from_text(field: &'static str, s: &str) -> Result<PublicKey, ApiError
             WireError::BadBase64 => "base64url",
             _ => "a public key",
         };
-        ApiError::bad_request("bad_public_key", format!("The {field} is not {what}."))
+        BadInput::new("bad_public_key", format!("The {field} is not {what}.")).into()
     })
 }
 
@@ -34,24 +35,25 @@ pub fn attribute_from(
     match (date_of_birth, flag) {
         (Some(d), None) => Date::parse(&d)
             .map(Attribute::DateOfBirth)
-            .ok_or_else(|| ApiError::bad_request("bad_date", "A date is YYYY-MM-DD.")),
+            .ok_or_else(|| BadInput::new("bad_date", "A date is YYYY-MM-DD.").into()),
         (None, Some(f)) => match Assertion::parse(&f) {
             Ok(Assertion::Flag(f)) => Ok(Attribute::Flag(f)),
-            _ => Err(ApiError::bad_request(
+            _ => Err(BadInput::new(
                 "bad_flag",
                 "A flag is 1 to 32 characters a-z, 0-9, '-' and '_'.",
-            )),
+            )
+            .into()),
         },
-        _ => Err(ApiError::bad_request(
+        _ => Err(BadInput::new(
             "bad_attribute",
             "Give exactly one of a date of birth and a flag.",
-        )),
+        )
+        .into()),
     }
 }
 
 pub fn account_from_text(s: &str) -> Result<KeyId, ApiError> {
     let hex = s.strip_prefix("key_").unwrap_or(s);
-    KeyId::from_hex(hex).map_err(|_| {
-        ApiError::bad_request("bad_account", "An account is 64 lower-case hex digits.")
-    })
+    KeyId::from_hex(hex)
+        .map_err(|_| BadInput::new("bad_account", "An account is 64 lower-case hex digits.").into())
 }

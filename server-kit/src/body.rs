@@ -131,7 +131,7 @@ mod tests {
 
     impl Answer<BodyError> for SmallStatuses {
         fn answer(e: BodyError) -> ApiError<Self> {
-            ApiError::bad_request(e.code(), e.to_string())
+            ApiError::new(StatusCode::BAD_REQUEST, e.code(), e.to_string())
         }
     }
 

@@ -1,7 +1,6 @@
 //! What every Halfpenny HTTP server shares (`bank-server`, `shop-server`).
-//! It picks no HTTP status (bar the 400 of `ApiError::bad_request`): each
-//! server's own `error.rs` decides them, this crate's errors carry stable
-//! codes and sentences only.
+//! It picks no HTTP status: each server's own `error.rs` decides them, this
+//! crate's errors carry stable codes and sentences only.
 
 pub mod api_error;
 pub mod blocking;

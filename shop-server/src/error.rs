@@ -8,7 +8,7 @@ use halfpenny::crypto::CryptoError;
 use halfpenny::letter::LetterError;
 use halfpenny::till::TillError;
 use halfpenny::wire::WireError;
-use halfpenny_server_kit::api_error::{Answer, Refusal};
+use halfpenny_server_kit::api_error::{Answer, BadInput, Refusal};
 use halfpenny_server_kit::blocking::Unfinished;
 use halfpenny_server_kit::body::BodyError;
 use halfpenny_server_kit::operator::OperatorRefusal;
@@ -28,7 +28,7 @@ pub enum Statuses {}
 /// The kit's one `ApiError`, answered the shop's way.
 pub type ApiError = halfpenny_server_kit::api_error::ApiError<Statuses>;
 
-/// The shop's own answers (`ApiError::bad_request` is the kit's).
+/// The shop's own answers.
 pub trait ShopAnswers: Sized {
     fn internal() -> Self;
     fn not_found() -> Self;
@@ -147,14 +147,16 @@ impl ShopAnswers for ApiError {
     }
 
     fn wrong_bank(ours: &str) -> Self {
-        Self::bad_request(
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
             "wrong_bank",
             format!("This shop takes purses of the bank {ours} only."),
         )
     }
 
     fn unknown_notice() -> Self {
-        Self::bad_request(
+        ApiError::new(
+            StatusCode::BAD_REQUEST,
             "unknown_notice",
             "A notice is a `return_request` or a `refund_result`.",
         )
@@ -199,9 +201,15 @@ impl Answer<OperatorRefusal> for Statuses {
     }
 }
 
+impl Answer<BadInput> for Statuses {
+    fn answer(e: BadInput) -> ApiError {
+        ApiError::new(StatusCode::BAD_REQUEST, e.code, e.message)
+    }
+}
+
 impl Answer<WireError> for Statuses {
     fn answer(e: WireError) -> ApiError {
-        ApiError::bad_request(e.code(), sentence(e.to_string()))
+        ApiError::new(StatusCode::BAD_REQUEST, e.code(), sentence(e.to_string()))
     }
 }
 

@@ -22,6 +22,7 @@ use super::{App, JsonText, access_digest};
 use crate::error::{ApiError, ShopAnswers as _};
 use crate::store::{PurseState, StoreError, TakenPayment};
 use crate::views::PaymentReply;
+use halfpenny_server_kit::api_error::BadInput;
 use halfpenny_server_kit::blocking::{blocking, fresh_rng};
 use halfpenny_server_kit::retry::retry_on_conflict;
 
@@ -202,9 +203,8 @@ impl App {
     /// so the same payment arriving late is refused, not taken.
     pub async fn payment_status(&self, payment: &str) -> Result<JsonText, ApiError> {
         let hex = payment.strip_prefix("n_").unwrap_or(payment);
-        let nonce = Nonce::from_hex(hex).map_err(|_| {
-            ApiError::bad_request("bad_payment_id", "A payment is named by 32 hex digits.")
-        })?;
+        let nonce = Nonce::from_hex(hex)
+            .map_err(|_| BadInput::new("bad_payment_id", "A payment is named by 32 hex digits."))?;
         let deadline = tokio::time::Instant::now() + STATUS_WAIT;
         // Subscribed before looking, so no judgement can end unseen.
         let mut ended = self.judging.ended.subscribe();
